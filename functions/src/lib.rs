@@ -1,0 +1,12 @@
+//! Every Lambda function of myclaude: one module per function (a thin handler), the
+//! route table that names them, and the glue that runs them.
+
+pub mod auth;
+pub mod email_worker;
+pub mod health;
+pub mod openapi;
+pub mod routes;
+pub mod runtime;
+pub mod worker;
+
+pub use routes::{routes, workers, Route, Worker};

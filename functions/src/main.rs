@@ -1,0 +1,35 @@
+//! The one `bootstrap` binary of every Lambda function. `FUNCTION` (set per function
+//! in template.yaml) picks the handler from the route table.
+
+use functions::routes::{function, Function};
+use functions::runtime::{call_http, init_logging};
+use lambda_runtime::LambdaEvent;
+use shared::{Clock, Config, Deps};
+use std::convert::Infallible;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let name = std::env::var("FUNCTION").map_err(|_| "FUNCTION is not set")?;
+    let function = function(&name).ok_or_else(|| format!("unknown FUNCTION {name:?}"))?;
+    let config = Config::from_env()?;
+    // Built once per container, during the init phase, and shared by every invocation.
+    let deps: &'static Deps = Box::leak(Box::new(Deps::new(config, Clock::system()).await));
+    match function {
+        Function::Http(route) => {
+            if route.name == "auth-login" {
+                shared::auth::password::warm_up();
+            }
+            lambda_http::run(lambda_http::service_fn(move |req| async move {
+                Ok::<_, Infallible>(call_http(route, deps, req).await)
+            }))
+            .await
+        }
+        Function::Worker(worker) => {
+            lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| async move {
+                Ok::<_, Infallible>((worker.handler)(deps, event.payload).await)
+            }))
+            .await
+        }
+    }
+}

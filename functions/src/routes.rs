@@ -1,0 +1,192 @@
+//! The route table: the single source of truth for which functions exist, what they
+//! serve, and what AWS resources they may touch. The local gateway serves from it,
+//! `template.yaml` is generated from it, and tests check both stay in step.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use shared::{ApiResult, Deps};
+
+pub type HttpHandler = for<'a> fn(&'a Deps, Request) -> BoxFuture<'a, ApiResult<Response<Body>>>;
+pub type WorkerHandler = for<'a> fn(&'a Deps, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
+
+/// What a function may do, turned into its IAM policy in `template.yaml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    TableRead,
+    TableWrite,
+    /// Describe the table, head the bucket, read queue attributes (health check).
+    Describe,
+    EnqueueEmail,
+    SendEmail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queue {
+    Email,
+}
+
+pub struct Route {
+    /// The function's name; `FUNCTION` in its environment selects it.
+    pub name: &'static str,
+    pub method: &'static str,
+    /// API Gateway resource path, with `{param}` segments.
+    pub path: &'static str,
+    pub handler: HttpHandler,
+    pub permissions: &'static [Permission],
+    pub summary: &'static str,
+}
+
+pub struct Worker {
+    pub name: &'static str,
+    pub queue: Queue,
+    pub handler: WorkerHandler,
+    pub permissions: &'static [Permission],
+    pub summary: &'static str,
+}
+
+macro_rules! http {
+    ($f:path) => {{
+        fn call<'a>(deps: &'a Deps, req: Request) -> BoxFuture<'a, ApiResult<Response<Body>>> {
+            Box::pin($f(deps, req))
+        }
+        call as HttpHandler
+    }};
+}
+
+macro_rules! worker {
+    ($f:path) => {{
+        fn call<'a>(deps: &'a Deps, event: SqsEvent) -> BoxFuture<'a, SqsBatchResponse> {
+            Box::pin($f(deps, event))
+        }
+        call as WorkerHandler
+    }};
+}
+
+use crate::auth;
+use Permission::*;
+
+const READ: &[Permission] = &[TableRead];
+const WRITE: &[Permission] = &[TableRead, TableWrite];
+const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
+
+pub const API_PREFIX: &str = "/api/v1";
+
+static ROUTES: &[Route] = &[
+    Route { name: "health", method: "GET", path: "/api/v1/health", handler: http!(crate::health::handle), permissions: &[Describe], summary: "Liveness and dependency check" },
+    Route { name: "openapi", method: "GET", path: "/api/v1/openapi.json", handler: http!(crate::openapi::handle), permissions: &[], summary: "This API's OpenAPI 3.1 document" },
+    Route { name: "auth-register", method: "POST", path: "/api/v1/auth/register", handler: http!(auth::register::handle), permissions: WRITE_MAIL, summary: "Create an account" },
+    Route { name: "auth-verify-email", method: "POST", path: "/api/v1/auth/verify-email", handler: http!(auth::verify_email::handle), permissions: WRITE, summary: "Verify an email address with the emailed token" },
+    Route { name: "auth-resend-verification", method: "POST", path: "/api/v1/auth/resend-verification", handler: http!(auth::resend_verification::handle), permissions: WRITE_MAIL, summary: "Send the verification email again" },
+    Route { name: "auth-login", method: "POST", path: "/api/v1/auth/login", handler: http!(auth::login::handle), permissions: WRITE_MAIL, summary: "Log in with email and password" },
+    Route { name: "auth-logout", method: "POST", path: "/api/v1/auth/logout", handler: http!(auth::logout::handle), permissions: WRITE, summary: "Revoke this token" },
+    Route { name: "auth-logout-all", method: "POST", path: "/api/v1/auth/logout-all", handler: http!(auth::logout_all::handle), permissions: WRITE, summary: "Revoke every token of the user" },
+    Route { name: "auth-me-get", method: "GET", path: "/api/v1/auth/me", handler: http!(auth::me_get::handle), permissions: READ, summary: "The signed-in user" },
+    Route { name: "auth-me-update", method: "PATCH", path: "/api/v1/auth/me", handler: http!(auth::me_update::handle), permissions: WRITE, summary: "Update the signed-in user's profile" },
+];
+
+static WORKERS: &[Worker] = &[Worker {
+    name: "email-worker",
+    queue: Queue::Email,
+    handler: worker!(crate::email_worker::handle),
+    permissions: &[TableRead, TableWrite, SendEmail],
+    summary: "Renders and sends queued emails through SES",
+}];
+
+pub fn routes() -> &'static [Route] {
+    ROUTES
+}
+
+pub fn workers() -> &'static [Worker] {
+    WORKERS
+}
+
+/// A function of the table, by name.
+pub enum Function {
+    Http(&'static Route),
+    Worker(&'static Worker),
+}
+
+pub fn function(name: &str) -> Option<Function> {
+    routes()
+        .iter()
+        .find(|r| r.name == name)
+        .map(Function::Http)
+        .or_else(|| workers().iter().find(|w| w.name == name).map(Function::Worker))
+}
+
+/// Matches a request path (trailing slash tolerated) against a route path; returns the
+/// path parameters on a match.
+pub fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let mut params = Vec::new();
+    let mut pattern_segments = pattern.split('/');
+    let mut path_segments = path.split('/');
+    loop {
+        match (pattern_segments.next(), path_segments.next()) {
+            (None, None) => return Some(params),
+            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {
+                params.push((p[1..p.len() - 1].to_string(), s.to_string()));
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return None,
+        }
+    }
+}
+
+/// The route serving `method path`, or whether the path exists under another method.
+pub enum Lookup {
+    Found(&'static Route, Vec<(String, String)>),
+    MethodNotAllowed,
+    NotFound,
+}
+
+pub fn lookup(method: &str, path: &str) -> Lookup {
+    let mut path_known = false;
+    for route in routes() {
+        if let Some(params) = match_path(route.path, path) {
+            if route.method.eq_ignore_ascii_case(method) {
+                return Lookup::Found(route, params);
+            }
+            path_known = true;
+        }
+    }
+    if path_known {
+        Lookup::MethodNotAllowed
+    } else {
+        Lookup::NotFound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn paths_match_with_params_and_trailing_slash() {
+        assert_eq!(match_path("/api/v1/auth/me", "/api/v1/auth/me/"), Some(vec![]));
+        assert_eq!(
+            match_path("/api/v1/chats/{id}", "/api/v1/chats/abc"),
+            Some(vec![("id".to_string(), "abc".to_string())])
+        );
+        assert_eq!(match_path("/api/v1/chats/{id}", "/api/v1/chats/"), None);
+        assert_eq!(match_path("/api/v1/chats/{id}", "/api/v1/chats/a/b"), None);
+    }
+
+    #[test]
+    fn names_and_routes_are_unique() {
+        let names: HashSet<_> = routes().iter().map(|r| r.name).chain(workers().iter().map(|w| w.name)).collect();
+        assert_eq!(names.len(), routes().len() + workers().len());
+        let endpoints: HashSet<_> = routes().iter().map(|r| (r.method, r.path)).collect();
+        assert_eq!(endpoints.len(), routes().len());
+        assert!(routes().iter().all(|r| r.path.starts_with(API_PREFIX)));
+    }
+
+    #[test]
+    fn lookup_distinguishes_unknown_paths_from_wrong_methods() {
+        assert!(matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update"));
+        assert!(matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed));
+        assert!(matches!(lookup("GET", "/api/v1/nope"), Lookup::NotFound));
+    }
+}

@@ -1,0 +1,61 @@
+//! SQS batch handling shared by every worker: each record is a `Job`; records are
+//! processed concurrently; a job already done is skipped (redelivery is harmless);
+//! failures are reported per record so only they are retried (and, after the
+//! queue's maxReceiveCount, moved to the DLQ).
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::future::join_all;
+use shared::queue::Job;
+use shared::store::jobs;
+use shared::{ApiError, Deps};
+use std::future::Future;
+
+pub async fn process_batch<'a, F, Fut>(deps: &'a Deps, event: SqsEvent, run: F) -> SqsBatchResponse
+where
+    F: Fn(&'a Deps, Job) -> Fut,
+    Fut: Future<Output = Result<(), ApiError>> + 'a,
+{
+    let outcomes = join_all(event.records.into_iter().map(|record| process_record(deps, record, &run))).await;
+    let mut response = SqsBatchResponse::default();
+    for failed in outcomes.into_iter().flatten() {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = failed;
+        response.batch_item_failures.push(failure);
+    }
+    response
+}
+
+/// `Some(message id)` if the record failed and must be retried.
+async fn process_record<'a, F, Fut>(deps: &'a Deps, record: SqsMessage, run: &F) -> Option<String>
+where
+    F: Fn(&'a Deps, Job) -> Fut,
+    Fut: Future<Output = Result<(), ApiError>> + 'a,
+{
+    let message_id = record.message_id.clone().unwrap_or_default();
+    let job: Job = match serde_json::from_str(record.body.as_deref().unwrap_or_default()) {
+        Ok(job) => job,
+        Err(err) => {
+            // Retrying cannot fix it; it will reach the DLQ for a person to look at.
+            tracing::error!(message_id, error = %err, "unreadable job");
+            return Some(message_id);
+        }
+    };
+    let job_id = job.id;
+    match jobs::is_done(deps, job_id).await {
+        Ok(true) => {
+            tracing::info!(%job_id, "job already done; skipping redelivery");
+            return None;
+        }
+        Ok(false) => {}
+        Err(_) => return Some(message_id),
+    }
+    if let Err(err) = run(deps, job).await {
+        tracing::warn!(%job_id, message_id, code = err.code, "job failed; it will be retried");
+        return Some(message_id);
+    }
+    if jobs::mark_done(deps, job_id).await.is_err() {
+        tracing::warn!(%job_id, "job done but not marked; a redelivery may repeat it");
+    }
+    tracing::info!(%job_id, "job done");
+    None
+}

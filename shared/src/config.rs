@@ -1,0 +1,97 @@
+//! Configuration from environment variables, with defaults for the local stack.
+//! Read once per container.
+
+use secrecy::SecretString;
+use std::time::Duration;
+
+/// The emulator of the local stack (`make dev`).
+pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
+
+pub const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Endpoint override for every AWS service (the local emulator). `None` in AWS.
+    pub aws_endpoint: Option<String>,
+    pub region: String,
+    pub table_name: String,
+    pub files_bucket: String,
+    pub email_queue_url: String,
+    pub mail_from: String,
+    /// Where links in emails point (the web frontend).
+    pub frontend_url: String,
+    pub cors_allowed_origins: Vec<String>,
+    pub jwt_secret: SecretString,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub token_ttl: Duration,
+    pub verification_ttl: Duration,
+    pub version: String,
+}
+
+impl Config {
+    /// Reads the configuration. In AWS (`AWS_LAMBDA_FUNCTION_NAME` set) a real
+    /// `JWT_SECRET` is required; locally a fixed development secret is used.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Like `from_env`, reading variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(secret) if secret.len() >= 32 => secret,
+            Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
+            None if in_lambda => return Err("JWT_SECRET is required".into()),
+            None => LOCAL_JWT_SECRET.to_string(),
+        };
+        let hours = |name: &str, default: u64| -> Result<Duration, String> {
+            match var(name) {
+                Some(v) => v
+                    .parse::<u64>()
+                    .map(|h| Duration::from_secs(h * 3600))
+                    .map_err(|_| format!("{name} must be a whole number of hours")),
+                None => Ok(Duration::from_secs(default * 3600)),
+            }
+        };
+        let aws_endpoint = match var("AWS_ENDPOINT_URL") {
+            Some(endpoint) => Some(endpoint),
+            None if in_lambda => None,
+            None => Some(DEFAULT_LOCAL_ENDPOINT.to_string()),
+        };
+        let region = var("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+        let table_name = var("TABLE_NAME").unwrap_or_else(|| "myclaude".into());
+        let email_queue_url = match var("EMAIL_QUEUE_URL") {
+            Some(url) => url,
+            None if in_lambda => return Err("EMAIL_QUEUE_URL is required".into()),
+            None => local_queue_url(aws_endpoint.as_deref().unwrap_or(DEFAULT_LOCAL_ENDPOINT), "myclaude-email"),
+        };
+        Ok(Self {
+            aws_endpoint,
+            region,
+            table_name,
+            files_bucket: var("FILES_BUCKET").unwrap_or_else(|| "myclaude-files".into()),
+            email_queue_url,
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
+            frontend_url: var("FRONTEND_URL").unwrap_or_else(|| "http://localhost:5173".into()),
+            cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")
+                .unwrap_or_else(|| "http://localhost:5173".into())
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            jwt_secret: SecretString::from(jwt_secret),
+            jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "myclaude".into()),
+            jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "myclaude-api".into()),
+            token_ttl: hours("TOKEN_TTL_HOURS", 24 * 7)?,
+            verification_ttl: hours("VERIFICATION_TTL_HOURS", 24)?,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+}
+
+/// The URL the emulator gives a queue (moto: `<endpoint>/<account>/<name>`).
+pub fn local_queue_url(endpoint: &str, name: &str) -> String {
+    format!("{}/123456789012/{name}", endpoint.trim_end_matches('/'))
+}

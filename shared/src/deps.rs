@@ -1,0 +1,49 @@
+//! Everything a handler needs, built once per container and passed as `&Deps`.
+
+use crate::{Clock, Config};
+use aws_config::{BehaviorVersion, Region};
+
+pub struct Deps {
+    pub config: Config,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub ses: aws_sdk_ses::Client,
+    pub clock: Clock,
+}
+
+impl Deps {
+    pub async fn new(config: Config, clock: Clock) -> Self {
+        let sdk = sdk_config(&config).await;
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
+            // The emulator serves buckets by path, not by virtual host.
+            .force_path_style(config.aws_endpoint.is_some())
+            .build();
+        Self {
+            dynamo: aws_sdk_dynamodb::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            ses: aws_sdk_ses::Client::new(&sdk),
+            config,
+            clock,
+        }
+    }
+}
+
+/// The shared SDK configuration. Against a local endpoint, static credentials and a
+/// fixed region are used so nothing ever looks for real AWS credentials.
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
+    match &config.aws_endpoint {
+        Some(endpoint) => {
+            loader
+                .endpoint_url(endpoint)
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    "local", "local", None, None, "local-stack",
+                ))
+                .load()
+                .await
+        }
+        None => loader.load().await,
+    }
+}

@@ -1,0 +1,19 @@
+//! Everything the Lambda functions share: configuration, the error type at the HTTP
+//! boundary, HTTP helpers, authentication, the single-table store, queue jobs, mail,
+//! and the domain services. Handlers in `functions` stay thin on top of this crate.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod deps;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod queue;
+pub mod store;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use deps::Deps;
+pub use error::{ApiError, ApiResult};

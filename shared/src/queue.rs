@@ -1,0 +1,44 @@
+//! Background jobs. One serde enum for every job, so producers and consumers cannot
+//! drift; each job carries an id so a redelivered message is done only once.
+
+use crate::error::{ApiError, ApiResult};
+use crate::mail::EmailJob;
+use crate::Deps;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub kind: JobKind,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum JobKind {
+    Email(EmailJob),
+}
+
+impl Job {
+    pub fn new(kind: JobKind) -> Self {
+        Self { id: Uuid::now_v7(), kind }
+    }
+
+    fn queue_url<'a>(&self, deps: &'a Deps) -> &'a str {
+        match self.kind {
+            JobKind::Email(_) => &deps.config.email_queue_url,
+        }
+    }
+}
+
+pub async fn enqueue(deps: &Deps, kind: JobKind) -> ApiResult<Uuid> {
+    let job = Job::new(kind);
+    let body = serde_json::to_string(&job).map_err(|err| ApiError::internal("serialising a job", &err))?;
+    deps.sqs.send_message().queue_url(job.queue_url(deps)).message_body(body).send().await?;
+    Ok(job.id)
+}
+
+pub async fn enqueue_email(deps: &Deps, email: EmailJob) -> ApiResult<Uuid> {
+    enqueue(deps, JobKind::Email(email)).await
+}

@@ -1,0 +1,65 @@
+//! Every key format of the single table. Nothing outside this file formats a key.
+//! Access patterns and their key conditions are documented in docs/data-model.md.
+
+use uuid::Uuid;
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+/// Epoch seconds; DynamoDB's TTL deletes the item some time after (reads re-check).
+pub const TTL: &str = "ttl";
+
+pub fn user(user_id: Uuid) -> String {
+    format!("USER#{user_id}")
+}
+pub const PROFILE: &str = "PROFILE";
+
+pub const SESSION_PREFIX: &str = "SESSION#";
+pub fn session(session_id: Uuid) -> String {
+    format!("{SESSION_PREFIX}{session_id}")
+}
+
+/// An IP address the user signed in from, with when it was last seen.
+pub fn known_ip(ip: &str) -> String {
+    format!("IP#{ip}")
+}
+
+/// Claim on an email address: exists while an account uses it.
+pub fn email(normalized_email: &str) -> String {
+    format!("EMAIL#{normalized_email}")
+}
+pub const EMAIL_CLAIM: &str = "EMAIL";
+
+/// Claim on a username (lower-cased): exists while an account uses it.
+pub fn username(username_key: &str) -> String {
+    format!("USERNAME#{username_key}")
+}
+pub const USERNAME_CLAIM: &str = "USERNAME";
+
+/// One-time token, addressed by the hex SHA-256 of the secret (the secret is never stored).
+pub fn one_time_token(token_hash_hex: &str) -> String {
+    format!("TOKEN#{token_hash_hex}")
+}
+pub const ONE_TIME_TOKEN: &str = "TOKEN";
+
+/// Marker that a queue job has been carried out (idempotency of redeliveries).
+pub fn job(job_id: Uuid) -> String {
+    format!("JOB#{job_id}")
+}
+pub const JOB_DONE: &str = "DONE";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_formats() {
+        let id = Uuid::nil();
+        assert_eq!(user(id), "USER#00000000-0000-0000-0000-000000000000");
+        assert_eq!(session(id), "SESSION#00000000-0000-0000-0000-000000000000");
+        assert!(session(id).starts_with(SESSION_PREFIX));
+        assert_eq!(email("a@b.co"), "EMAIL#a@b.co");
+        assert_eq!(username("ada"), "USERNAME#ada");
+        assert_eq!(one_time_token("ff"), "TOKEN#ff");
+        assert_eq!(job(id), "JOB#00000000-0000-0000-0000-000000000000");
+    }
+}

@@ -1,0 +1,77 @@
+//! One-time tokens (email verification, password reset): stored only as a hash,
+//! consumed with a conditional delete so each works once, and expiring.
+
+use super::{key, keys};
+use crate::error::ApiResult;
+use crate::Deps;
+use aws_sdk_dynamodb::types::ReturnValue;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    VerifyEmail,
+    PasswordReset,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OneTimeTokenItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub purpose: TokenPurpose,
+    pub user_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub ttl: i64,
+}
+
+impl OneTimeTokenItem {
+    pub fn new(hash_hex: &str, purpose: TokenPurpose, user_id: Uuid, expires_at: OffsetDateTime) -> Self {
+        Self {
+            pk: keys::one_time_token(hash_hex),
+            sk: keys::ONE_TIME_TOKEN.into(),
+            purpose,
+            user_id,
+            expires_at,
+            ttl: expires_at.unix_timestamp(),
+        }
+    }
+}
+
+pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
+    deps.dynamo
+        .put_item()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(serde_dynamo::to_item(token)?))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Deletes the token and returns it if it existed, was for `purpose` and had not
+/// expired. Of two concurrent uses only one gets it back.
+pub async fn take(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResult<Option<OneTimeTokenItem>> {
+    let result = deps
+        .dynamo
+        .delete_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN)))
+        .condition_expression("attribute_exists(PK)")
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await;
+    let output = match result {
+        Ok(output) => output,
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+            return Ok(None)
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let Some(item) = output.attributes else { return Ok(None) };
+    let token: OneTimeTokenItem = serde_dynamo::from_item(item)?;
+    Ok((token.purpose == purpose && token.expires_at > deps.clock.now()).then_some(token))
+}

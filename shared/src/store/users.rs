@@ -1,0 +1,233 @@
+//! User accounts and the uniqueness claims on their email and username.
+
+use super::{condition_failed_at, key, keys, s, Item};
+use crate::error::{ApiError, ApiResult};
+use crate::Deps;
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UserItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: Uuid,
+    pub email: String,
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// PHC string (argon2id). `None` for accounts that only sign in with Google.
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub avatar_file_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub date_joined: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login: Option<OffsetDateTime>,
+}
+
+impl UserItem {
+    pub fn new(id: Uuid, email: String, username: String, password_hash: Option<String>, now: OffsetDateTime) -> Self {
+        Self {
+            pk: keys::user(id),
+            sk: keys::PROFILE.into(),
+            id,
+            email,
+            username,
+            first_name: String::new(),
+            last_name: String::new(),
+            password_hash,
+            email_verified: false,
+            avatar_file_id: None,
+            date_joined: now,
+            last_login: None,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateUserError {
+    EmailTaken,
+    UsernameTaken,
+}
+
+fn claim(pk: String, sk: &str, user_id: Uuid) -> Item {
+    let mut item = key(pk, sk);
+    item.insert("user_id".into(), s(user_id.to_string()));
+    item
+}
+
+fn put_new(deps: &Deps, item: Item) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("table, item and condition are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
+/// Creates the user with its email and username claims in one transaction, plus any
+/// extra items (e.g. the verification token). Fails without writing anything if the
+/// email or username is already claimed.
+pub async fn create(deps: &Deps, user: &UserItem, extra: Vec<Item>) -> ApiResult<Result<(), CreateUserError>> {
+    let mut items = vec![
+        put_new(deps, claim(keys::email(&user.email), keys::EMAIL_CLAIM, user.id)),
+        put_new(deps, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
+        put_new(deps, serde_dynamo::to_item(user)?),
+    ];
+    items.extend(extra.into_iter().map(|item| put_new(deps, item)));
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(Ok(())),
+        Err(err) if condition_failed_at(&err, 0) => Ok(Err(CreateUserError::EmailTaken)),
+        Err(err) if condition_failed_at(&err, 1) => Ok(Err(CreateUserError::UsernameTaken)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn get(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
+    let output = deps
+        .dynamo
+        .get_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(match output.item {
+        Some(item) => Some(serde_dynamo::from_item(item)?),
+        None => None,
+    })
+}
+
+/// The id of the account that uses this (normalized) email, if any.
+pub async fn id_by_email(deps: &Deps, email: &str) -> ApiResult<Option<Uuid>> {
+    let output = deps
+        .dynamo
+        .get_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::email(email), keys::EMAIL_CLAIM)))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(output
+        .item
+        .as_ref()
+        .and_then(|item| item.get("user_id"))
+        .and_then(|v| v.as_s().ok())
+        .and_then(|id| Uuid::parse_str(id).ok()))
+}
+
+pub async fn by_email(deps: &Deps, email: &str) -> ApiResult<Option<UserItem>> {
+    match id_by_email(deps, email).await? {
+        Some(id) => get(deps, id).await,
+        None => Ok(None),
+    }
+}
+
+fn update(deps: &Deps, user_id: Uuid) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    deps.dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
+        .condition_expression("attribute_exists(PK)")
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+}
+
+fn updated(output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput) -> ApiResult<UserItem> {
+    Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)
+}
+
+pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
+    let result = update(deps, user_id)
+        .update_expression("SET email_verified = :t")
+        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(Some(updated(output)?)),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn record_login(deps: &Deps, user_id: Uuid, at: OffsetDateTime) -> ApiResult<UserItem> {
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let output = update(deps, user_id)
+        .update_expression("SET last_login = :at")
+        .expression_attribute_values(":at", s(at))
+        .send()
+        .await?;
+    updated(output)
+}
+
+/// Profile fields a user may change themselves.
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// The new username (already validated) and the current one it replaces.
+    pub username: Option<(String, String)>,
+}
+
+/// Applies profile changes. A username change moves the uniqueness claim in the same
+/// transaction, so two users can never end up with one name. `Ok(Err(()))`: taken.
+pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges) -> ApiResult<Result<UserItem, ()>> {
+    let mut sets = Vec::new();
+    let mut values = std::collections::HashMap::new();
+    if let Some(first) = &changes.first_name {
+        sets.push("first_name = :first");
+        values.insert(":first".to_string(), s(first));
+    }
+    if let Some(last) = &changes.last_name {
+        sets.push("last_name = :last");
+        values.insert(":last".to_string(), s(last));
+    }
+    let username_change = changes.username.filter(|(new, old)| new != old);
+    if let Some((new, _)) = &username_change {
+        sets.push("username = :username");
+        values.insert(":username".to_string(), s(new));
+    }
+    if sets.is_empty() {
+        return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
+    }
+    let expression = format!("SET {}", sets.join(", "));
+    let Some((new, old)) = username_change else {
+        let output = update(deps, user_id)
+            .update_expression(expression)
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await?;
+        return Ok(Ok(updated(output)?));
+    };
+    let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
+    let mut items = Vec::new();
+    if new_key != old_key {
+        items.push(put_new(deps, claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id)));
+        let delete = Delete::builder()
+            .table_name(&deps.config.table_name)
+            .set_key(Some(key(keys::username(&old_key), keys::USERNAME_CLAIM)))
+            .build()
+            .expect("table and key are set");
+        items.push(TransactWriteItem::builder().delete(delete).build());
+    }
+    values.insert(":old".to_string(), s(old));
+    let update = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
+        .update_expression(expression)
+        .condition_expression("username = :old")
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .expect("table, key and expression are set");
+    items.push(TransactWriteItem::builder().update(update).build());
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => {}
+        Err(err) if new_key != old_key && condition_failed_at(&err, 0) => return Ok(Err(())),
+        Err(err) => return Err(err.into()),
+    }
+    Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?))
+}
