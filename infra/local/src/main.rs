@@ -1,1 +1,44 @@
-fn main() {}
+//! `local`: runs the local stack's API gateway and queue workers against the emulator
+//! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`).
+
+use local_stack::{gateway, poller, resources};
+use shared::{Clock, Config, Deps};
+use std::sync::Arc;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    match std::env::args().nth(1).as_deref() {
+        Some("template") => {
+            print!("{}", local_stack::template::render());
+            Ok(())
+        }
+        Some("dev") | None => dev().await,
+        Some(other) => Err(format!("unknown command {other:?}; use `dev` or `template`").into()),
+    }
+}
+
+async fn dev() -> Result<(), Error> {
+    functions::runtime::init_logging();
+    let config = Config::from_env()?;
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let deps = Arc::new(Deps::new(config, Clock::system()).await);
+    resources::ensure_all(&deps, resources::QueueSettings::default()).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let workers = poller::spawn_all(deps.clone());
+    let endpoint = deps.config.aws_endpoint.clone().unwrap_or_default();
+    println!("myclaude local stack is up:");
+    println!("  API             http://127.0.0.1:{port}/api/v1   (health: /api/v1/health, docs: /api/v1/openapi.json)");
+    println!("  AWS emulator    {endpoint}   (DynamoDB table {}, bucket {})", deps.config.table_name, deps.config.files_bucket);
+    println!("  email queue     {}", deps.config.email_queue_url);
+    println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));
+    println!("  sent mail       make mail");
+    println!("Ctrl-C stops everything.");
+    gateway::serve(deps, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    workers.iter().for_each(|w| w.abort());
+    Ok(())
+}

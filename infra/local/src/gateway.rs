@@ -1,0 +1,103 @@
+//! The local API Gateway: serves every route of the route table over HTTP, building
+//! the same `lambda_http::Request` (path and query parameters, request context with
+//! the caller's IP) that API Gateway's REST proxy integration hands a function.
+
+use axum::body::to_bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::response::IntoResponse;
+use functions::routes::{lookup, Lookup};
+use functions::runtime::call_http;
+use http::{Method, StatusCode};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use shared::http::{allowed_origin, apply_cors, error_response, preflight};
+use shared::{ApiError, Deps};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// API Gateway's payload limit.
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    deps: Arc<Deps>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().fallback(handle).with_state(deps);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn handle(
+    State(deps): State<Arc<Deps>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    if parts.method == Method::OPTIONS {
+        return into_axum(preflight(&deps.config, &parts.headers));
+    }
+    let (route, params) = match lookup(parts.method.as_str(), parts.uri.path()) {
+        Lookup::Found(route, params) => (route, params),
+        Lookup::MethodNotAllowed => {
+            let err = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed.");
+            return gateway_error(&deps, &parts.headers, &err);
+        }
+        Lookup::NotFound => return gateway_error(&deps, &parts.headers, &ApiError::not_found()),
+    };
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        let err = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.");
+        return gateway_error(&deps, &parts.headers, &err);
+    };
+    let body = if bytes.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => lambda_http::Body::Text(text),
+            Err(err) => lambda_http::Body::Binary(err.into_bytes()),
+        }
+    };
+    let query: HashMap<String, Vec<String>> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().fold(
+            HashMap::new(),
+            |mut map, (k, v)| {
+                map.entry(k).or_default().push(v);
+                map
+            },
+        );
+    let path_params: HashMap<String, String> = params.into_iter().collect();
+    let mut context = ApiGatewayProxyRequestContext::default();
+    context.identity.source_ip = Some(peer.ip().to_string());
+    context.request_id = Some(uuid::Uuid::new_v4().to_string());
+    context.http_method = parts.method.clone();
+    context.resource_path = Some(route.path.to_string());
+    context.path = Some(parts.uri.path().to_string());
+    context.stage = Some("local".into());
+    let request = http::Request::from_parts(parts, body)
+        .with_path_parameters(path_params)
+        .with_query_string_parameters(query)
+        .with_request_context(RequestContext::ApiGatewayV1(context));
+    into_axum(call_http(route, &deps, request).await)
+}
+
+fn gateway_error(deps: &Deps, headers: &http::HeaderMap, err: &ApiError) -> axum::response::Response {
+    let mut response = error_response(err);
+    apply_cors(allowed_origin(&deps.config, headers), response.headers_mut());
+    into_axum(response)
+}
+
+fn into_axum(response: lambda_http::Response<lambda_http::Body>) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
+    let bytes: Vec<u8> = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(text) => text.into_bytes(),
+        lambda_http::Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    (parts.status, parts.headers, bytes).into_response()
+}

@@ -1,0 +1,258 @@
+//! Generates `template.yaml` (AWS SAM) from the route table, so the deployed API has
+//! exactly the functions, methods, paths and permissions the code declares.
+//! `cargo run -p local-stack --bin local -- template > template.yaml`; a test checks
+//! the committed file is current.
+
+use functions::routes::{Permission, Queue, Route, Worker};
+use serde_json::{json, Value};
+
+/// `FunctionName` → `FunctionNameFunction` in CamelCase, the resource's logical id.
+pub fn logical_id(function_name: &str) -> String {
+    let camel: String = function_name
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect();
+    format!("{camel}Function")
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "Ref": name })
+}
+
+fn get_att(resource: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [resource, attribute] })
+}
+
+fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+fn queue_resource(queue: Queue) -> &'static str {
+    match queue {
+        Queue::Email => "EmailQueue",
+    }
+}
+
+fn statements(permissions: &[Permission]) -> Vec<Value> {
+    let table = || vec![get_att("Table", "Arn"), sub("${Table.Arn}/index/*")];
+    permissions
+        .iter()
+        .map(|permission| match permission {
+            Permission::TableRead => json!({
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
+                "Resource": table(),
+            }),
+            Permission::TableWrite => json!({
+                "Effect": "Allow",
+                "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+                "Resource": table(),
+            }),
+            Permission::Describe => json!({
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"],
+                "Resource": [get_att("Table", "Arn"), get_att("FilesBucket", "Arn"), get_att("EmailQueue", "Arn")],
+            }),
+            Permission::EnqueueEmail => json!({
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [get_att("EmailQueue", "Arn")],
+            }),
+            Permission::SendEmail => json!({
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail"],
+                "Resource": [sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")],
+            }),
+        })
+        .collect()
+}
+
+fn policies(permissions: &[Permission]) -> Value {
+    if permissions.is_empty() {
+        return json!([]);
+    }
+    json!([{ "Version": "2012-10-17", "Statement": statements(permissions) }])
+}
+
+fn http_function(route: &Route) -> Value {
+    json!({
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Description": route.summary,
+            "Environment": { "Variables": { "FUNCTION": route.name } },
+            "Policies": policies(route.permissions),
+            "Events": {
+                "Api": {
+                    "Type": "Api",
+                    "Properties": { "RestApiId": reference("Api"), "Path": route.path, "Method": route.method.to_lowercase() }
+                }
+            }
+        }
+    })
+}
+
+fn worker_function(worker: &Worker) -> Value {
+    json!({
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Description": worker.summary,
+            "Timeout": 60,
+            "Environment": { "Variables": { "FUNCTION": worker.name } },
+            "Policies": policies(worker.permissions),
+            "Events": {
+                "Queue": {
+                    "Type": "SQS",
+                    "Properties": {
+                        "Queue": get_att(queue_resource(worker.queue), "Arn"),
+                        "BatchSize": 10,
+                        "MaximumBatchingWindowInSeconds": 1,
+                        "FunctionResponseTypes": ["ReportBatchItemFailures"]
+                    }
+                }
+            }
+        }
+    })
+}
+
+pub fn document() -> Value {
+    let mut resources = serde_json::Map::new();
+    resources.insert(
+        "Api".into(),
+        json!({
+            "Type": "AWS::Serverless::Api",
+            "Properties": {
+                "StageName": "live",
+                "EndpointConfiguration": { "Type": "REGIONAL" },
+                "TracingEnabled": true,
+                "Cors": {
+                    "AllowOrigin": sub("'${CorsAllowedOrigin}'"),
+                    "AllowMethods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
+                    "AllowHeaders": "'Authorization,Content-Type'",
+                    "MaxAge": "'600'"
+                }
+            }
+        }),
+    );
+    resources.insert(
+        "Table".into(),
+        json!({
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    { "AttributeName": "PK", "AttributeType": "S" },
+                    { "AttributeName": "SK", "AttributeType": "S" },
+                    { "AttributeName": "GSI1PK", "AttributeType": "S" },
+                    { "AttributeName": "GSI1SK", "AttributeType": "S" }
+                ],
+                "KeySchema": [
+                    { "AttributeName": "PK", "KeyType": "HASH" },
+                    { "AttributeName": "SK", "KeyType": "RANGE" }
+                ],
+                "GlobalSecondaryIndexes": [{
+                    "IndexName": "GSI1",
+                    "KeySchema": [
+                        { "AttributeName": "GSI1PK", "KeyType": "HASH" },
+                        { "AttributeName": "GSI1SK", "KeyType": "RANGE" }
+                    ],
+                    "Projection": { "ProjectionType": "ALL" }
+                }],
+                "TimeToLiveSpecification": { "AttributeName": "ttl", "Enabled": true },
+                "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
+                "SSESpecification": { "SSEEnabled": true }
+            }
+        }),
+    );
+    resources.insert(
+        "FilesBucket".into(),
+        json!({
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true
+                },
+                "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
+                "BucketEncryption": { "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }] },
+                "CorsConfiguration": { "CorsRules": [{
+                    "AllowedOrigins": [reference("CorsAllowedOrigin")],
+                    "AllowedMethods": ["PUT", "GET"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAge": 600
+                }] }
+            }
+        }),
+    );
+    resources.insert(
+        "EmailDeadLetterQueue".into(),
+        json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true } }),
+    );
+    resources.insert(
+        "EmailQueue".into(),
+        json!({
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "VisibilityTimeout": 360,
+                "SqsManagedSseEnabled": true,
+                "RedrivePolicy": { "deadLetterTargetArn": get_att("EmailDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
+            }
+        }),
+    );
+    for route in functions::routes() {
+        resources.insert(logical_id(route.name), http_function(route));
+    }
+    for worker in functions::workers() {
+        resources.insert(logical_id(worker.name), worker_function(worker));
+    }
+
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": "myclaude backend: one Lambda function per route (all from one bootstrap binary), one DynamoDB table, S3, SQS workers, SES. Generated from the route table; do not edit by hand.",
+        "Parameters": {
+            "JwtSecret": { "Type": "String", "NoEcho": true, "MinLength": 32, "Description": "HS256 signing secret for access tokens" },
+            "FrontendUrl": { "Type": "String", "Default": "http://localhost:5173", "Description": "Base URL of the web frontend (links in emails)" },
+            "CorsAllowedOrigin": { "Type": "String", "Default": "http://localhost:5173", "Description": "Origin of the web frontend allowed by CORS" },
+            "MailFrom": { "Type": "String", "Default": "myclaude <no-reply@example.com>", "Description": "Sender of every email" },
+            "MailDomain": { "Type": "String", "Default": "example.com", "Description": "SES-verified domain of MailFrom" }
+        },
+        "Globals": {
+            "Function": {
+                "CodeUri": "target/lambda/bootstrap/",
+                "Handler": "bootstrap",
+                "Runtime": "provided.al2023",
+                "Architectures": ["arm64"],
+                "MemorySize": 512,
+                "Timeout": 29,
+                "Tracing": "Active",
+                "LoggingConfig": { "LogFormat": "JSON" },
+                "Environment": {
+                    "Variables": {
+                        "TABLE_NAME": reference("Table"),
+                        "FILES_BUCKET": reference("FilesBucket"),
+                        "EMAIL_QUEUE_URL": reference("EmailQueue"),
+                        "JWT_SECRET": reference("JwtSecret"),
+                        "MAIL_FROM": reference("MailFrom"),
+                        "FRONTEND_URL": reference("FrontendUrl"),
+                        "CORS_ALLOWED_ORIGINS": reference("CorsAllowedOrigin")
+                    }
+                }
+            }
+        },
+        "Resources": resources,
+        "Outputs": {
+            "ApiUrl": { "Description": "Base URL of the API", "Value": sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/live") }
+        }
+    })
+}
+
+pub fn render() -> String {
+    let yaml = serde_yaml_ng::to_string(&document()).expect("the template serialises");
+    format!("# Generated from the route table by `make template`; do not edit by hand.\n{yaml}")
+}
