@@ -73,16 +73,86 @@ const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
 pub const API_PREFIX: &str = "/api/v1";
 
 static ROUTES: &[Route] = &[
-    Route { name: "health", method: "GET", path: "/api/v1/health", handler: http!(crate::health::handle), permissions: &[Describe], summary: "Liveness and dependency check" },
-    Route { name: "openapi", method: "GET", path: "/api/v1/openapi.json", handler: http!(crate::openapi::handle), permissions: &[], summary: "This API's OpenAPI 3.1 document" },
-    Route { name: "auth-register", method: "POST", path: "/api/v1/auth/register", handler: http!(auth::register::handle), permissions: WRITE_MAIL, summary: "Create an account" },
-    Route { name: "auth-verify-email", method: "POST", path: "/api/v1/auth/verify-email", handler: http!(auth::verify_email::handle), permissions: WRITE, summary: "Verify an email address with the emailed token" },
-    Route { name: "auth-resend-verification", method: "POST", path: "/api/v1/auth/resend-verification", handler: http!(auth::resend_verification::handle), permissions: WRITE_MAIL, summary: "Send the verification email again" },
-    Route { name: "auth-login", method: "POST", path: "/api/v1/auth/login", handler: http!(auth::login::handle), permissions: WRITE_MAIL, summary: "Log in with email and password" },
-    Route { name: "auth-logout", method: "POST", path: "/api/v1/auth/logout", handler: http!(auth::logout::handle), permissions: WRITE, summary: "Revoke this token" },
-    Route { name: "auth-logout-all", method: "POST", path: "/api/v1/auth/logout-all", handler: http!(auth::logout_all::handle), permissions: WRITE, summary: "Revoke every token of the user" },
-    Route { name: "auth-me-get", method: "GET", path: "/api/v1/auth/me", handler: http!(auth::me_get::handle), permissions: READ, summary: "The signed-in user" },
-    Route { name: "auth-me-update", method: "PATCH", path: "/api/v1/auth/me", handler: http!(auth::me_update::handle), permissions: WRITE, summary: "Update the signed-in user's profile" },
+    Route {
+        name: "health",
+        method: "GET",
+        path: "/api/v1/health",
+        handler: http!(crate::health::handle),
+        permissions: &[Describe],
+        summary: "Liveness and dependency check",
+    },
+    Route {
+        name: "openapi",
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        handler: http!(crate::openapi::handle),
+        permissions: &[],
+        summary: "This API's OpenAPI 3.1 document",
+    },
+    Route {
+        name: "auth-register",
+        method: "POST",
+        path: "/api/v1/auth/register",
+        handler: http!(auth::register::handle),
+        permissions: WRITE_MAIL,
+        summary: "Create an account",
+    },
+    Route {
+        name: "auth-verify-email",
+        method: "POST",
+        path: "/api/v1/auth/verify-email",
+        handler: http!(auth::verify_email::handle),
+        permissions: WRITE,
+        summary: "Verify an email address with the emailed token",
+    },
+    Route {
+        name: "auth-resend-verification",
+        method: "POST",
+        path: "/api/v1/auth/resend-verification",
+        handler: http!(auth::resend_verification::handle),
+        permissions: WRITE_MAIL,
+        summary: "Send the verification email again",
+    },
+    Route {
+        name: "auth-login",
+        method: "POST",
+        path: "/api/v1/auth/login",
+        handler: http!(auth::login::handle),
+        permissions: WRITE_MAIL,
+        summary: "Log in with email and password",
+    },
+    Route {
+        name: "auth-logout",
+        method: "POST",
+        path: "/api/v1/auth/logout",
+        handler: http!(auth::logout::handle),
+        permissions: WRITE,
+        summary: "Revoke this token",
+    },
+    Route {
+        name: "auth-logout-all",
+        method: "POST",
+        path: "/api/v1/auth/logout-all",
+        handler: http!(auth::logout_all::handle),
+        permissions: WRITE,
+        summary: "Revoke every token of the user",
+    },
+    Route {
+        name: "auth-me-get",
+        method: "GET",
+        path: "/api/v1/auth/me",
+        handler: http!(auth::me_get::handle),
+        permissions: READ,
+        summary: "The signed-in user",
+    },
+    Route {
+        name: "auth-me-update",
+        method: "PATCH",
+        path: "/api/v1/auth/me",
+        handler: http!(auth::me_update::handle),
+        permissions: WRITE,
+        summary: "Update the signed-in user's profile",
+    },
 ];
 
 static WORKERS: &[Worker] = &[Worker {
@@ -112,13 +182,22 @@ pub fn function(name: &str) -> Option<Function> {
         .iter()
         .find(|r| r.name == name)
         .map(Function::Http)
-        .or_else(|| workers().iter().find(|w| w.name == name).map(Function::Worker))
+        .or_else(|| {
+            workers()
+                .iter()
+                .find(|w| w.name == name)
+                .map(Function::Worker)
+        })
 }
 
 /// Matches a request path (trailing slash tolerated) against a route path; returns the
 /// path parameters on a match.
 pub fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
     let mut params = Vec::new();
     let mut pattern_segments = pattern.split('/');
     let mut path_segments = path.split('/');
@@ -165,7 +244,10 @@ mod tests {
 
     #[test]
     fn paths_match_with_params_and_trailing_slash() {
-        assert_eq!(match_path("/api/v1/auth/me", "/api/v1/auth/me/"), Some(vec![]));
+        assert_eq!(
+            match_path("/api/v1/auth/me", "/api/v1/auth/me/"),
+            Some(vec![])
+        );
         assert_eq!(
             match_path("/api/v1/chats/{id}", "/api/v1/chats/abc"),
             Some(vec![("id".to_string(), "abc".to_string())])
@@ -176,7 +258,11 @@ mod tests {
 
     #[test]
     fn names_and_routes_are_unique() {
-        let names: HashSet<_> = routes().iter().map(|r| r.name).chain(workers().iter().map(|w| w.name)).collect();
+        let names: HashSet<_> = routes()
+            .iter()
+            .map(|r| r.name)
+            .chain(workers().iter().map(|w| w.name))
+            .collect();
         assert_eq!(names.len(), routes().len() + workers().len());
         let endpoints: HashSet<_> = routes().iter().map(|r| (r.method, r.path)).collect();
         assert_eq!(endpoints.len(), routes().len());
@@ -185,8 +271,13 @@ mod tests {
 
     #[test]
     fn lookup_distinguishes_unknown_paths_from_wrong_methods() {
-        assert!(matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update"));
-        assert!(matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed));
+        assert!(
+            matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update")
+        );
+        assert!(matches!(
+            lookup("PUT", "/api/v1/auth/me"),
+            Lookup::MethodNotAllowed
+        ));
         assert!(matches!(lookup("GET", "/api/v1/nope"), Lookup::NotFound));
     }
 }

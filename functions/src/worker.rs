@@ -1,12 +1,13 @@
 //! SQS batch handling shared by every worker: each record is a `Job`; records are
-//! processed concurrently; a job already done is skipped (redelivery is harmless);
+//! processed concurrently; each job is claimed first, so a duplicate delivery never
+//! runs it twice and a job already done is skipped;
 //! failures are reported per record so only they are retried (and, after the
 //! queue's maxReceiveCount, moved to the DLQ).
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use shared::queue::Job;
-use shared::store::jobs;
+use shared::store::jobs::{self, Claim};
 use shared::{ApiError, Deps};
 use std::future::Future;
 
@@ -15,7 +16,13 @@ where
     F: Fn(&'a Deps, Job) -> Fut,
     Fut: Future<Output = Result<(), ApiError>> + 'a,
 {
-    let outcomes = join_all(event.records.into_iter().map(|record| process_record(deps, record, &run))).await;
+    let outcomes = join_all(
+        event
+            .records
+            .into_iter()
+            .map(|record| process_record(deps, record, &run)),
+    )
+    .await;
     let mut response = SqsBatchResponse::default();
     for failed in outcomes.into_iter().flatten() {
         let mut failure = BatchItemFailure::default();
@@ -41,20 +48,27 @@ where
         }
     };
     let job_id = job.id;
-    match jobs::is_done(deps, job_id).await {
-        Ok(true) => {
+    match jobs::claim(deps, job_id).await {
+        Ok(Claim::Acquired) => {}
+        Ok(Claim::AlreadyDone) => {
             tracing::info!(%job_id, "job already done; skipping redelivery");
             return None;
         }
-        Ok(false) => {}
+        Ok(Claim::Busy) => {
+            tracing::info!(%job_id, "job is being run by another delivery; retrying later");
+            return Some(message_id);
+        }
         Err(_) => return Some(message_id),
     }
     if let Err(err) = run(deps, job).await {
         tracing::warn!(%job_id, message_id, code = err.code, "job failed; it will be retried");
+        if jobs::release(deps, job_id).await.is_err() {
+            tracing::warn!(%job_id, "could not release the claim; the retry waits for its lease");
+        }
         return Some(message_id);
     }
-    if jobs::mark_done(deps, job_id).await.is_err() {
-        tracing::warn!(%job_id, "job done but not marked; a redelivery may repeat it");
+    if jobs::complete(deps, job_id).await.is_err() {
+        tracing::warn!(%job_id, "job done but not recorded; a redelivery may repeat it");
     }
     tracing::info!(%job_id, "job done");
     None

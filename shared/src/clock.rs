@@ -32,7 +32,6 @@ impl Clock {
 
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, by: time::Duration) {
-        self.offset
-            .fetch_add(by.whole_seconds(), Ordering::Relaxed);
+        self.offset.fetch_add(by.whole_seconds(), Ordering::Relaxed);
     }
 }

@@ -40,7 +40,13 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: None, retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+            retry_after: None,
+        }
     }
 
     /// Malformed input: bad JSON, wrong types, unknown fields, over-long strings.
@@ -100,19 +106,33 @@ impl ApiError {
     /// A bug or an unexpected dependency failure: logged in full, answered opaquely.
     pub fn internal(context: &str, cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(context, error = %ErrorChain(cause), "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side.",
+        )
     }
 
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
-            error: ErrorDetail { code: self.code.to_string(), message: self.message.clone(), fields: self.fields.clone() },
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+                fields: self.fields.clone(),
+            },
         }
     }
 }
 
 impl Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 

@@ -1,1 +1,7 @@
+//! Black-box tests of the whole system over HTTP against the local stack.
 
+mod auth;
+mod email_queue;
+mod events;
+mod http_basics;
+mod template;

@@ -1,1 +1,375 @@
+//! Test harness: every test spawns its own app (the real gateway and workers, in this
+//! process, on a free port) against the shared emulator that `make test` started, with
+//! its own queues, and makes its own users, so tests run in parallel without sharing
+//! state. Nothing is mocked: the emulator speaks the AWS protocols and the real SDK
+//! clients talk to it.
 
+use local_stack::resources::{self, QueueSettings};
+use local_stack::{gateway, poller};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use shared::config::local_queue_url;
+use shared::{Clock, Config, Deps};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const TEST_JWT_SECRET: &str = "test-secret-for-the-system-tests-0123456789";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The emulator `make test` started.
+pub fn emulator_endpoint() -> String {
+    std::env::var("MYCLAUDE_TEST_ENDPOINT")
+        .expect("MYCLAUDE_TEST_ENDPOINT is not set: run the tests with `make test`, which starts the emulator")
+}
+
+pub struct AppOptions {
+    /// Sender address; its domain is verified in SES unless `verify_sender` is false.
+    pub mail_from: String,
+    pub verify_sender: bool,
+    /// Run the queue workers in the background (like Lambda's event source mapping).
+    pub workers: bool,
+    pub queues: QueueSettings,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            mail_from: "myclaude <no-reply@myclaude.test>".into(),
+            verify_sender: true,
+            workers: true,
+            queues: QueueSettings {
+                visibility_timeout_secs: 1,
+                max_receive_count: 3,
+            },
+        }
+    }
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    pub http: reqwest::Client,
+    pub deps: Arc<Deps>,
+    pub clock: Clock,
+    shutdown: Option<oneshot::Sender<()>>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.workers.iter().for_each(|w| w.abort());
+    }
+}
+
+/// A response as a test sees it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str) -> Config {
+    let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
+    let vars = [
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("EMAIL_QUEUE_URL", email_queue),
+        ("MAIL_FROM", mail_from.to_string()),
+        ("JWT_SECRET", TEST_JWT_SECRET.to_string()),
+        ("TABLE_NAME", "myclaude-test".to_string()),
+        ("FILES_BUCKET", "myclaude-test-files".to_string()),
+        ("FRONTEND_URL", "http://localhost:5173".to_string()),
+        (
+            "CORS_ALLOWED_ORIGINS",
+            "http://localhost:5173,https://app.example.com".to_string(),
+        ),
+    ];
+    Config::from_env_with(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("test configuration is valid")
+}
+
+/// Every log line the apps of this test process write, as JSON at DEBUG level, so a
+/// test can check what logs would contain. One global subscriber: per-test
+/// subscribers race with tracing's callsite cache when tests run in parallel.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+static LOGS: OnceLock<LogBuffer> = OnceLock::new();
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        buffer
+    });
+}
+
+/// Everything logged so far by this test process.
+pub fn captured_logs() -> String {
+    let buffer = LOGS
+        .get()
+        .expect("logs are captured once an app is spawned");
+    String::from_utf8_lossy(&buffer.0.lock().expect("log buffer")).into_owned()
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(AppOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: AppOptions) -> Self {
+        capture_logs();
+        let endpoint = emulator_endpoint();
+        let prefix = format!("t{}", &Uuid::new_v4().simple().to_string()[..12]);
+        let config = test_config(&endpoint, &prefix, &options.mail_from);
+        let clock = Clock::system();
+        let deps = Arc::new(Deps::new(config, clock.clone()).await);
+        tokio::try_join!(
+            resources::ensure_table(&deps),
+            resources::ensure_bucket(&deps),
+            resources::ensure_queues(&deps, options.queues),
+        )
+        .expect("creating the test resources");
+        if options.verify_sender {
+            resources::ensure_sender(&deps)
+                .await
+                .expect("verifying the sender");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a port");
+        let address = format!("http://{}", listener.local_addr().expect("bound"));
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(gateway::serve(deps.clone(), listener, async {
+            let _ = rx.await;
+        }));
+        let workers = if options.workers {
+            poller::spawn_all(deps.clone())
+        } else {
+            Vec::new()
+        };
+        Self {
+            address,
+            http: reqwest::Client::builder().build().expect("http client"),
+            deps,
+            clock,
+            shutdown: Some(tx),
+            workers,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request
+            .send()
+            .await
+            .expect("the request reaches the gateway");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call("POST", path, None, Some(body)).await
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> Reply {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/register",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers, verifies through the emailed link, and logs in.
+    pub async fn verified_user(&self) -> TestUser {
+        let email = unique_email();
+        assert_eq!(self.register(&email, PASSWORD).await.status, 201);
+        let token = self.verification_token(&email).await;
+        let verified = self
+            .post("/api/v1/auth/verify-email", json!({"token": token}))
+            .await;
+        assert_eq!(verified.status, 200, "{}", verified.text);
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        TestUser {
+            id: login.body["user"]["id"]
+                .as_str()
+                .expect("user id")
+                .to_string(),
+            email,
+            token: login.body["token"].as_str().expect("token").to_string(),
+        }
+    }
+
+    /// The token in the newest verification email to `email` (waits for it).
+    pub async fn verification_token(&self, email: &str) -> String {
+        let mail = wait_for_mail(email, "Verify your email", 1)
+            .await
+            .pop()
+            .expect("a mail");
+        token_from(&mail.body)
+    }
+}
+
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", Uuid::new_v4().simple())
+}
+
+/// The `token=` query parameter of the first link in a mail body.
+pub fn token_from(body: &str) -> String {
+    let start = body.find("token=").expect("a token link in the mail") + "token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// An email the emulator's SES accepted.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub source: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+pub async fn sent_mails() -> Vec<SentMail> {
+    let url = format!("{}/moto-api/data.json", emulator_endpoint());
+    let data: Value = reqwest::get(url)
+        .await
+        .expect("emulator data")
+        .json()
+        .await
+        .expect("json");
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| SentMail {
+            source: m["source"].as_str().unwrap_or_default().to_string(),
+            to: m["destinations"]["ToAddresses"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: m["subject"].as_str().unwrap_or_default().to_string(),
+            body: m["body"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+/// Mails to `to` whose subject contains `subject`.
+pub async fn mails_to(to: &str, subject: &str) -> Vec<SentMail> {
+    sent_mails()
+        .await
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject))
+        .collect()
+}
+
+/// Waits (polling, with a deadline) until at least `count` such mails were sent.
+pub async fn wait_for_mail(to: &str, subject: &str, count: usize) -> Vec<SentMail> {
+    eventually(Duration::from_secs(20), || async {
+        let mails = mails_to(to, subject).await;
+        (mails.len() >= count).then_some(mails)
+    })
+    .await
+    .unwrap_or_else(|| panic!("no mail {subject:?} to {to} within the deadline"))
+}
+
+/// Polls `probe` every 50 ms until it yields `Some` or `deadline` passes.
+pub async fn eventually<T, F, Fut>(deadline: Duration, mut probe: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let end = Instant::now() + deadline;
+    loop {
+        if let Some(value) = probe().await {
+            return Some(value);
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -22,7 +22,10 @@ async fn main() -> Result<(), Error> {
 async fn dev() -> Result<(), Error> {
     functions::runtime::init_logging();
     let config = Config::from_env()?;
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
     let deps = Arc::new(Deps::new(config, Clock::system()).await);
     resources::ensure_all(&deps, resources::QueueSettings::default()).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -30,9 +33,19 @@ async fn dev() -> Result<(), Error> {
     let endpoint = deps.config.aws_endpoint.clone().unwrap_or_default();
     println!("myclaude local stack is up:");
     println!("  API             http://127.0.0.1:{port}/api/v1   (health: /api/v1/health, docs: /api/v1/openapi.json)");
-    println!("  AWS emulator    {endpoint}   (DynamoDB table {}, bucket {})", deps.config.table_name, deps.config.files_bucket);
+    println!(
+        "  AWS emulator    {endpoint}   (DynamoDB table {}, bucket {})",
+        deps.config.table_name, deps.config.files_bucket
+    );
     println!("  email queue     {}", deps.config.email_queue_url);
-    println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));
+    println!(
+        "  workers         {}",
+        functions::workers()
+            .iter()
+            .map(|w| w.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("  sent mail       make mail");
     println!("Ctrl-C stops everything.");
     gateway::serve(deps, listener, async {

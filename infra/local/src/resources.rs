@@ -21,7 +21,10 @@ pub struct QueueSettings {
 
 impl Default for QueueSettings {
     fn default() -> Self {
-        Self { visibility_timeout_secs: 30, max_receive_count: 3 }
+        Self {
+            visibility_timeout_secs: 30,
+            max_receive_count: 3,
+        }
     }
 }
 
@@ -32,7 +35,12 @@ fn failed(what: &str, err: &(dyn std::error::Error + 'static)) -> Error {
 }
 
 pub async fn ensure_all(deps: &Deps, queues: QueueSettings) -> Result<(), Error> {
-    tokio::try_join!(ensure_table(deps), ensure_bucket(deps), ensure_queues(deps, queues), ensure_sender(deps))?;
+    tokio::try_join!(
+        ensure_table(deps),
+        ensure_bucket(deps),
+        ensure_queues(deps, queues),
+        ensure_sender(deps)
+    )?;
     Ok(())
 }
 
@@ -45,7 +53,11 @@ fn attribute(name: &str) -> AttributeDefinition {
 }
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("name and type are set")
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("name and type are set")
 }
 
 pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
@@ -54,7 +66,11 @@ pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
         .index_name("GSI1")
         .key_schema(key("GSI1PK", KeyType::Hash))
         .key_schema(key("GSI1SK", KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
         .build()
         .expect("index is complete");
     let created = deps
@@ -73,17 +89,37 @@ pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
         .await;
     match created {
         Ok(_) => {}
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
         Err(err) => return Err(failed("creating the table", &err)),
     }
-    let ttl = deps.dynamo.describe_time_to_live().table_name(table).send().await.map_err(|e| failed("reading TTL", &e))?;
+    let ttl = deps
+        .dynamo
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| failed("reading TTL", &e))?;
     let enabled = ttl
         .time_to_live_description()
         .and_then(|d| d.attribute_name())
         .is_some_and(|name| name == keys::TTL);
     if !enabled {
-        let spec = TimeToLiveSpecification::builder().enabled(true).attribute_name(keys::TTL).build().expect("complete");
-        if let Err(err) = deps.dynamo.update_time_to_live().table_name(table).time_to_live_specification(spec).send().await {
+        let spec = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name(keys::TTL)
+            .build()
+            .expect("complete");
+        if let Err(err) = deps
+            .dynamo
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(spec)
+            .send()
+            .await
+        {
             // Another process may have enabled it in between.
             tracing::debug!(error = %ErrorChain(&err), "enabling TTL");
         }
@@ -96,9 +132,9 @@ pub async fn ensure_bucket(deps: &Deps) -> Result<(), Error> {
     match deps.s3.create_bucket().bucket(bucket).send().await {
         Ok(_) => {}
         Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) => {}
+            if err.as_service_error().is_some_and(|e| {
+                e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+            }) => {}
         Err(err) => return Err(failed("creating the bucket", &err)),
     }
     let block_all = PublicAccessBlockConfiguration::builder()
@@ -126,7 +162,11 @@ pub async fn ensure_queues(deps: &Deps, settings: QueueSettings) -> Result<(), E
     ensure_queue_with_dlq(deps, queue_name(&deps.config.email_queue_url), settings).await
 }
 
-async fn ensure_queue_with_dlq(deps: &Deps, name: &str, settings: QueueSettings) -> Result<(), Error> {
+async fn ensure_queue_with_dlq(
+    deps: &Deps,
+    name: &str,
+    settings: QueueSettings,
+) -> Result<(), Error> {
     let dlq_name = format!("{name}-dlq");
     let dlq = deps
         .sqs
@@ -151,7 +191,10 @@ async fn ensure_queue_with_dlq(deps: &Deps, name: &str, settings: QueueSettings)
     deps.sqs
         .create_queue()
         .queue_name(name)
-        .attributes(QueueAttributeName::VisibilityTimeout, settings.visibility_timeout_secs.to_string())
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            settings.visibility_timeout_secs.to_string(),
+        )
         .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
         .send()
         .await
@@ -161,7 +204,11 @@ async fn ensure_queue_with_dlq(deps: &Deps, name: &str, settings: QueueSettings)
 
 /// The domain of the `MAIL_FROM` address (`Name <user@domain>` or `user@domain`).
 pub fn sender_domain(mail_from: &str) -> &str {
-    let address = mail_from.rsplit('<').next().unwrap_or(mail_from).trim_end_matches('>');
+    let address = mail_from
+        .rsplit('<')
+        .next()
+        .unwrap_or(mail_from)
+        .trim_end_matches('>');
     address.rsplit('@').next().unwrap_or(address).trim()
 }
 

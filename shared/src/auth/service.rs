@@ -35,7 +35,10 @@ fn display_name(user: &UserItem) -> String {
 fn verification_token(deps: &Deps, user_id: Uuid) -> (String, OneTimeTokenItem) {
     let (secret, hash) = token::one_time_secret();
     let expires = deps.clock.now() + deps.config.verification_ttl;
-    (secret, OneTimeTokenItem::new(&hash, TokenPurpose::VerifyEmail, user_id, expires))
+    (
+        secret,
+        OneTimeTokenItem::new(&hash, TokenPurpose::VerifyEmail, user_id, expires),
+    )
 }
 
 /// POST /auth/register. The same answer whether or not the email has an account;
@@ -43,8 +46,14 @@ fn verification_token(deps: &Deps, user_id: Uuid) -> (String, OneTimeTokenItem) 
 pub async fn register(deps: &Deps, req: RegisterRequest) -> ApiResult<String> {
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(&req.email));
-    let first_name = v.check("first_name", parse_name(req.first_name.as_deref().unwrap_or_default()));
-    let last_name = v.check("last_name", parse_name(req.last_name.as_deref().unwrap_or_default()));
+    let first_name = v.check(
+        "first_name",
+        parse_name(req.first_name.as_deref().unwrap_or_default()),
+    );
+    let last_name = v.check(
+        "last_name",
+        parse_name(req.last_name.as_deref().unwrap_or_default()),
+    );
     let new_password = match Password::parse_new(&req.password, email.as_ref()) {
         Ok(p) => Some(p),
         Err(problems) => {
@@ -64,20 +73,41 @@ pub async fn register(deps: &Deps, req: RegisterRequest) -> ApiResult<String> {
     let base_username = Username::from_email(&email);
     let mut username = base_username.clone();
     for _attempt in 0..5 {
-        let mut user = UserItem::new(Uuid::now_v7(), email.to_string(), username.as_str().into(), Some(hash.clone()), now);
+        let mut user = UserItem::new(
+            Uuid::now_v7(),
+            email.to_string(),
+            username.as_str().into(),
+            Some(hash.clone()),
+            now,
+        );
         user.first_name = first_name.clone();
         user.last_name = last_name.clone();
         let (secret, token_item) = verification_token(deps, user.id);
         match users::create(deps, &user, vec![serde_dynamo::to_item(&token_item)?]).await? {
             Ok(()) => {
                 let name = display_name(&user);
-                enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
+                enqueue_email(
+                    deps,
+                    EmailJob::VerifyEmail {
+                        to: user.email,
+                        name,
+                        token: secret,
+                    },
+                )
+                .await?;
                 return Ok(REGISTERED_MESSAGE.into());
             }
             Err(CreateUserError::EmailTaken) => {
                 if let Some(owner) = users::by_email(deps, email.as_str()).await? {
                     let name = display_name(&owner);
-                    enqueue_email(deps, EmailJob::RegistrationAttempt { to: owner.email, name }).await?;
+                    enqueue_email(
+                        deps,
+                        EmailJob::RegistrationAttempt {
+                            to: owner.email,
+                            name,
+                        },
+                    )
+                    .await?;
                 }
                 return Ok(REGISTERED_MESSAGE.into());
             }
@@ -86,11 +116,18 @@ pub async fn register(deps: &Deps, req: RegisterRequest) -> ApiResult<String> {
             }
         }
     }
-    Err(ApiError::conflict("username_taken", "Could not find a free username; try again."))
+    Err(ApiError::conflict(
+        "username_taken",
+        "Could not find a free username; try again.",
+    ))
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", "This link is invalid, already used, or expired.")
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_token",
+        "This link is invalid, already used, or expired.",
+    )
 }
 
 /// POST /auth/verify-email: single-use, expiring.
@@ -101,7 +138,9 @@ pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<User> {
     let token = tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail)
         .await?
         .ok_or_else(invalid_token)?;
-    let user = users::mark_email_verified(deps, token.user_id).await?.ok_or_else(invalid_token)?;
+    let user = users::mark_email_verified(deps, token.user_id)
+        .await?
+        .ok_or_else(invalid_token)?;
     Ok(User::from(&user))
 }
 
@@ -109,19 +148,33 @@ pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<User> {
 /// answer for every address.
 pub async fn resend_verification(deps: &Deps, email: &str) -> ApiResult<()> {
     let email = Email::parse(email).map_err(|p| ApiError::invalid_field("email", p))?;
-    let Some(user) = users::by_email(deps, email.as_str()).await? else { return Ok(()) };
+    let Some(user) = users::by_email(deps, email.as_str()).await? else {
+        return Ok(());
+    };
     if user.email_verified {
         return Ok(());
     }
     let (secret, token_item) = verification_token(deps, user.id);
     tokens::put(deps, &token_item).await?;
     let name = display_name(&user);
-    enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
+    enqueue_email(
+        deps,
+        EmailJob::VerifyEmail {
+            to: user.email,
+            name,
+            token: secret,
+        },
+    )
+    .await?;
     Ok(())
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Unable to log in with the provided credentials.")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "Unable to log in with the provided credentials.",
+    )
 }
 
 /// POST /auth/login.
@@ -129,10 +182,16 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(&req.email));
     let offered = v.check("password", Password::parse_any(&req.password));
-    let device_info = v.check("device_info", parse_device_info(req.device_info.as_deref().unwrap_or_default()));
+    let device_info = v.check(
+        "device_info",
+        parse_device_info(req.device_info.as_deref().unwrap_or_default()),
+    );
     v.finish()?;
-    let (email, offered, device_info) =
-        (email.expect("validated"), offered.expect("validated"), device_info.expect("validated"));
+    let (email, offered, device_info) = (
+        email.expect("validated"),
+        offered.expect("validated"),
+        device_info.expect("validated"),
+    );
 
     let user = users::by_email(deps, email.as_str()).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -149,7 +208,8 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
 
     let now = deps.clock.now();
     let expires_at = now + deps.config.token_ttl;
-    let session = sessions::SessionItem::new(user.id, device_info.clone(), ip.clone(), now, expires_at);
+    let session =
+        sessions::SessionItem::new(user.id, device_info.clone(), ip.clone(), now, expires_at);
     let first_login = user.last_login.is_none();
     let (_, user, ip_is_new) = tokio::try_join!(
         sessions::put(deps, &session),
@@ -167,12 +227,27 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
         };
         enqueue_email(deps, job).await?;
     }
-    let token = token::issue(&deps.config, user.id, session.id, now.unix_timestamp(), expires_at.unix_timestamp());
-    Ok(LoginResponse { token, expires_at, user: User::from(&user) })
+    let token = token::issue(
+        &deps.config,
+        user.id,
+        session.id,
+        now.unix_timestamp(),
+        expires_at.unix_timestamp(),
+    );
+    Ok(LoginResponse {
+        token,
+        expires_at,
+        user: User::from(&user),
+    })
 }
 
 /// Records that the user signed in from `ip`; true if it was not seen in the last 90 days.
-async fn remember_ip(deps: &Deps, user_id: Uuid, ip: Option<&str>, now: OffsetDateTime) -> ApiResult<bool> {
+async fn remember_ip(
+    deps: &Deps,
+    user_id: Uuid,
+    ip: Option<&str>,
+    now: OffsetDateTime,
+) -> ApiResult<bool> {
     let Some(ip) = ip else { return Ok(false) };
     let output = deps
         .dynamo
@@ -214,9 +289,21 @@ pub async fn logout_all(deps: &Deps, auth: AuthUser) -> ApiResult<()> {
 /// PATCH /auth/me.
 pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> ApiResult<User> {
     let mut v = Validator::default();
-    let first_name = req.first_name.as_deref().map(parse_name).and_then(|r| v.check("first_name", r));
-    let last_name = req.last_name.as_deref().map(parse_name).and_then(|r| v.check("last_name", r));
-    let username = req.username.as_deref().map(Username::parse).and_then(|r| v.check("username", r));
+    let first_name = req
+        .first_name
+        .as_deref()
+        .map(parse_name)
+        .and_then(|r| v.check("first_name", r));
+    let last_name = req
+        .last_name
+        .as_deref()
+        .map(parse_name)
+        .and_then(|r| v.check("last_name", r));
+    let username = req
+        .username
+        .as_deref()
+        .map(Username::parse)
+        .and_then(|r| v.check("username", r));
     v.finish()?;
     let changes = ProfileChanges {
         first_name,
@@ -225,7 +312,9 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
     };
     match users::update_profile(deps, user.id, changes).await? {
         Ok(updated) => Ok(User::from(&updated)),
-        Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
+        Err(()) => Err(ApiError::conflict(
+            "username_taken",
+            "A user with that username already exists.",
+        )),
     }
 }
-

@@ -1,28 +1,92 @@
-//! Idempotency markers for queue jobs: a redelivered job that already ran does nothing.
+//! Idempotency records for queue jobs. A worker claims a job before running it (a
+//! conditional write), so a duplicate delivered at the same time cannot run it too,
+//! and marks it done after, so a later redelivery is skipped.
 
-use super::{key, keys, n};
+use super::{key, keys, n, s};
 use crate::error::ApiResult;
 use crate::Deps;
 use uuid::Uuid;
 
-/// Markers outlive any redelivery (SQS keeps messages at most 14 days).
-const KEEP_DAYS: i64 = 15;
+/// Records outlive any redelivery (SQS keeps messages at most 14 days).
+const KEEP_SECS: i64 = 15 * 86_400;
+/// A claim whose worker died is taken over after this long (longer than any run).
+const LEASE_SECS: i64 = 300;
 
-pub async fn is_done(deps: &Deps, job_id: Uuid) -> ApiResult<bool> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::job(job_id), keys::JOB_DONE)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(output.item.is_some())
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Run the job now.
+    Acquired,
+    /// It already ran: skip.
+    AlreadyDone,
+    /// Another delivery is running it: retry later.
+    Busy,
 }
 
-pub async fn mark_done(deps: &Deps, job_id: Uuid) -> ApiResult<()> {
-    let mut item = key(keys::job(job_id), keys::JOB_DONE);
-    item.insert(keys::TTL.into(), n(deps.clock.unix() + KEEP_DAYS * 86_400));
-    deps.dynamo.put_item().table_name(&deps.config.table_name).set_item(Some(item)).send().await?;
+pub async fn claim(deps: &Deps, job_id: Uuid) -> ApiResult<Claim> {
+    let now = deps.clock.unix();
+    let mut item = key(keys::job(job_id), keys::JOB);
+    item.insert("status".into(), s("running"));
+    item.insert("lease_until".into(), n(now + LEASE_SECS));
+    item.insert(keys::TTL.into(), n(now + KEEP_SECS));
+    let result = deps
+        .dynamo
+        .put_item()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(item))
+        .condition_expression(
+            "attribute_not_exists(PK) OR (#status = :running AND lease_until < :now)",
+        )
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":running", s("running"))
+        .expression_attribute_values(":now", n(now))
+        .return_values_on_condition_check_failure(
+            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        )
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Claim::Acquired),
+        Err(err) => match err.as_service_error() {
+            Some(e) if e.is_conditional_check_failed_exception() => {
+                let done = match e {
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => c
+                        .item()
+                        .and_then(|i| i.get("status"))
+                        .and_then(|v| v.as_s().ok())
+                        .is_some_and(|status| status == "done"),
+                    _ => false,
+                };
+                Ok(if done {
+                    Claim::AlreadyDone
+                } else {
+                    Claim::Busy
+                })
+            }
+            _ => Err(err.into()),
+        },
+    }
+}
+
+pub async fn complete(deps: &Deps, job_id: Uuid) -> ApiResult<()> {
+    let mut item = key(keys::job(job_id), keys::JOB);
+    item.insert("status".into(), s("done"));
+    item.insert(keys::TTL.into(), n(deps.clock.unix() + KEEP_SECS));
+    deps.dynamo
+        .put_item()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(item))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Gives a failed job's claim back so its redelivery can run it.
+pub async fn release(deps: &Deps, job_id: Uuid) -> ApiResult<()> {
+    deps.dynamo
+        .delete_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::job(job_id), keys::JOB)))
+        .send()
+        .await?;
     Ok(())
 }

@@ -41,11 +41,11 @@ pub fn one_time_token(token_hash_hex: &str) -> String {
 }
 pub const ONE_TIME_TOKEN: &str = "TOKEN";
 
-/// Marker that a queue job has been carried out (idempotency of redeliveries).
+/// Idempotency record of a queue job (claimed, then done).
 pub fn job(job_id: Uuid) -> String {
     format!("JOB#{job_id}")
 }
-pub const JOB_DONE: &str = "DONE";
+pub const JOB: &str = "JOB";
 
 #[cfg(test)]
 mod tests {

@@ -61,7 +61,11 @@ pub async fn put(deps: &Deps, session: &SessionItem) -> ApiResult<()> {
 }
 
 /// The session if it exists and has not expired (TTL deletion lags, so expiry is checked here).
-pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<Option<SessionItem>> {
+pub async fn get_live(
+    deps: &Deps,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> ApiResult<Option<SessionItem>> {
     let output = deps
         .dynamo
         .get_item()
@@ -70,7 +74,9 @@ pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult
         .consistent_read(true)
         .send()
         .await?;
-    let Some(item) = output.item else { return Ok(None) };
+    let Some(item) = output.item else {
+        return Ok(None);
+    };
     let session: SessionItem = serde_dynamo::from_item(item)?;
     Ok((session.expires_at > deps.clock.now()).then_some(session))
 }
@@ -116,13 +122,21 @@ pub async fn delete_all(deps: &Deps, user_id: Uuid, keep: Option<Uuid>) -> ApiRe
     let doomed: Vec<Item> = session_keys(deps, user_id)
         .await?
         .into_iter()
-        .filter(|k| keep_sk.as_deref() != k.get(keys::SK).and_then(|v| v.as_s().ok()).map(String::as_str))
+        .filter(|k| {
+            keep_sk.as_deref()
+                != k.get(keys::SK)
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+        })
         .collect();
     for chunk in doomed.chunks(25) {
         let mut requests: Vec<WriteRequest> = chunk
             .iter()
             .map(|k| {
-                let delete = DeleteRequest::builder().set_key(Some(k.clone())).build().expect("key is set");
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(k.clone()))
+                    .build()
+                    .expect("key is set");
                 WriteRequest::builder().delete_request(delete).build()
             })
             .collect();

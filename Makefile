@@ -1,0 +1,33 @@
+# myclaude — the two commands that matter: `make dev` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make dev        start the whole local stack (emulator + API on :3000 + workers)"
+	@echo "make test       run every test (starts its own emulator), cfn-lint included"
+	@echo "make mail       print the emails the local stack has sent"
+	@echo "make template   regenerate template.yaml from the route table"
+	@echo "make lint       cargo fmt --check + clippy -D warnings"
+	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
+
+dev:
+	@bash infra/dev.sh
+
+test:
+	@bash scripts/test.sh
+
+mail:
+	@bash infra/mail.sh
+
+template:
+	cargo run -q -p local-stack --bin local -- template > template.yaml
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+build-lambda:
+	@bash infra/venv.sh
+	.venv/bin/cargo-lambda lambda build --release --arm64 --bin bootstrap
+
+.PHONY: help dev test mail template lint build-lambda

@@ -1,0 +1,86 @@
+//! Every sample event in events/ goes through lambda_http's / aws_lambda_events' own
+//! deserialisation into the real handler, as Lambda would deliver it.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use functions::routes::{function, Function};
+use functions::runtime::call_http;
+use serde_json::{json, Value};
+use system_tests::*;
+
+fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+#[tokio::test]
+async fn every_function_has_a_sample_event_and_it_replays() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let mut names: Vec<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    let mut expected_names: Vec<String> = functions::routes()
+        .iter()
+        .map(|r| r.name.to_string())
+        .chain(functions::workers().iter().map(|w| w.name.to_string()))
+        .collect();
+    expected_names.sort();
+    assert_eq!(
+        names, expected_names,
+        "one event per function, nothing else"
+    );
+
+    for name in names {
+        let text = std::fs::read_to_string(events_dir().join(format!("{name}.json"))).unwrap();
+        match function(&name).unwrap() {
+            Function::Http(route) => {
+                let mut event: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(event["httpMethod"], route.method, "{name}");
+                assert_eq!(event["resource"], route.path, "{name}");
+                // Authenticated samples get a real token; the login sample real credentials.
+                if event["headers"].get("Authorization").is_some() {
+                    let login = app.login(&user.email, PASSWORD).await;
+                    let bearer = json!(format!("Bearer {}", login.body["token"].as_str().unwrap()));
+                    event["headers"]["Authorization"] = bearer.clone();
+                    event["multiValueHeaders"]["Authorization"] = json!([bearer]);
+                }
+                if name == "auth-login" {
+                    event["body"] =
+                        json!(json!({"email": user.email, "password": PASSWORD}).to_string());
+                }
+                let request = lambda_http::request::from_str(&event.to_string())
+                    .unwrap_or_else(|e| panic!("{name}: lambda_http rejects the event: {e}"));
+                let response = call_http(route, &app.deps, request).await;
+                let expected = match name.as_str() {
+                    "auth-register" => 201,
+                    "auth-resend-verification" => 202,
+                    "auth-verify-email" => 400, // the sample token is not a real one
+                    "auth-logout" | "auth-logout-all" => 204,
+                    _ => 200,
+                };
+                assert_eq!(
+                    response.status().as_u16(),
+                    expected,
+                    "{name}: {:?}",
+                    response.body()
+                );
+            }
+            Function::Worker(worker) => {
+                let event: SqsEvent = serde_json::from_str(&text).unwrap();
+                let response = (worker.handler)(&app.deps, event).await;
+                assert!(response.batch_item_failures.is_empty(), "{name}");
+                assert!(!mails_to("ada@example.com", "Verify your email")
+                    .await
+                    .is_empty());
+            }
+        }
+    }
+}
