@@ -17,7 +17,10 @@ for m in messages:
     text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
     links = sorted(set(html.unescape(l) for l in re.findall(r"href=\"([^\"]+)\"", body)))
     print("=" * 72)
-    print(f"From:    {m.get(\"source\")}\nTo:      {to}\nSubject: {m.get(\"subject\")}\n")
+    print("From:    %s" % m.get("source"))
+    print("To:      %s" % to)
+    print("Subject: %s" % m.get("subject"))
+    print()
     print(text)
     if links:
         print("\nLinks:")
