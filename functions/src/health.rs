@@ -17,11 +17,7 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, _req: Request) -> ApiResult<Response<Body>> {
     let config = &deps.config;
-    let table = deps
-        .dynamo
-        .describe_table()
-        .table_name(&config.table_name)
-        .send();
+    let table = deps.dynamo.describe_table().table_name(&config.table_name).send();
     let bucket = deps.s3.head_bucket().bucket(&config.files_bucket).send();
     let queue = deps
         .sqs
@@ -42,8 +38,5 @@ pub async fn handle(deps: &Deps, _req: Request) -> ApiResult<Response<Body>> {
     if table.is_err() || bucket.is_err() || queue.is_err() {
         return Err(ApiError::unavailable());
     }
-    Ok(ok(&Health {
-        status: "ok",
-        version: config.version.clone(),
-    }))
+    Ok(ok(&Health { status: "ok", version: config.version.clone() }))
 }

@@ -26,11 +26,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             .await
         }
         Function::Worker(worker) => {
-            lambda_runtime::run(lambda_runtime::service_fn(
-                move |event: LambdaEvent<_>| async move {
-                    Ok::<_, Infallible>((worker.handler)(deps, event.payload).await)
-                },
-            ))
+            lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| async move {
+                Ok::<_, Infallible>((worker.handler)(deps, event.payload).await)
+            }))
             .await
         }
     }

@@ -39,9 +39,7 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some(
-                        "`Authorization: Bearer <token>`; `Token <token>` is accepted too.",
-                    ))
+                    .description(Some("`Authorization: Bearer <token>`; `Token <token>` is accepted too."))
                     .build(),
             ),
         );
@@ -71,23 +69,9 @@ mod tests {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         for route in crate::routes() {
             let op = &doc["paths"][route.path][route.method.to_lowercase()];
-            assert!(
-                op.is_object(),
-                "{} {} is missing from the OpenAPI document",
-                route.method,
-                route.path
-            );
+            assert!(op.is_object(), "{} {} is missing from the OpenAPI document", route.method, route.path);
         }
-        let documented: usize = doc["paths"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|p| p.as_object().unwrap().len())
-            .sum();
-        assert_eq!(
-            documented,
-            crate::routes().len(),
-            "the document has operations the route table lacks"
-        );
+        let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(documented, crate::routes().len(), "the document has operations the route table lacks");
     }
 }

@@ -182,22 +182,13 @@ pub fn function(name: &str) -> Option<Function> {
         .iter()
         .find(|r| r.name == name)
         .map(Function::Http)
-        .or_else(|| {
-            workers()
-                .iter()
-                .find(|w| w.name == name)
-                .map(Function::Worker)
-        })
+        .or_else(|| workers().iter().find(|w| w.name == name).map(Function::Worker))
 }
 
 /// Matches a request path (trailing slash tolerated) against a route path; returns the
 /// path parameters on a match.
 pub fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let mut params = Vec::new();
     let mut pattern_segments = pattern.split('/');
     let mut path_segments = path.split('/');
@@ -244,10 +235,7 @@ mod tests {
 
     #[test]
     fn paths_match_with_params_and_trailing_slash() {
-        assert_eq!(
-            match_path("/api/v1/auth/me", "/api/v1/auth/me/"),
-            Some(vec![])
-        );
+        assert_eq!(match_path("/api/v1/auth/me", "/api/v1/auth/me/"), Some(vec![]));
         assert_eq!(
             match_path("/api/v1/chats/{id}", "/api/v1/chats/abc"),
             Some(vec![("id".to_string(), "abc".to_string())])
@@ -258,11 +246,7 @@ mod tests {
 
     #[test]
     fn names_and_routes_are_unique() {
-        let names: HashSet<_> = routes()
-            .iter()
-            .map(|r| r.name)
-            .chain(workers().iter().map(|w| w.name))
-            .collect();
+        let names: HashSet<_> = routes().iter().map(|r| r.name).chain(workers().iter().map(|w| w.name)).collect();
         assert_eq!(names.len(), routes().len() + workers().len());
         let endpoints: HashSet<_> = routes().iter().map(|r| (r.method, r.path)).collect();
         assert_eq!(endpoints.len(), routes().len());
@@ -271,13 +255,8 @@ mod tests {
 
     #[test]
     fn lookup_distinguishes_unknown_paths_from_wrong_methods() {
-        assert!(
-            matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update")
-        );
-        assert!(matches!(
-            lookup("PUT", "/api/v1/auth/me"),
-            Lookup::MethodNotAllowed
-        ));
+        assert!(matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update"));
+        assert!(matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed));
         assert!(matches!(lookup("GET", "/api/v1/nope"), Lookup::NotFound));
     }
 }

@@ -16,13 +16,7 @@ where
     F: Fn(&'a Deps, Job) -> Fut,
     Fut: Future<Output = Result<(), ApiError>> + 'a,
 {
-    let outcomes = join_all(
-        event
-            .records
-            .into_iter()
-            .map(|record| process_record(deps, record, &run)),
-    )
-    .await;
+    let outcomes = join_all(event.records.into_iter().map(|record| process_record(deps, record, &run))).await;
     let mut response = SqsBatchResponse::default();
     for failed in outcomes.into_iter().flatten() {
         let mut failure = BatchItemFailure::default();

@@ -65,10 +65,7 @@ impl Config {
         let email_queue_url = match var("EMAIL_QUEUE_URL") {
             Some(url) => url,
             None if in_lambda => return Err("EMAIL_QUEUE_URL is required".into()),
-            None => local_queue_url(
-                aws_endpoint.as_deref().unwrap_or(DEFAULT_LOCAL_ENDPOINT),
-                "myclaude-email",
-            ),
+            None => local_queue_url(aws_endpoint.as_deref().unwrap_or(DEFAULT_LOCAL_ENDPOINT), "myclaude-email"),
         };
         Ok(Self {
             aws_endpoint,
@@ -76,8 +73,7 @@ impl Config {
             table_name,
             files_bucket: var("FILES_BUCKET").unwrap_or_else(|| "myclaude-files".into()),
             email_queue_url,
-            mail_from: var("MAIL_FROM")
-                .unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
             frontend_url: var("FRONTEND_URL").unwrap_or_else(|| "http://localhost:5173".into()),
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")
                 .unwrap_or_else(|| "http://localhost:5173".into())

@@ -33,8 +33,7 @@ impl Deps {
 /// The shared SDK configuration. Against a local endpoint, static credentials and a
 /// fixed region are used so nothing ever looks for real AWS credentials.
 pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
-    let loader =
-        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
+    let loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
     match &config.aws_endpoint {
         Some(endpoint) => {
             loader

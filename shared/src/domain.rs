@@ -25,20 +25,14 @@ impl Validator {
         match result {
             Ok(value) => Some(value),
             Err(problem) => {
-                self.fields
-                    .entry(field.to_string())
-                    .or_default()
-                    .push(problem);
+                self.fields.entry(field.to_string()).or_default().push(problem);
                 None
             }
         }
     }
 
     pub fn add(&mut self, field: &str, problem: impl Into<String>) {
-        self.fields
-            .entry(field.to_string())
-            .or_default()
-            .push(problem.into());
+        self.fields.entry(field.to_string()).or_default().push(problem.into());
     }
 
     pub fn finish(self) -> ApiResult<()> {
@@ -61,13 +55,9 @@ impl Email {
             return Err("This field is required.".into());
         }
         if trimmed.len() > MAX_EMAIL_LEN {
-            return Err(format!(
-                "Ensure this field has no more than {MAX_EMAIL_LEN} characters."
-            ));
+            return Err(format!("Ensure this field has no more than {MAX_EMAIL_LEN} characters."));
         }
-        let options = email_address::Options::default()
-            .without_display_text()
-            .without_domain_literal();
+        let options = email_address::Options::default().without_display_text().without_domain_literal();
         match email_address::EmailAddress::parse_with_options(trimmed, options) {
             Ok(address) if address.domain().contains('.') => Ok(Self(trimmed.to_lowercase())),
             _ => Err("Enter a valid email address.".into()),
@@ -99,9 +89,7 @@ impl Password {
             return Err("This field is required.".into());
         }
         if input.chars().count() > MAX_PASSWORD_LEN {
-            return Err(format!(
-                "Ensure this field has no more than {MAX_PASSWORD_LEN} characters."
-            ));
+            return Err(format!("Ensure this field has no more than {MAX_PASSWORD_LEN} characters."));
         }
         Ok(Self(SecretString::from(input.to_string())))
     }
@@ -112,12 +100,11 @@ impl Password {
         let mut problems = Vec::new();
         let length = input.chars().count();
         if length < MIN_PASSWORD_LEN {
-            problems.push(format!("This password is too short. It must contain at least {MIN_PASSWORD_LEN} characters."));
+            problems
+                .push(format!("This password is too short. It must contain at least {MIN_PASSWORD_LEN} characters."));
         }
         if length > MAX_PASSWORD_LEN {
-            problems.push(format!(
-                "Ensure this field has no more than {MAX_PASSWORD_LEN} characters."
-            ));
+            problems.push(format!("Ensure this field has no more than {MAX_PASSWORD_LEN} characters."));
         }
         if !input.is_empty() && input.chars().all(|c| c.is_ascii_digit()) {
             problems.push("This password is entirely numeric.".into());
@@ -150,12 +137,7 @@ impl fmt::Debug for Password {
 
 fn common_passwords() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| {
-        include_str!("../data/common-passwords.txt")
-            .lines()
-            .map(str::trim)
-            .collect()
-    })
+    SET.get_or_init(|| include_str!("../data/common-passwords.txt").lines().map(str::trim).collect())
 }
 
 fn is_common_password(password: &str) -> bool {
@@ -169,11 +151,7 @@ fn too_similar(password: &str, email: &Email) -> bool {
     let password = password.to_lowercase();
     let local = email.local_part();
     let mut candidates = vec![email.as_str(), local];
-    candidates.extend(
-        local
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| p.len() >= 3),
-    );
+    candidates.extend(local.split(|c: char| !c.is_alphanumeric()).filter(|p| p.len() >= 3));
     candidates.iter().any(|candidate| {
         strsim::normalized_levenshtein(&password, candidate) >= MAX_SIMILARITY
             || (candidate.len() >= 4 && password.contains(candidate))
@@ -191,14 +169,9 @@ impl Username {
             return Err("This field may not be blank.".into());
         }
         if trimmed.chars().count() > MAX_USERNAME_LEN {
-            return Err(format!(
-                "Ensure this field has no more than {MAX_USERNAME_LEN} characters."
-            ));
+            return Err(format!("Ensure this field has no more than {MAX_USERNAME_LEN} characters."));
         }
-        if !trimmed
-            .chars()
-            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
-        {
+        if !trimmed.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c)) {
             return Err("Enter a valid username: letters, numbers and @/./+/-/_ only.".into());
         }
         Ok(Self(trimmed.to_string()))
@@ -234,9 +207,7 @@ impl Username {
 pub fn parse_name(input: &str) -> Result<String, String> {
     let trimmed = input.trim();
     if trimmed.chars().count() > MAX_NAME_LEN {
-        return Err(format!(
-            "Ensure this field has no more than {MAX_NAME_LEN} characters."
-        ));
+        return Err(format!("Ensure this field has no more than {MAX_NAME_LEN} characters."));
     }
     if trimmed.chars().any(char::is_control) {
         return Err("Control characters are not allowed.".into());
@@ -247,9 +218,7 @@ pub fn parse_name(input: &str) -> Result<String, String> {
 /// Free-text device description sent at login, bounded.
 pub fn parse_device_info(input: &str) -> Result<String, String> {
     if input.chars().count() > MAX_DEVICE_INFO_LEN {
-        return Err(format!(
-            "Ensure this field has no more than {MAX_DEVICE_INFO_LEN} characters."
-        ));
+        return Err(format!("Ensure this field has no more than {MAX_DEVICE_INFO_LEN} characters."));
     }
     Ok(input.chars().filter(|c| !c.is_control()).collect())
 }
@@ -277,22 +246,10 @@ mod tests {
         assert!(Password::parse_new("correct horse battery", Some(&e)).is_ok());
         let short = Password::parse_new("abc", Some(&e)).unwrap_err();
         assert!(short[0].contains("too short"));
-        assert!(Password::parse_new("12345678901234", Some(&e))
-            .unwrap_err()
-            .iter()
-            .any(|p| p.contains("numeric")));
-        assert!(Password::parse_new("password123", Some(&e))
-            .unwrap_err()
-            .iter()
-            .any(|p| p.contains("common")));
-        assert!(Password::parse_new("ada.lovelace1", Some(&e))
-            .unwrap_err()
-            .iter()
-            .any(|p| p.contains("similar")));
-        assert!(Password::parse_new("lovelace-rocks!", Some(&e))
-            .unwrap_err()
-            .iter()
-            .any(|p| p.contains("similar")));
+        assert!(Password::parse_new("12345678901234", Some(&e)).unwrap_err().iter().any(|p| p.contains("numeric")));
+        assert!(Password::parse_new("password123", Some(&e)).unwrap_err().iter().any(|p| p.contains("common")));
+        assert!(Password::parse_new("ada.lovelace1", Some(&e)).unwrap_err().iter().any(|p| p.contains("similar")));
+        assert!(Password::parse_new("lovelace-rocks!", Some(&e)).unwrap_err().iter().any(|p| p.contains("similar")));
         assert!(Password::parse_new(&"x".repeat(300), None).is_err());
     }
 
@@ -301,10 +258,7 @@ mod tests {
         assert!(Username::parse("ada_l+1@x.y-z").is_ok());
         assert!(Username::parse("ada lovelace").is_err());
         assert!(Username::parse(&"a".repeat(151)).is_err());
-        assert_eq!(
-            Username::from_email(&email("ada.l@example.com")).as_str(),
-            "ada.l"
-        );
+        assert_eq!(Username::from_email(&email("ada.l@example.com")).as_str(), "ada.l");
         assert_eq!(Username::parse("Ada").unwrap().key(), "ada");
     }
 

@@ -40,13 +40,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            fields: None,
-            retry_after: None,
-        }
+        Self { status, code, message: message.into(), fields: None, retry_after: None }
     }
 
     /// Malformed input: bad JSON, wrong types, unknown fields, over-long strings.
@@ -86,11 +80,7 @@ impl ApiError {
     }
 
     pub fn rate_limited(retry_after: u64) -> Self {
-        let mut err = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests. Try again later.",
-        );
+        let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests. Try again later.");
         err.retry_after = Some(retry_after.max(1));
         err
     }
@@ -106,11 +96,7 @@ impl ApiError {
     /// A bug or an unexpected dependency failure: logged in full, answered opaquely.
     pub fn internal(context: &str, cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(context, error = %ErrorChain(cause), "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Something went wrong on our side.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side.")
     }
 
     pub fn body(&self) -> ErrorBody {
@@ -126,13 +112,7 @@ impl ApiError {
 
 impl Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 

@@ -20,9 +20,7 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     };
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -39,9 +37,7 @@ pub fn no_content() -> Response<Body> {
 pub fn error_response(err: &ApiError) -> Response<Body> {
     let mut response = json(err.status, &err.body());
     if let Some(seconds) = err.retry_after {
-        response
-            .headers_mut()
-            .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }
@@ -50,13 +46,7 @@ pub fn error_response(err: &ApiError) -> Response<Body> {
 /// body declared as something other than JSON, 413 for an oversized one).
 pub fn parse_json<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
     if let Some(content_type) = req.headers().get(CONTENT_TYPE) {
-        let essence = content_type
-            .to_str()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim();
+        let essence = content_type.to_str().unwrap_or("").split(';').next().unwrap_or("").trim();
         if !essence.eq_ignore_ascii_case("application/json") {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -79,21 +69,14 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid_request(
-            "A JSON request body is required.",
-        ));
+        return Err(ApiError::invalid_request("A JSON request body is required."));
     }
-    serde_json::from_slice(bytes)
-        .map_err(|err| ApiError::invalid_request(format!("Invalid request body: {err}.")))
+    serde_json::from_slice(bytes).map_err(|err| ApiError::invalid_request(format!("Invalid request body: {err}.")))
 }
 
 /// The token of `Authorization: Bearer <token>` or the Knox-style `Token <token>`.
 pub fn auth_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .trim();
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     let known = scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token");
@@ -110,10 +93,7 @@ pub fn client_ip(req: &Request) -> Option<String> {
 }
 
 pub fn path_param(req: &Request, name: &str) -> ApiResult<String> {
-    req.path_parameters_ref()
-        .and_then(|params| params.first(name))
-        .map(str::to_string)
-        .ok_or_else(ApiError::not_found)
+    req.path_parameters_ref().and_then(|params| params.first(name)).map(str::to_string).ok_or_else(ApiError::not_found)
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -127,11 +107,7 @@ pub const CORS_ALLOWED_HEADERS: &str = "Authorization, Content-Type";
 pub fn allowed_origin(config: &Config, request_headers: &HeaderMap) -> Option<HeaderValue> {
     let origin = request_headers.get(http::header::ORIGIN)?;
     let text = origin.to_str().ok()?;
-    config
-        .cors_allowed_origins
-        .iter()
-        .any(|allowed| allowed == text)
-        .then(|| origin.clone())
+    config.cors_allowed_origins.iter().any(|allowed| allowed == text).then(|| origin.clone())
 }
 
 /// Adds `Access-Control-Allow-Origin` (and `Vary: Origin`) for an allowed origin, as
@@ -150,18 +126,9 @@ pub fn preflight(config: &Config, request_headers: &HeaderMap) -> Response<Body>
     let headers = response.headers_mut();
     let allowed = allowed_origin(config, request_headers);
     if allowed.is_some() {
-        headers.insert(
-            http::header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static(CORS_ALLOWED_METHODS),
-        );
-        headers.insert(
-            http::header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(CORS_ALLOWED_HEADERS),
-        );
-        headers.insert(
-            http::header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
+        headers.insert(http::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(CORS_ALLOWED_METHODS));
+        headers.insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(CORS_ALLOWED_HEADERS));
+        headers.insert(http::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
     apply_cors(allowed, headers);
     response
@@ -173,10 +140,7 @@ mod tests {
 
     fn headers(auth: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(
-            http::header::AUTHORIZATION,
-            HeaderValue::from_str(auth).unwrap(),
-        );
+        h.insert(http::header::AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
         h
     }
 

@@ -22,10 +22,7 @@ pub enum JobKind {
 
 impl Job {
     pub fn new(kind: JobKind) -> Self {
-        Self {
-            id: Uuid::now_v7(),
-            kind,
-        }
+        Self { id: Uuid::now_v7(), kind }
     }
 
     fn queue_url<'a>(&self, deps: &'a Deps) -> &'a str {
@@ -37,14 +34,8 @@ impl Job {
 
 pub async fn enqueue(deps: &Deps, kind: JobKind) -> ApiResult<Uuid> {
     let job = Job::new(kind);
-    let body =
-        serde_json::to_string(&job).map_err(|err| ApiError::internal("serialising a job", &err))?;
-    deps.sqs
-        .send_message()
-        .queue_url(job.queue_url(deps))
-        .message_body(body)
-        .send()
-        .await?;
+    let body = serde_json::to_string(&job).map_err(|err| ApiError::internal("serialising a job", &err))?;
+    deps.sqs.send_message().queue_url(job.queue_url(deps)).message_body(body).send().await?;
     Ok(job.id)
 }
 

@@ -16,9 +16,7 @@ async fn sign_up_to_sign_out() {
     assert_eq!(early.body["error"]["code"], "email_not_verified");
 
     let token = app.verification_token(&email).await;
-    let verified = app
-        .post("/api/v1/auth/verify-email", json!({"token": token}))
-        .await;
+    let verified = app.post("/api/v1/auth/verify-email", json!({"token": token})).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
     assert_eq!(verified.body["email"], email.as_str());
     assert_eq!(verified.body["email_verified"], true);
@@ -32,21 +30,11 @@ async fn sign_up_to_sign_out() {
     let me = app.get_auth("/api/v1/auth/me", &access).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.body["email"], email.as_str());
-    for field in [
-        "id",
-        "username",
-        "first_name",
-        "last_name",
-        "avatar_url",
-        "date_joined",
-        "last_login",
-    ] {
+    for field in ["id", "username", "first_name", "last_name", "avatar_url", "date_joined", "last_login"] {
         assert!(me.body.get(field).is_some(), "user has {field}");
     }
 
-    let logout = app
-        .call("POST", "/api/v1/auth/logout", Some(&access), None)
-        .await;
+    let logout = app.call("POST", "/api/v1/auth/logout", Some(&access), None).await;
     assert_eq!(logout.status, 204);
     let after = app.get_auth("/api/v1/auth/me", &access).await;
     assert_eq!(after.status, 401);
@@ -67,11 +55,7 @@ async fn duplicate_registration_looks_like_a_new_one_and_warns_the_owner() {
 
     let notices = wait_for_mail(&email, "Someone tried to sign up", 2).await;
     assert!(notices[0].body.contains("already have an account"));
-    assert_eq!(
-        mails_to(&email, "Verify your email").await.len(),
-        1,
-        "only the first registration verifies"
-    );
+    assert_eq!(mails_to(&email, "Verify your email").await.len(), 1, "only the first registration verifies");
 }
 
 #[tokio::test]
@@ -82,10 +66,7 @@ async fn unknown_email_and_wrong_password_are_indistinguishable() {
     let unknown = app.login(&unique_email(), "not the password at all").await;
     assert_eq!(wrong_password.status, 401);
     assert_eq!(wrong_password.body["error"]["code"], "invalid_credentials");
-    assert_eq!(
-        (unknown.status, &unknown.text),
-        (wrong_password.status, &wrong_password.text)
-    );
+    assert_eq!((unknown.status, &unknown.text), (wrong_password.status, &wrong_password.text));
 }
 
 #[tokio::test]
@@ -96,12 +77,7 @@ async fn weak_passwords_are_refused_with_field_errors() {
         let reply = app.register(&email, weak).await;
         assert_eq!(reply.status, 400, "{weak}");
         assert_eq!(reply.body["error"]["code"], "invalid_request");
-        assert!(
-            reply.body["error"]["fields"]["password"]
-                .as_array()
-                .is_some_and(|p| !p.is_empty()),
-            "{weak}"
-        );
+        assert!(reply.body["error"]["fields"]["password"].as_array().is_some_and(|p| !p.is_empty()), "{weak}");
     }
     let login = app.login(&email, PASSWORD).await;
     assert_eq!(login.status, 401, "no account was created");
@@ -113,15 +89,8 @@ async fn verification_tokens_are_single_use_and_expire() {
     let email = unique_email();
     app.register(&email, PASSWORD).await;
     let token = app.verification_token(&email).await;
-    assert_eq!(
-        app.post("/api/v1/auth/verify-email", json!({"token": token}))
-            .await
-            .status,
-        200
-    );
-    let again = app
-        .post("/api/v1/auth/verify-email", json!({"token": token}))
-        .await;
+    assert_eq!(app.post("/api/v1/auth/verify-email", json!({"token": token})).await.status, 200);
+    let again = app.post("/api/v1/auth/verify-email", json!({"token": token})).await;
     assert_eq!(again.status, 400);
     assert_eq!(again.body["error"]["code"], "invalid_token");
 
@@ -129,20 +98,12 @@ async fn verification_tokens_are_single_use_and_expire() {
     app.register(&late, PASSWORD).await;
     let token = app.verification_token(&late).await;
     app.clock.advance(time::Duration::hours(25));
-    let expired = app
-        .post("/api/v1/auth/verify-email", json!({"token": token}))
-        .await;
+    let expired = app.post("/api/v1/auth/verify-email", json!({"token": token})).await;
     assert_eq!(expired.status, 400);
     assert_eq!(expired.body["error"]["code"], "invalid_token");
-    assert_eq!(
-        app.login(&late, PASSWORD).await.status,
-        403,
-        "still unverified"
-    );
+    assert_eq!(app.login(&late, PASSWORD).await.status, 403, "still unverified");
 
-    let garbage = app
-        .post("/api/v1/auth/verify-email", json!({"token": "not-a-token"}))
-        .await;
+    let garbage = app.post("/api/v1/auth/verify-email", json!({"token": "not-a-token"})).await;
     assert_eq!(garbage.body["error"]["code"], "invalid_token");
 }
 
@@ -152,51 +113,28 @@ async fn resend_verification_answers_the_same_for_everyone() {
     let email = unique_email();
     app.register(&email, PASSWORD).await;
     wait_for_mail(&email, "Verify your email", 1).await;
-    let known = app
-        .post("/api/v1/auth/resend-verification", json!({"email": email}))
-        .await;
-    let unknown = app
-        .post(
-            "/api/v1/auth/resend-verification",
-            json!({"email": unique_email()}),
-        )
-        .await;
+    let known = app.post("/api/v1/auth/resend-verification", json!({"email": email})).await;
+    let unknown = app.post("/api/v1/auth/resend-verification", json!({"email": unique_email()})).await;
     assert_eq!(known.status, 202);
     assert_eq!((unknown.status, &unknown.text), (known.status, &known.text));
     let mails = wait_for_mail(&email, "Verify your email", 2).await;
     // The newest link works.
     let token = token_from(&mails.last().unwrap().body);
-    assert_eq!(
-        app.post("/api/v1/auth/verify-email", json!({"token": token}))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.post("/api/v1/auth/verify-email", json!({"token": token})).await.status, 200);
 }
 
 #[tokio::test]
 async fn logout_all_revokes_every_token() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
-    let second = app.login(&user.email, PASSWORD).await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second = app.login(&user.email, PASSWORD).await.body["token"].as_str().unwrap().to_string();
     assert_eq!(app.get_auth("/api/v1/auth/me", &second).await.status, 200);
-    let reply = app
-        .call("POST", "/api/v1/auth/logout-all", Some(&user.token), None)
-        .await;
+    let reply = app.call("POST", "/api/v1/auth/logout-all", Some(&user.token), None).await;
     assert_eq!(reply.status, 204);
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me", &user.token).await.status,
-        401
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 401);
     assert_eq!(app.get_auth("/api/v1/auth/me", &second).await.status, 401);
     // A new login still works.
-    let fresh = app.login(&user.email, PASSWORD).await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fresh = app.login(&user.email, PASSWORD).await.body["token"].as_str().unwrap().to_string();
     assert_eq!(app.get_auth("/api/v1/auth/me", &fresh).await.status, 200);
 }
 
@@ -209,9 +147,7 @@ fn forge(claims: serde_json::Value, secret: &str, alg: jsonwebtoken::Algorithm) 
 async fn bad_tokens_are_rejected() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
-    let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&user.token)
-        .unwrap()
-        .claims;
+    let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&user.token).unwrap().claims;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let with = |key: &str, value: serde_json::Value| {
         let mut c = claims.clone();
@@ -225,61 +161,18 @@ async fn bad_tokens_are_rejected() {
     let mut tampered = user.token.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
-    let alg_none = format!(
-        "{}.{}.",
-        b64(&json!({"alg": "none", "typ": "JWT"})),
-        b64(&claims)
-    );
+    let alg_none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims));
     let cases = [
         ("tampered signature", tampered),
-        (
-            "expired",
-            forge(
-                with("exp", json!(now - 60)),
-                TEST_JWT_SECRET,
-                jsonwebtoken::Algorithm::HS256,
-            ),
-        ),
-        (
-            "wrong audience",
-            forge(
-                with("aud", json!("another-api")),
-                TEST_JWT_SECRET,
-                jsonwebtoken::Algorithm::HS256,
-            ),
-        ),
-        (
-            "wrong issuer",
-            forge(
-                with("iss", json!("someone")),
-                TEST_JWT_SECRET,
-                jsonwebtoken::Algorithm::HS256,
-            ),
-        ),
-        (
-            "wrong key",
-            forge(
-                claims.clone(),
-                "another-secret-another-secret-12345",
-                jsonwebtoken::Algorithm::HS256,
-            ),
-        ),
-        (
-            "HS512",
-            forge(
-                claims.clone(),
-                TEST_JWT_SECRET,
-                jsonwebtoken::Algorithm::HS512,
-            ),
-        ),
+        ("expired", forge(with("exp", json!(now - 60)), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS256)),
+        ("wrong audience", forge(with("aud", json!("another-api")), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS256)),
+        ("wrong issuer", forge(with("iss", json!("someone")), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS256)),
+        ("wrong key", forge(claims.clone(), "another-secret-another-secret-12345", jsonwebtoken::Algorithm::HS256)),
+        ("HS512", forge(claims.clone(), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS512)),
         ("alg none", alg_none),
         (
             "unknown session",
-            forge(
-                with("sid", json!(uuid::Uuid::now_v7())),
-                TEST_JWT_SECRET,
-                jsonwebtoken::Algorithm::HS256,
-            ),
+            forge(with("sid", json!(uuid::Uuid::now_v7())), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS256),
         ),
         ("garbage", "not.a.token".to_string()),
     ];
@@ -289,24 +182,12 @@ async fn bad_tokens_are_rejected() {
         assert_eq!(reply.body["error"]["code"], "not_authenticated", "{what}");
     }
     // The genuine token still works, through both schemes.
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me", &user.token).await.status,
-        200
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 200);
     let knox = app
-        .send(
-            app.http
-                .get(app.url("/api/v1/auth/me"))
-                .header("Authorization", format!("Token {}", user.token)),
-        )
+        .send(app.http.get(app.url("/api/v1/auth/me")).header("Authorization", format!("Token {}", user.token)))
         .await;
     assert_eq!(knox.status, 200);
-    assert_eq!(
-        app.send(app.http.get(app.url("/api/v1/auth/me")))
-            .await
-            .status,
-        401
-    );
+    assert_eq!(app.send(app.http.get(app.url("/api/v1/auth/me"))).await.status, 401);
 }
 
 #[tokio::test]
@@ -314,10 +195,7 @@ async fn sessions_expire_with_the_clock() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
     app.clock.advance(time::Duration::days(8));
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me", &user.token).await.status,
-        401
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 401);
 }
 
 #[tokio::test]
@@ -329,23 +207,13 @@ async fn profile_updates_and_username_uniqueness() {
     let patch = |token: &str, body| {
         let token = token.to_string();
         let app = &app;
-        async move {
-            app.call("PATCH", "/api/v1/auth/me", Some(&token), Some(body))
-                .await
-        }
+        async move { app.call("PATCH", "/api/v1/auth/me", Some(&token), Some(body)).await }
     };
-    let updated = patch(
-        &ada.token,
-        json!({"first_name": "Ada", "last_name": "Lovelace", "username": name}),
-    )
-    .await;
+    let updated = patch(&ada.token, json!({"first_name": "Ada", "last_name": "Lovelace", "username": name})).await;
     assert_eq!(updated.status, 200, "{}", updated.text);
     assert_eq!(updated.body["first_name"], "Ada");
     assert_eq!(updated.body["username"], name.as_str());
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me", &ada.token).await.body["last_name"],
-        "Lovelace"
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me", &ada.token).await.body["last_name"], "Lovelace");
 
     let taken = patch(&bob.token, json!({"username": name.to_uppercase()})).await;
     assert_eq!(taken.status, 409);
@@ -358,10 +226,7 @@ async fn profile_updates_and_username_uniqueness() {
     // Ada renames; her old name is free again.
     let renamed = patch(&ada.token, json!({"username": format!("{name}_2")})).await;
     assert_eq!(renamed.status, 200);
-    assert_eq!(
-        patch(&bob.token, json!({"username": name})).await.status,
-        200
-    );
+    assert_eq!(patch(&bob.token, json!({"username": name})).await.status, 200);
 }
 
 #[tokio::test]

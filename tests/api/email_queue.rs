@@ -6,17 +6,11 @@ use std::time::Duration;
 use system_tests::*;
 
 fn email_worker() -> &'static functions::Worker {
-    functions::workers()
-        .iter()
-        .find(|w| w.name == "email-worker")
-        .unwrap()
+    functions::workers().iter().find(|w| w.name == "email-worker").unwrap()
 }
 
 fn unverified_sender() -> String {
-    format!(
-        "myclaude <no-reply@unverified-{}.test>",
-        &uuid::Uuid::new_v4().simple().to_string()[..10]
-    )
+    format!("myclaude <no-reply@unverified-{}.test>", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
 async fn queue_depth(app: &TestApp, url: &str) -> usize {
@@ -32,10 +26,7 @@ async fn queue_depth(app: &TestApp, url: &str) -> usize {
         .unwrap()
         .attributes
         .unwrap_or_default();
-    attrs
-        .values()
-        .map(|v| v.parse::<usize>().unwrap_or(0))
-        .sum()
+    attrs.values().map(|v| v.parse::<usize>().unwrap_or(0)).sum()
 }
 
 #[tokio::test]
@@ -53,16 +44,8 @@ async fn a_failed_send_is_retried_and_delivered() {
     let arn = queue_arn(&app.deps, Queue::Email).await;
 
     // SES refuses the unverified sender: the worker reports the message as failed.
-    let first = poll_once(&app.deps, email_worker(), arn.as_deref(), 5)
-        .await
-        .unwrap();
-    assert_eq!(
-        first,
-        Polled {
-            received: 1,
-            failed: 1
-        }
-    );
+    let first = poll_once(&app.deps, email_worker(), arn.as_deref(), 5).await.unwrap();
+    assert_eq!(first, Polled { received: 1, failed: 1 });
     assert!(mails_to(&email, "").await.is_empty());
 
     // The sender gets verified; the message comes back after its visibility timeout.
@@ -74,26 +57,15 @@ async fn a_failed_send_is_retried_and_delivered() {
         .await
         .unwrap();
     let delivered = eventually(Duration::from_secs(15), || async {
-        let polled = poll_once(&app.deps, email_worker(), arn.as_deref(), 1)
-            .await
-            .unwrap();
-        (polled
-            == Polled {
-                received: 1,
-                failed: 0,
-            })
-        .then_some(())
+        let polled = poll_once(&app.deps, email_worker(), arn.as_deref(), 1).await.unwrap();
+        (polled == Polled { received: 1, failed: 0 }).then_some(())
     })
     .await;
     assert!(delivered.is_some(), "the redelivered message was sent");
     let mails = mails_to(&email, "Verify your email").await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].source, mail_from);
-    assert_eq!(
-        queue_depth(&app, &app.deps.config.email_queue_url).await,
-        0,
-        "deleted after success"
-    );
+    assert_eq!(queue_depth(&app, &app.deps.config.email_queue_url).await, 0, "deleted after success");
 }
 
 #[tokio::test]
@@ -112,9 +84,7 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
 
     let receives = std::sync::atomic::AtomicUsize::new(0);
     let moved = eventually(Duration::from_secs(30), || async {
-        let polled = poll_once(&app.deps, email_worker(), arn.as_deref(), 1)
-            .await
-            .unwrap();
+        let polled = poll_once(&app.deps, email_worker(), arn.as_deref(), 1).await.unwrap();
         receives.fetch_add(polled.received, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(polled.failed, polled.received, "every attempt fails");
         (queue_depth(&app, &dlq_url).await == 1).then_some(())
@@ -122,16 +92,7 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
     .await;
     assert!(moved.is_some(), "the message reached the DLQ");
     assert_eq!(receives.into_inner(), 3, "tried maxReceiveCount times");
-    let dead = app
-        .deps
-        .sqs
-        .receive_message()
-        .queue_url(&dlq_url)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap_or_default();
+    let dead = app.deps.sqs.receive_message().queue_url(&dlq_url).send().await.unwrap().messages.unwrap_or_default();
     let job: Value = serde_json::from_str(dead[0].body().unwrap()).unwrap();
     assert_eq!(job["type"], "email");
     assert_eq!(job["data"]["template"], "verify_email");
@@ -142,18 +103,12 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
 
 #[tokio::test]
 async fn a_redelivered_job_is_done_once() {
-    let app = TestApp::spawn_with(AppOptions {
-        workers: false,
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with(AppOptions { workers: false, ..Default::default() }).await;
     let email = unique_email();
-    let job = shared::queue::Job::new(shared::queue::JobKind::Email(
-        shared::mail::EmailJob::RegistrationAttempt {
-            to: email.clone(),
-            name: "Ada".into(),
-        },
-    ));
+    let job = shared::queue::Job::new(shared::queue::JobKind::Email(shared::mail::EmailJob::RegistrationAttempt {
+        to: email.clone(),
+        name: "Ada".into(),
+    }));
     let body = serde_json::to_string(&job).unwrap();
     for _ in 0..2 {
         app.deps
@@ -167,16 +122,10 @@ async fn a_redelivered_job_is_done_once() {
     }
     let arn = queue_arn(&app.deps, Queue::Email).await;
     let drained = eventually(Duration::from_secs(15), || async {
-        poll_once(&app.deps, email_worker(), arn.as_deref(), 1)
-            .await
-            .unwrap();
+        poll_once(&app.deps, email_worker(), arn.as_deref(), 1).await.unwrap();
         (queue_depth(&app, &app.deps.config.email_queue_url).await == 0).then_some(())
     })
     .await;
     assert!(drained.is_some(), "both deliveries were handled");
-    assert_eq!(
-        mails_to(&email, "Someone tried").await.len(),
-        1,
-        "the duplicate did nothing"
-    );
+    assert_eq!(mails_to(&email, "Someone tried").await.len(), 1, "the duplicate did nothing");
 }

@@ -17,14 +17,7 @@ async fn every_function_has_a_sample_event_and_it_replays() {
     let user = app.verified_user().await;
     let mut names: Vec<String> = std::fs::read_dir(events_dir())
         .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .to_string()
-        })
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string())
         .collect();
     names.sort();
     let mut expected_names: Vec<String> = functions::routes()
@@ -33,10 +26,7 @@ async fn every_function_has_a_sample_event_and_it_replays() {
         .chain(functions::workers().iter().map(|w| w.name.to_string()))
         .collect();
     expected_names.sort();
-    assert_eq!(
-        names, expected_names,
-        "one event per function, nothing else"
-    );
+    assert_eq!(names, expected_names, "one event per function, nothing else");
 
     for name in names {
         let text = std::fs::read_to_string(events_dir().join(format!("{name}.json"))).unwrap();
@@ -53,8 +43,7 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     event["multiValueHeaders"]["Authorization"] = json!([bearer]);
                 }
                 if name == "auth-login" {
-                    event["body"] =
-                        json!(json!({"email": user.email, "password": PASSWORD}).to_string());
+                    event["body"] = json!(json!({"email": user.email, "password": PASSWORD}).to_string());
                 }
                 let request = lambda_http::request::from_str(&event.to_string())
                     .unwrap_or_else(|e| panic!("{name}: lambda_http rejects the event: {e}"));
@@ -66,20 +55,13 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "auth-logout" | "auth-logout-all" => 204,
                     _ => 200,
                 };
-                assert_eq!(
-                    response.status().as_u16(),
-                    expected,
-                    "{name}: {:?}",
-                    response.body()
-                );
+                assert_eq!(response.status().as_u16(), expected, "{name}: {:?}", response.body());
             }
             Function::Worker(worker) => {
                 let event: SqsEvent = serde_json::from_str(&text).unwrap();
                 let response = (worker.handler)(&app.deps, event).await;
                 assert!(response.batch_item_failures.is_empty(), "{name}");
-                assert!(!mails_to("ada@example.com", "Verify your email")
-                    .await
-                    .is_empty());
+                assert!(!mails_to("ada@example.com", "Verify your email").await.is_empty());
             }
         }
     }

@@ -8,48 +8,24 @@ async fn malformed_bodies_are_invalid_request_and_change_nothing() {
     let long = "x".repeat(5000);
     let bad_bodies: Vec<(&str, String)> = vec![
         ("not json", "{\"email\": ".to_string()),
-        (
-            "wrong type",
-            json!({"email": email, "password": 1234567890123_u64}).to_string(),
-        ),
-        (
-            "unknown field",
-            json!({"email": email, "password": PASSWORD, "is_admin": true}).to_string(),
-        ),
-        (
-            "over-long email",
-            json!({"email": format!("{long}@example.com"), "password": PASSWORD}).to_string(),
-        ),
-        (
-            "over-long name",
-            json!({"email": email, "password": PASSWORD, "first_name": long}).to_string(),
-        ),
-        (
-            "over-long password",
-            json!({"email": email, "password": long}).to_string(),
-        ),
+        ("wrong type", json!({"email": email, "password": 1234567890123_u64}).to_string()),
+        ("unknown field", json!({"email": email, "password": PASSWORD, "is_admin": true}).to_string()),
+        ("over-long email", json!({"email": format!("{long}@example.com"), "password": PASSWORD}).to_string()),
+        ("over-long name", json!({"email": email, "password": PASSWORD, "first_name": long}).to_string()),
+        ("over-long password", json!({"email": email, "password": long}).to_string()),
         ("array", "[]".to_string()),
         ("empty", String::new()),
     ];
     for (what, body) in bad_bodies {
-        let request = app
-            .http
-            .post(app.url("/api/v1/auth/register"))
-            .header("Content-Type", "application/json")
-            .body(body);
+        let request =
+            app.http.post(app.url("/api/v1/auth/register")).header("Content-Type", "application/json").body(body);
         let reply = app.send(request).await;
         assert_eq!(reply.status, 400, "{what}: {}", reply.text);
         assert_eq!(reply.body["error"]["code"], "invalid_request", "{what}");
         assert!(reply.body["error"]["message"].is_string(), "{what}");
     }
-    let form = app
-        .send(
-            app.http
-                .post(app.url("/api/v1/auth/register"))
-                .header("Content-Type", "text/plain")
-                .body("hi"),
-        )
-        .await;
+    let form =
+        app.send(app.http.post(app.url("/api/v1/auth/register")).header("Content-Type", "text/plain").body("hi")).await;
     assert_eq!(form.status, 415);
     assert_eq!(form.body["error"]["code"], "unsupported_media_type");
     // Nothing was created: the address can still register and only then gets mail.
@@ -60,46 +36,22 @@ async fn malformed_bodies_are_invalid_request_and_change_nothing() {
     let user = app.verified_user().await;
     let before = app.get_auth("/api/v1/auth/me", &user.token).await.body;
     let patch = app
-        .call(
-            "PATCH",
-            "/api/v1/auth/me",
-            Some(&user.token),
-            Some(json!({"first_name": "Ada", "last_name": long})),
-        )
+        .call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"first_name": "Ada", "last_name": long})))
         .await;
     assert_eq!(patch.status, 400);
     assert!(patch.body["error"]["fields"]["last_name"].is_array());
-    let wrong_type = app
-        .call(
-            "PATCH",
-            "/api/v1/auth/me",
-            Some(&user.token),
-            Some(json!({"first_name": 7})),
-        )
-        .await;
+    let wrong_type = app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"first_name": 7}))).await;
     assert_eq!(wrong_type.body["error"]["code"], "invalid_request");
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me", &user.token).await.body,
-        before,
-        "profile unchanged"
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.body, before, "profile unchanged");
 }
 
 #[tokio::test]
 async fn trailing_slashes_unknown_routes_and_wrong_methods() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me/", &user.token).await.status,
-        200
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me/", &user.token).await.status, 200);
     assert_eq!(app.login(&user.email, PASSWORD).await.status, 200);
-    let slash_login = app
-        .post(
-            "/api/v1/auth/login/",
-            json!({"email": user.email, "password": PASSWORD}),
-        )
-        .await;
+    let slash_login = app.post("/api/v1/auth/login/", json!({"email": user.email, "password": PASSWORD})).await;
     assert_eq!(slash_login.status, 200);
     let missing = app.get_auth("/api/v1/nothing-here", &user.token).await;
     assert_eq!(missing.status, 404);
@@ -117,25 +69,14 @@ async fn cors_for_allowed_origins_only() {
             .request(reqwest::Method::OPTIONS, app.url("/api/v1/auth/me"))
             .header("Origin", origin)
             .header("Access-Control-Request-Method", "PATCH")
-            .header(
-                "Access-Control-Request-Headers",
-                "authorization,content-type",
-            )
+            .header("Access-Control-Request-Headers", "authorization,content-type")
     };
     let allowed = app.send(preflight("https://app.example.com")).await;
     assert!(allowed.status == 204 || allowed.status == 200);
-    assert_eq!(
-        allowed.headers["access-control-allow-origin"],
-        "https://app.example.com"
-    );
-    let methods = allowed.headers["access-control-allow-methods"]
-        .to_str()
-        .unwrap();
+    assert_eq!(allowed.headers["access-control-allow-origin"], "https://app.example.com");
+    let methods = allowed.headers["access-control-allow-methods"].to_str().unwrap();
     assert!(methods.contains("PATCH") && methods.contains("DELETE"));
-    let headers = allowed.headers["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_lowercase();
+    let headers = allowed.headers["access-control-allow-headers"].to_str().unwrap().to_lowercase();
     assert!(headers.contains("authorization") && headers.contains("content-type"));
 
     let denied = app.send(preflight("https://evil.example.net")).await;
@@ -143,25 +84,10 @@ async fn cors_for_allowed_origins_only() {
     assert!(denied.headers.get("access-control-allow-methods").is_none());
 
     // Ordinary responses, errors included, carry the header for an allowed origin.
-    let error = app
-        .send(
-            app.http
-                .get(app.url("/api/v1/auth/me"))
-                .header("Origin", "http://localhost:5173"),
-        )
-        .await;
+    let error = app.send(app.http.get(app.url("/api/v1/auth/me")).header("Origin", "http://localhost:5173")).await;
     assert_eq!(error.status, 401);
-    assert_eq!(
-        error.headers["access-control-allow-origin"],
-        "http://localhost:5173"
-    );
-    let health = app
-        .send(
-            app.http
-                .get(app.url("/api/v1/health"))
-                .header("Origin", "https://evil.example.net"),
-        )
-        .await;
+    assert_eq!(error.headers["access-control-allow-origin"], "http://localhost:5173");
+    let health = app.send(app.http.get(app.url("/api/v1/health")).header("Origin", "https://evil.example.net")).await;
     assert!(health.headers.get("access-control-allow-origin").is_none());
 }
 
@@ -178,12 +104,7 @@ async fn health_and_openapi() {
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
     for route in functions::routes() {
         let operation = &doc.body["paths"][route.path][route.method.to_lowercase()];
-        assert!(
-            operation.is_object(),
-            "{} {} is documented",
-            route.method,
-            route.path
-        );
+        assert!(operation.is_object(), "{} {} is documented", route.method, route.path);
     }
     assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc.body["components"]["schemas"]["RegisterRequest"].is_object());
@@ -195,23 +116,14 @@ async fn logs_are_json_and_never_contain_passwords_or_tokens() {
     let user = app.verified_user().await;
     let wrong = "a wrong password, logged?";
     assert_eq!(app.login(&user.email, wrong).await.status, 401);
-    assert_eq!(
-        app.get_auth("/api/v1/auth/me", &user.token).await.status,
-        200
-    );
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 200);
 
     let logs = captured_logs();
-    let request_lines: Vec<&str> = logs
-        .lines()
-        .filter(|l| l.contains("\"message\":\"request\""))
-        .collect();
+    let request_lines: Vec<&str> = logs.lines().filter(|l| l.contains("\"message\":\"request\"")).collect();
     assert!(request_lines.len() >= 4, "one line per request");
     for line in &request_lines {
         let entry: serde_json::Value = serde_json::from_str(line).expect("JSON log line");
-        assert!(
-            entry["function"].is_string() && entry["status"].is_number(),
-            "{line}"
-        );
+        assert!(entry["function"].is_string() && entry["status"].is_number(), "{line}");
     }
     assert!(!logs.contains(PASSWORD), "a password was logged");
     assert!(!logs.contains(wrong), "a password was logged");

@@ -2,17 +2,12 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 fn committed_template() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
-        .expect("template.yaml")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).expect("template.yaml")
 }
 
 #[test]
 fn template_is_generated_from_the_route_table() {
-    assert_eq!(
-        committed_template(),
-        local_stack::template::render(),
-        "template.yaml is stale: run `make template`"
-    );
+    assert_eq!(committed_template(), local_stack::template::render(), "template.yaml is stale: run `make template`");
 }
 
 #[test]
@@ -25,9 +20,8 @@ fn template_and_route_table_have_the_same_functions() {
             continue;
         }
         let props = &resource["Properties"];
-        let name = props["Environment"]["Variables"]["FUNCTION"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{id} has FUNCTION"));
+        let name =
+            props["Environment"]["Variables"]["FUNCTION"].as_str().unwrap_or_else(|| panic!("{id} has FUNCTION"));
         let events = props["Events"].as_object().unwrap();
         assert_eq!(events.len(), 1, "{id} has one trigger");
         let event = events.values().next().unwrap();
@@ -41,32 +35,21 @@ fn template_and_route_table_have_the_same_functions() {
                 ));
             }
             "SQS" => {
-                assert_eq!(
-                    event["Properties"]["FunctionResponseTypes"][0],
-                    "ReportBatchItemFailures"
-                );
+                assert_eq!(event["Properties"]["FunctionResponseTypes"][0], "ReportBatchItemFailures");
                 workers_in_template.insert(name.to_string());
             }
             other => panic!("{id}: unexpected trigger {other}"),
         }
     }
-    let http_in_table: BTreeSet<_> = functions::routes()
-        .iter()
-        .map(|r| (r.name.to_string(), r.method.to_string(), r.path.to_string()))
-        .collect();
-    let workers_in_table: BTreeSet<_> = functions::workers()
-        .iter()
-        .map(|w| w.name.to_string())
-        .collect();
+    let http_in_table: BTreeSet<_> =
+        functions::routes().iter().map(|r| (r.name.to_string(), r.method.to_string(), r.path.to_string())).collect();
+    let workers_in_table: BTreeSet<_> = functions::workers().iter().map(|w| w.name.to_string()).collect();
     assert_eq!(http_in_template, http_in_table);
     assert_eq!(workers_in_template, workers_in_table);
     // Every queue has a dead-letter queue.
     for (id, resource) in template["Resources"].as_object().unwrap() {
         if resource["Type"] == "AWS::SQS::Queue" && !id.contains("DeadLetter") {
-            assert!(
-                resource["Properties"]["RedrivePolicy"]["maxReceiveCount"].is_number(),
-                "{id} has a DLQ"
-            );
+            assert!(resource["Properties"]["RedrivePolicy"]["maxReceiveCount"].is_number(), "{id} has a DLQ");
         }
     }
 }

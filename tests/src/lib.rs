@@ -40,10 +40,7 @@ impl Default for AppOptions {
             mail_from: "myclaude <no-reply@myclaude.test>".into(),
             verify_sender: true,
             workers: true,
-            queues: QueueSettings {
-                visibility_timeout_secs: 1,
-                max_receive_count: 3,
-            },
+            queues: QueueSettings { visibility_timeout_secs: 1, max_receive_count: 3 },
         }
     }
 }
@@ -86,17 +83,10 @@ pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str) -> Confi
         ("TABLE_NAME", "myclaude-test".to_string()),
         ("FILES_BUCKET", "myclaude-test-files".to_string()),
         ("FRONTEND_URL", "http://localhost:5173".to_string()),
-        (
-            "CORS_ALLOWED_ORIGINS",
-            "http://localhost:5173,https://app.example.com".to_string(),
-        ),
+        ("CORS_ALLOWED_ORIGINS", "http://localhost:5173,https://app.example.com".to_string()),
     ];
-    Config::from_env_with(|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("test configuration is valid")
+    Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+        .expect("test configuration is valid")
 }
 
 /// Every log line the apps of this test process write, as JSON at DEBUG level, so a
@@ -134,9 +124,7 @@ fn capture_logs() {
 
 /// Everything logged so far by this test process.
 pub fn captured_logs() -> String {
-    let buffer = LOGS
-        .get()
-        .expect("logs are captured once an app is spawned");
+    let buffer = LOGS.get().expect("logs are captured once an app is spawned");
     String::from_utf8_lossy(&buffer.0.lock().expect("log buffer")).into_owned()
 }
 
@@ -159,23 +147,15 @@ impl TestApp {
         )
         .expect("creating the test resources");
         if options.verify_sender {
-            resources::ensure_sender(&deps)
-                .await
-                .expect("verifying the sender");
+            resources::ensure_sender(&deps).await.expect("verifying the sender");
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding a port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
         let address = format!("http://{}", listener.local_addr().expect("bound"));
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(gateway::serve(deps.clone(), listener, async {
             let _ = rx.await;
         }));
-        let workers = if options.workers {
-            poller::spawn_all(deps.clone())
-        } else {
-            Vec::new()
-        };
+        let workers = if options.workers { poller::spawn_all(deps.clone()) } else { Vec::new() };
         Self {
             address,
             http: reqwest::Client::builder().build().expect("http client"),
@@ -191,29 +171,15 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request
-            .send()
-            .await
-            .expect("the request reaches the gateway");
+        let response = request.send().await.expect("the request reaches the gateway");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("a body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Reply { status, headers, body, text }
     }
 
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
@@ -234,19 +200,11 @@ impl TestApp {
     }
 
     pub async fn register(&self, email: &str, password: &str) -> Reply {
-        self.post(
-            "/api/v1/auth/register",
-            json!({"email": email, "password": password}),
-        )
-        .await
+        self.post("/api/v1/auth/register", json!({"email": email, "password": password})).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.post(
-            "/api/v1/auth/login",
-            json!({"email": email, "password": password}),
-        )
-        .await
+        self.post("/api/v1/auth/login", json!({"email": email, "password": password})).await
     }
 
     /// Registers, verifies through the emailed link, and logs in.
@@ -254,17 +212,12 @@ impl TestApp {
         let email = unique_email();
         assert_eq!(self.register(&email, PASSWORD).await.status, 201);
         let token = self.verification_token(&email).await;
-        let verified = self
-            .post("/api/v1/auth/verify-email", json!({"token": token}))
-            .await;
+        let verified = self.post("/api/v1/auth/verify-email", json!({"token": token})).await;
         assert_eq!(verified.status, 200, "{}", verified.text);
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status, 200, "{}", login.text);
         TestUser {
-            id: login.body["user"]["id"]
-                .as_str()
-                .expect("user id")
-                .to_string(),
+            id: login.body["user"]["id"].as_str().expect("user id").to_string(),
             email,
             token: login.body["token"].as_str().expect("token").to_string(),
         }
@@ -272,10 +225,7 @@ impl TestApp {
 
     /// The token in the newest verification email to `email` (waits for it).
     pub async fn verification_token(&self, email: &str) -> String {
-        let mail = wait_for_mail(email, "Verify your email", 1)
-            .await
-            .pop()
-            .expect("a mail");
+        let mail = wait_for_mail(email, "Verify your email", 1).await.pop().expect("a mail");
         token_from(&mail.body)
     }
 }
@@ -293,10 +243,7 @@ pub fn unique_email() -> String {
 /// The `token=` query parameter of the first link in a mail body.
 pub fn token_from(body: &str) -> String {
     let start = body.find("token=").expect("a token link in the mail") + "token=".len();
-    body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 /// An email the emulator's SES accepted.
@@ -310,12 +257,7 @@ pub struct SentMail {
 
 pub async fn sent_mails() -> Vec<SentMail> {
     let url = format!("{}/moto-api/data.json", emulator_endpoint());
-    let data: Value = reqwest::get(url)
-        .await
-        .expect("emulator data")
-        .json()
-        .await
-        .expect("json");
+    let data: Value = reqwest::get(url).await.expect("emulator data").json().await.expect("json");
     data["ses"]["Message"]
         .as_array()
         .cloned()
@@ -325,11 +267,7 @@ pub async fn sent_mails() -> Vec<SentMail> {
             source: m["source"].as_str().unwrap_or_default().to_string(),
             to: m["destinations"]["ToAddresses"]
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default(),
             subject: m["subject"].as_str().unwrap_or_default().to_string(),
             body: m["body"].as_str().unwrap_or_default().to_string(),
@@ -339,11 +277,7 @@ pub async fn sent_mails() -> Vec<SentMail> {
 
 /// Mails to `to` whose subject contains `subject`.
 pub async fn mails_to(to: &str, subject: &str) -> Vec<SentMail> {
-    sent_mails()
-        .await
-        .into_iter()
-        .filter(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject))
-        .collect()
+    sent_mails().await.into_iter().filter(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject)).collect()
 }
 
 /// Waits (polling, with a deadline) until at least `count` such mails were sent.

@@ -13,8 +13,6 @@ use shared::{ApiResult, Deps};
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let body: EmailRequest = parse_json(&req)?;
     service::resend_verification(deps, &body.email).await?;
-    let message =
-        "If an unverified account uses this address, a new verification email is on its way."
-            .into();
+    let message = "If an unverified account uses this address, a new verification email is on its way.".into();
     Ok(json(StatusCode::ACCEPTED, &MessageResponse { message }))
 }

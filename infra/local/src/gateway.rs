@@ -28,12 +28,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = axum::Router::new().fallback(handle).with_state(deps);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn handle(
@@ -48,21 +45,13 @@ async fn handle(
     let (route, params) = match lookup(parts.method.as_str(), parts.uri.path()) {
         Lookup::Found(route, params) => (route, params),
         Lookup::MethodNotAllowed => {
-            let err = ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed.",
-            );
+            let err = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed.");
             return gateway_error(&deps, &parts.headers, &err);
         }
         Lookup::NotFound => return gateway_error(&deps, &parts.headers, &ApiError::not_found()),
     };
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        let err = ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The request body is too large.",
-        );
+        let err = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.");
         return gateway_error(&deps, &parts.headers, &err);
     };
     let body = if bytes.is_empty() {
@@ -73,13 +62,12 @@ async fn handle(
             Err(err) => lambda_http::Body::Binary(err.into_bytes()),
         }
     };
-    let query: HashMap<String, Vec<String>> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .fold(HashMap::new(), |mut map, (k, v)| {
-                map.entry(k).or_default().push(v);
-                map
-            });
+    let query: HashMap<String, Vec<String>> = form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .fold(HashMap::new(), |mut map, (k, v)| {
+            map.entry(k).or_default().push(v);
+            map
+        });
     let path_params: HashMap<String, String> = params.into_iter().collect();
     let mut context = ApiGatewayProxyRequestContext::default();
     context.identity.source_ip = Some(peer.ip().to_string());
@@ -95,16 +83,9 @@ async fn handle(
     into_axum(call_http(route, &deps, request).await)
 }
 
-fn gateway_error(
-    deps: &Deps,
-    headers: &http::HeaderMap,
-    err: &ApiError,
-) -> axum::response::Response {
+fn gateway_error(deps: &Deps, headers: &http::HeaderMap, err: &ApiError) -> axum::response::Response {
     let mut response = error_response(err);
-    apply_cors(
-        allowed_origin(&deps.config, headers),
-        response.headers_mut(),
-    );
+    apply_cors(allowed_origin(&deps.config, headers), response.headers_mut());
     into_axum(response)
 }
 

@@ -22,10 +22,7 @@ async fn main() -> Result<(), Error> {
 async fn dev() -> Result<(), Error> {
     functions::runtime::init_logging();
     let config = Config::from_env()?;
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let deps = Arc::new(Deps::new(config, Clock::system()).await);
     resources::ensure_all(&deps, resources::QueueSettings::default()).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -38,14 +35,7 @@ async fn dev() -> Result<(), Error> {
         deps.config.table_name, deps.config.files_bucket
     );
     println!("  email queue     {}", deps.config.email_queue_url);
-    println!(
-        "  workers         {}",
-        functions::workers()
-            .iter()
-            .map(|w| w.name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));
     println!("  sent mail       make mail");
     println!("Ctrl-C stops everything.");
     gateway::serve(deps, listener, async {

@@ -3,9 +3,7 @@
 //! again (and reach the DLQ through the queue's redrive policy).
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
-};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
 use functions::routes::{Queue, Worker};
 use shared::error::ErrorChain;
 use shared::Deps;
@@ -52,12 +50,7 @@ pub async fn queue_arn(deps: &Deps, queue: Queue) -> Option<String> {
 
 /// One receive (long-polling up to `wait_secs`), one worker invocation, one delete of
 /// what succeeded: the event source mapping's cycle.
-pub async fn poll_once(
-    deps: &Deps,
-    worker: &Worker,
-    arn: Option<&str>,
-    wait_secs: i32,
-) -> Result<Polled, String> {
+pub async fn poll_once(deps: &Deps, worker: &Worker, arn: Option<&str>, wait_secs: i32) -> Result<Polled, String> {
     let url = queue_url(deps, worker.queue);
     let messages = deps
         .sqs
@@ -82,31 +75,17 @@ pub async fn poll_once(
         record.receipt_handle = message.receipt_handle.clone();
         record.body = message.body.clone();
         record.md5_of_body = message.md5_of_body.clone();
-        record.attributes = message
-            .attributes
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k.as_str().to_string(), v))
-            .collect();
+        record.attributes =
+            message.attributes.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), v)).collect();
         record.event_source = Some("aws:sqs".into());
         record.event_source_arn = arn.map(str::to_string);
         record.aws_region = Some(deps.config.region.clone());
-        receipts.push((
-            message.message_id.unwrap_or_default(),
-            message.receipt_handle.unwrap_or_default(),
-        ));
+        receipts.push((message.message_id.unwrap_or_default(), message.receipt_handle.unwrap_or_default()));
         event.records.push(record);
     }
     let response = (worker.handler)(deps, event).await;
-    let failed: HashSet<String> = response
-        .batch_item_failures
-        .into_iter()
-        .map(|f| f.item_identifier)
-        .collect();
-    let polled = Polled {
-        received: receipts.len(),
-        failed: failed.len(),
-    };
+    let failed: HashSet<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+    let polled = Polled { received: receipts.len(), failed: failed.len() };
     let entries: Vec<DeleteMessageBatchRequestEntry> = receipts
         .into_iter()
         .filter(|(id, _)| !failed.contains(id))
@@ -133,8 +112,5 @@ pub async fn poll_once(
 
 /// One polling task per worker of the route table.
 pub fn spawn_all(deps: Arc<Deps>) -> Vec<tokio::task::JoinHandle<()>> {
-    functions::workers()
-        .iter()
-        .map(|worker| tokio::spawn(run(deps.clone(), worker)))
-        .collect()
+    functions::workers().iter().map(|worker| tokio::spawn(run(deps.clone(), worker))).collect()
 }

@@ -2,8 +2,8 @@
 //! emulator. Idempotent: running it against existing resources changes nothing.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -21,10 +21,7 @@ pub struct QueueSettings {
 
 impl Default for QueueSettings {
     fn default() -> Self {
-        Self {
-            visibility_timeout_secs: 30,
-            max_receive_count: 3,
-        }
+        Self { visibility_timeout_secs: 30, max_receive_count: 3 }
     }
 }
 
@@ -35,12 +32,7 @@ fn failed(what: &str, err: &(dyn std::error::Error + 'static)) -> Error {
 }
 
 pub async fn ensure_all(deps: &Deps, queues: QueueSettings) -> Result<(), Error> {
-    tokio::try_join!(
-        ensure_table(deps),
-        ensure_bucket(deps),
-        ensure_queues(deps, queues),
-        ensure_sender(deps)
-    )?;
+    tokio::try_join!(ensure_table(deps), ensure_bucket(deps), ensure_queues(deps, queues), ensure_sender(deps))?;
     Ok(())
 }
 
@@ -53,11 +45,7 @@ fn attribute(name: &str) -> AttributeDefinition {
 }
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .expect("name and type are set")
+    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("name and type are set")
 }
 
 pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
@@ -66,11 +54,7 @@ pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
         .index_name("GSI1")
         .key_schema(key("GSI1PK", KeyType::Hash))
         .key_schema(key("GSI1SK", KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
         .build()
         .expect("index is complete");
     let created = deps
@@ -89,36 +73,17 @@ pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
         .await;
     match created {
         Ok(_) => {}
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
         Err(err) => return Err(failed("creating the table", &err)),
     }
-    let ttl = deps
-        .dynamo
-        .describe_time_to_live()
-        .table_name(table)
-        .send()
-        .await
-        .map_err(|e| failed("reading TTL", &e))?;
-    let enabled = ttl
-        .time_to_live_description()
-        .and_then(|d| d.attribute_name())
-        .is_some_and(|name| name == keys::TTL);
+    let ttl =
+        deps.dynamo.describe_time_to_live().table_name(table).send().await.map_err(|e| failed("reading TTL", &e))?;
+    let enabled = ttl.time_to_live_description().and_then(|d| d.attribute_name()).is_some_and(|name| name == keys::TTL);
     if !enabled {
-        let spec = TimeToLiveSpecification::builder()
-            .enabled(true)
-            .attribute_name(keys::TTL)
-            .build()
-            .expect("complete");
-        if let Err(err) = deps
-            .dynamo
-            .update_time_to_live()
-            .table_name(table)
-            .time_to_live_specification(spec)
-            .send()
-            .await
+        let spec =
+            TimeToLiveSpecification::builder().enabled(true).attribute_name(keys::TTL).build().expect("complete");
+        if let Err(err) =
+            deps.dynamo.update_time_to_live().table_name(table).time_to_live_specification(spec).send().await
         {
             // Another process may have enabled it in between.
             tracing::debug!(error = %ErrorChain(&err), "enabling TTL");
@@ -132,9 +97,9 @@ pub async fn ensure_bucket(deps: &Deps) -> Result<(), Error> {
     match deps.s3.create_bucket().bucket(bucket).send().await {
         Ok(_) => {}
         Err(err)
-            if err.as_service_error().is_some_and(|e| {
-                e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
-            }) => {}
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) => {}
         Err(err) => return Err(failed("creating the bucket", &err)),
     }
     let block_all = PublicAccessBlockConfiguration::builder()
@@ -162,11 +127,7 @@ pub async fn ensure_queues(deps: &Deps, settings: QueueSettings) -> Result<(), E
     ensure_queue_with_dlq(deps, queue_name(&deps.config.email_queue_url), settings).await
 }
 
-async fn ensure_queue_with_dlq(
-    deps: &Deps,
-    name: &str,
-    settings: QueueSettings,
-) -> Result<(), Error> {
+async fn ensure_queue_with_dlq(deps: &Deps, name: &str, settings: QueueSettings) -> Result<(), Error> {
     let dlq_name = format!("{name}-dlq");
     let dlq = deps
         .sqs
@@ -187,14 +148,12 @@ async fn ensure_queue_with_dlq(
         .attributes
         .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
         .ok_or("the DLQ has no ARN")?;
-    let redrive = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": settings.max_receive_count.to_string()});
+    let redrive =
+        serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": settings.max_receive_count.to_string()});
     deps.sqs
         .create_queue()
         .queue_name(name)
-        .attributes(
-            QueueAttributeName::VisibilityTimeout,
-            settings.visibility_timeout_secs.to_string(),
-        )
+        .attributes(QueueAttributeName::VisibilityTimeout, settings.visibility_timeout_secs.to_string())
         .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
         .send()
         .await
@@ -204,11 +163,7 @@ async fn ensure_queue_with_dlq(
 
 /// The domain of the `MAIL_FROM` address (`Name <user@domain>` or `user@domain`).
 pub fn sender_domain(mail_from: &str) -> &str {
-    let address = mail_from
-        .rsplit('<')
-        .next()
-        .unwrap_or(mail_from)
-        .trim_end_matches('>');
+    let address = mail_from.rsplit('<').next().unwrap_or(mail_from).trim_end_matches('>');
     address.rsplit('@').next().unwrap_or(address).trim()
 }
 

@@ -28,33 +28,17 @@ fn claims(deps: &Deps, headers: &HeaderMap) -> ApiResult<token::Claims> {
 /// revoked by a password change, not expired).
 pub async fn authenticate(deps: &Deps, headers: &HeaderMap) -> ApiResult<AuthUser> {
     let claims = claims(deps, headers)?;
-    sessions::get_live(deps, claims.sub, claims.sid)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    Ok(AuthUser {
-        user_id: claims.sub,
-        session_id: claims.sid,
-    })
+    sessions::get_live(deps, claims.sub, claims.sid).await?.ok_or_else(ApiError::unauthenticated)?;
+    Ok(AuthUser { user_id: claims.sub, session_id: claims.sid })
 }
 
 /// Like `authenticate`, also loading the user; both reads run concurrently.
-pub async fn authenticate_user(
-    deps: &Deps,
-    headers: &HeaderMap,
-) -> ApiResult<(AuthUser, users::UserItem)> {
+pub async fn authenticate_user(deps: &Deps, headers: &HeaderMap) -> ApiResult<(AuthUser, users::UserItem)> {
     let claims = claims(deps, headers)?;
-    let (session, user) = tokio::try_join!(
-        sessions::get_live(deps, claims.sub, claims.sid),
-        users::get(deps, claims.sub)
-    )?;
+    let (session, user) =
+        tokio::try_join!(sessions::get_live(deps, claims.sub, claims.sid), users::get(deps, claims.sub))?;
     match (session, user) {
-        (Some(_), Some(user)) => Ok((
-            AuthUser {
-                user_id: claims.sub,
-                session_id: claims.sid,
-            },
-            user,
-        )),
+        (Some(_), Some(user)) => Ok((AuthUser { user_id: claims.sub, session_id: claims.sid }, user)),
         _ => Err(ApiError::unauthenticated()),
     }
 }

@@ -13,8 +13,7 @@ pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params =
-        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("OWASP parameters are valid");
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("OWASP parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -38,11 +37,8 @@ pub async fn verify(password: Password, stored: Option<String>) -> ApiResult<boo
             Some(phc) => (phc, true),
             None => (dummy_hash().to_string(), false),
         };
-        let parsed = PasswordHash::new(&phc)
-            .map_err(|err| ApiError::internal("parsing a stored hash", &err))?;
-        let matches = hasher()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok();
+        let parsed = PasswordHash::new(&phc).map_err(|err| ApiError::internal("parsing a stored hash", &err))?;
+        let matches = hasher().verify_password(password.expose().as_bytes(), &parsed).is_ok();
         Ok(real && matches)
     })
     .await?
@@ -50,9 +46,7 @@ pub async fn verify(password: Password, stored: Option<String>) -> ApiResult<boo
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_blocking("a password nobody has; only its cost matters").unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| hash_blocking("a password nobody has; only its cost matters").unwrap_or_default())
 }
 
 /// Computes the dummy hash ahead of the first login (e.g. during Lambda init).
@@ -66,25 +60,10 @@ mod tests {
 
     #[tokio::test]
     async fn hash_and_verify() {
-        let hash = hash(Password::parse_any("a long passphrase").unwrap())
-            .await
-            .unwrap();
+        let hash = hash(Password::parse_any("a long passphrase").unwrap()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify(
-            Password::parse_any("a long passphrase").unwrap(),
-            Some(hash.clone())
-        )
-        .await
-        .unwrap());
-        assert!(
-            !verify(Password::parse_any("another one").unwrap(), Some(hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify(Password::parse_any("a long passphrase").unwrap(), None)
-                .await
-                .unwrap()
-        );
+        assert!(verify(Password::parse_any("a long passphrase").unwrap(), Some(hash.clone())).await.unwrap());
+        assert!(!verify(Password::parse_any("another one").unwrap(), Some(hash)).await.unwrap());
+        assert!(!verify(Password::parse_any("a long passphrase").unwrap(), None).await.unwrap());
     }
 }

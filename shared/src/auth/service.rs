@@ -18,8 +18,7 @@ use rand::Rng;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-pub const REGISTERED_MESSAGE: &str =
-    "Registration received. Check your email for a link to verify your address.";
+pub const REGISTERED_MESSAGE: &str = "Registration received. Check your email for a link to verify your address.";
 
 /// A login from an IP not seen for this long counts as new.
 const KNOWN_IP_DAYS: i64 = 90;
@@ -35,10 +34,7 @@ fn display_name(user: &UserItem) -> String {
 fn verification_token(deps: &Deps, user_id: Uuid) -> (String, OneTimeTokenItem) {
     let (secret, hash) = token::one_time_secret();
     let expires = deps.clock.now() + deps.config.verification_ttl;
-    (
-        secret,
-        OneTimeTokenItem::new(&hash, TokenPurpose::VerifyEmail, user_id, expires),
-    )
+    (secret, OneTimeTokenItem::new(&hash, TokenPurpose::VerifyEmail, user_id, expires))
 }
 
 /// POST /auth/register. The same answer whether or not the email has an account;
@@ -46,14 +42,8 @@ fn verification_token(deps: &Deps, user_id: Uuid) -> (String, OneTimeTokenItem) 
 pub async fn register(deps: &Deps, req: RegisterRequest) -> ApiResult<String> {
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(&req.email));
-    let first_name = v.check(
-        "first_name",
-        parse_name(req.first_name.as_deref().unwrap_or_default()),
-    );
-    let last_name = v.check(
-        "last_name",
-        parse_name(req.last_name.as_deref().unwrap_or_default()),
-    );
+    let first_name = v.check("first_name", parse_name(req.first_name.as_deref().unwrap_or_default()));
+    let last_name = v.check("last_name", parse_name(req.last_name.as_deref().unwrap_or_default()));
     let new_password = match Password::parse_new(&req.password, email.as_ref()) {
         Ok(p) => Some(p),
         Err(problems) => {
@@ -73,41 +63,21 @@ pub async fn register(deps: &Deps, req: RegisterRequest) -> ApiResult<String> {
     let base_username = Username::from_email(&email);
     let mut username = base_username.clone();
     for _attempt in 0..5 {
-        let mut user = UserItem::new(
-            Uuid::now_v7(),
-            email.to_string(),
-            username.as_str().into(),
-            Some(hash.clone()),
-            now,
-        );
+        let mut user =
+            UserItem::new(Uuid::now_v7(), email.to_string(), username.as_str().into(), Some(hash.clone()), now);
         user.first_name = first_name.clone();
         user.last_name = last_name.clone();
         let (secret, token_item) = verification_token(deps, user.id);
         match users::create(deps, &user, vec![serde_dynamo::to_item(&token_item)?]).await? {
             Ok(()) => {
                 let name = display_name(&user);
-                enqueue_email(
-                    deps,
-                    EmailJob::VerifyEmail {
-                        to: user.email,
-                        name,
-                        token: secret,
-                    },
-                )
-                .await?;
+                enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
                 return Ok(REGISTERED_MESSAGE.into());
             }
             Err(CreateUserError::EmailTaken) => {
                 if let Some(owner) = users::by_email(deps, email.as_str()).await? {
                     let name = display_name(&owner);
-                    enqueue_email(
-                        deps,
-                        EmailJob::RegistrationAttempt {
-                            to: owner.email,
-                            name,
-                        },
-                    )
-                    .await?;
+                    enqueue_email(deps, EmailJob::RegistrationAttempt { to: owner.email, name }).await?;
                 }
                 return Ok(REGISTERED_MESSAGE.into());
             }
@@ -116,18 +86,11 @@ pub async fn register(deps: &Deps, req: RegisterRequest) -> ApiResult<String> {
             }
         }
     }
-    Err(ApiError::conflict(
-        "username_taken",
-        "Could not find a free username; try again.",
-    ))
+    Err(ApiError::conflict("username_taken", "Could not find a free username; try again."))
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid_token",
-        "This link is invalid, already used, or expired.",
-    )
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", "This link is invalid, already used, or expired.")
 }
 
 /// POST /auth/verify-email: single-use, expiring.
@@ -135,12 +98,9 @@ pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<User> {
     if secret.is_empty() || secret.len() > 128 {
         return Err(invalid_token());
     }
-    let token = tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail)
-        .await?
-        .ok_or_else(invalid_token)?;
-    let user = users::mark_email_verified(deps, token.user_id)
-        .await?
-        .ok_or_else(invalid_token)?;
+    let token =
+        tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail).await?.ok_or_else(invalid_token)?;
+    let user = users::mark_email_verified(deps, token.user_id).await?.ok_or_else(invalid_token)?;
     Ok(User::from(&user))
 }
 
@@ -157,24 +117,12 @@ pub async fn resend_verification(deps: &Deps, email: &str) -> ApiResult<()> {
     let (secret, token_item) = verification_token(deps, user.id);
     tokens::put(deps, &token_item).await?;
     let name = display_name(&user);
-    enqueue_email(
-        deps,
-        EmailJob::VerifyEmail {
-            to: user.email,
-            name,
-            token: secret,
-        },
-    )
-    .await?;
+    enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
     Ok(())
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "Unable to log in with the provided credentials.",
-    )
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Unable to log in with the provided credentials.")
 }
 
 /// POST /auth/login.
@@ -182,16 +130,10 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(&req.email));
     let offered = v.check("password", Password::parse_any(&req.password));
-    let device_info = v.check(
-        "device_info",
-        parse_device_info(req.device_info.as_deref().unwrap_or_default()),
-    );
+    let device_info = v.check("device_info", parse_device_info(req.device_info.as_deref().unwrap_or_default()));
     v.finish()?;
-    let (email, offered, device_info) = (
-        email.expect("validated"),
-        offered.expect("validated"),
-        device_info.expect("validated"),
-    );
+    let (email, offered, device_info) =
+        (email.expect("validated"), offered.expect("validated"), device_info.expect("validated"));
 
     let user = users::by_email(deps, email.as_str()).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -208,8 +150,7 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
 
     let now = deps.clock.now();
     let expires_at = now + deps.config.token_ttl;
-    let session =
-        sessions::SessionItem::new(user.id, device_info.clone(), ip.clone(), now, expires_at);
+    let session = sessions::SessionItem::new(user.id, device_info.clone(), ip.clone(), now, expires_at);
     let first_login = user.last_login.is_none();
     let (_, user, ip_is_new) = tokio::try_join!(
         sessions::put(deps, &session),
@@ -218,36 +159,16 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
     )?;
     if ip_is_new && !first_login {
         let name = display_name(&user);
-        let job = EmailJob::NewSignIn {
-            to: user.email.clone(),
-            name,
-            ip: ip.unwrap_or_default(),
-            device_info,
-            at: now,
-        };
+        let job =
+            EmailJob::NewSignIn { to: user.email.clone(), name, ip: ip.unwrap_or_default(), device_info, at: now };
         enqueue_email(deps, job).await?;
     }
-    let token = token::issue(
-        &deps.config,
-        user.id,
-        session.id,
-        now.unix_timestamp(),
-        expires_at.unix_timestamp(),
-    );
-    Ok(LoginResponse {
-        token,
-        expires_at,
-        user: User::from(&user),
-    })
+    let token = token::issue(&deps.config, user.id, session.id, now.unix_timestamp(), expires_at.unix_timestamp());
+    Ok(LoginResponse { token, expires_at, user: User::from(&user) })
 }
 
 /// Records that the user signed in from `ip`; true if it was not seen in the last 90 days.
-async fn remember_ip(
-    deps: &Deps,
-    user_id: Uuid,
-    ip: Option<&str>,
-    now: OffsetDateTime,
-) -> ApiResult<bool> {
+async fn remember_ip(deps: &Deps, user_id: Uuid, ip: Option<&str>, now: OffsetDateTime) -> ApiResult<bool> {
     let Some(ip) = ip else { return Ok(false) };
     let output = deps
         .dynamo
@@ -257,10 +178,7 @@ async fn remember_ip(
         .update_expression("SET last_seen = :now, #ttl = :ttl")
         .expression_attribute_names("#ttl", keys::TTL)
         .expression_attribute_values(":now", crate::store::n(now.unix_timestamp()))
-        .expression_attribute_values(
-            ":ttl",
-            crate::store::n((now + Duration::days(KNOWN_IP_DAYS)).unix_timestamp()),
-        )
+        .expression_attribute_values(":ttl", crate::store::n((now + Duration::days(KNOWN_IP_DAYS)).unix_timestamp()))
         .return_values(ReturnValue::AllOld)
         .send()
         .await?;
@@ -289,21 +207,9 @@ pub async fn logout_all(deps: &Deps, auth: AuthUser) -> ApiResult<()> {
 /// PATCH /auth/me.
 pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> ApiResult<User> {
     let mut v = Validator::default();
-    let first_name = req
-        .first_name
-        .as_deref()
-        .map(parse_name)
-        .and_then(|r| v.check("first_name", r));
-    let last_name = req
-        .last_name
-        .as_deref()
-        .map(parse_name)
-        .and_then(|r| v.check("last_name", r));
-    let username = req
-        .username
-        .as_deref()
-        .map(Username::parse)
-        .and_then(|r| v.check("username", r));
+    let first_name = req.first_name.as_deref().map(parse_name).and_then(|r| v.check("first_name", r));
+    let last_name = req.last_name.as_deref().map(parse_name).and_then(|r| v.check("last_name", r));
+    let username = req.username.as_deref().map(Username::parse).and_then(|r| v.check("username", r));
     v.finish()?;
     let changes = ProfileChanges {
         first_name,
@@ -312,9 +218,6 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
     };
     match users::update_profile(deps, user.id, changes).await? {
         Ok(updated) => Ok(User::from(&updated)),
-        Err(()) => Err(ApiError::conflict(
-            "username_taken",
-            "A user with that username already exists.",
-        )),
+        Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
     }
 }

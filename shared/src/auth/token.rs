@@ -19,13 +19,7 @@ pub struct Claims {
     pub aud: String,
 }
 
-pub fn issue(
-    config: &Config,
-    user_id: Uuid,
-    session_id: Uuid,
-    issued_at: i64,
-    expires_at: i64,
-) -> String {
+pub fn issue(config: &Config, user_id: Uuid, session_id: Uuid, issued_at: i64, expires_at: i64) -> String {
     let claims = Claims {
         sub: user_id,
         sid: session_id,
@@ -35,8 +29,7 @@ pub fn issue(
         aud: config.jwt_audience.clone(),
     };
     let key = EncodingKey::from_secret(config.jwt_secret.expose_secret().as_bytes());
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
-        .expect("HS256 encoding cannot fail")
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).expect("HS256 encoding cannot fail")
 }
 
 /// The claims of a well-formed token signed by us for this audience and issuer, or
@@ -50,9 +43,7 @@ pub fn verify(config: &Config, token: &str, now: i64) -> Option<Claims> {
     validation.set_audience(&[&config.jwt_audience]);
     validation.validate_exp = false;
     let key = DecodingKey::from_secret(config.jwt_secret.expose_secret().as_bytes());
-    let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
-        .ok()?
-        .claims;
+    let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation).ok()?.claims;
     (claims.exp > now).then_some(claims)
 }
 

@@ -19,7 +19,10 @@ pub enum EmailJob {
         token: String,
     },
     /// Someone tried to register with an address that already has an account.
-    RegistrationAttempt { to: String, name: String },
+    RegistrationAttempt {
+        to: String,
+        name: String,
+    },
     NewSignIn {
         to: String,
         name: String,
@@ -119,18 +122,8 @@ pub fn render(job: &EmailJob, config: &Config) -> Result<RenderedEmail, askama::
             RenderedEmail {
                 to: to.clone(),
                 subject: "Verify your email for myclaude".into(),
-                text: VerifyEmailText {
-                    name,
-                    link: &link,
-                    hours,
-                }
-                .render()?,
-                html: VerifyEmailHtml {
-                    name,
-                    link: &link,
-                    hours,
-                }
-                .render()?,
+                text: VerifyEmailText { name, link: &link, hours }.render()?,
+                html: VerifyEmailHtml { name, link: &link, hours }.render()?,
             }
         }
         EmailJob::RegistrationAttempt { to, name } => {
@@ -139,81 +132,35 @@ pub fn render(job: &EmailJob, config: &Config) -> Result<RenderedEmail, askama::
             RenderedEmail {
                 to: to.clone(),
                 subject: "Someone tried to sign up with your email".into(),
-                text: RegistrationAttemptText {
-                    name,
-                    login_link,
-                    reset_link,
-                }
-                .render()?,
-                html: RegistrationAttemptHtml {
-                    name,
-                    login_link,
-                    reset_link,
-                }
-                .render()?,
+                text: RegistrationAttemptText { name, login_link, reset_link }.render()?,
+                html: RegistrationAttemptHtml { name, login_link, reset_link }.render()?,
             }
         }
-        EmailJob::NewSignIn {
-            to,
-            name,
-            ip,
-            device_info,
-            at,
-        } => {
+        EmailJob::NewSignIn { to, name, ip, device_info, at } => {
             let name = greeting(name);
-            let at = at
-                .format(&time::format_description::well_known::Rfc2822)
-                .unwrap_or_default();
-            let device = if device_info.is_empty() {
-                "unknown"
-            } else {
-                device_info.as_str()
-            };
+            let at = at.format(&time::format_description::well_known::Rfc2822).unwrap_or_default();
+            let device = if device_info.is_empty() { "unknown" } else { device_info.as_str() };
             let (at, reset_link) = (at.as_str(), reset_link.as_str());
             RenderedEmail {
                 to: to.clone(),
                 subject: "New sign-in to your myclaude account".into(),
-                text: NewSignInText {
-                    name,
-                    at,
-                    ip,
-                    device,
-                    reset_link,
-                }
-                .render()?,
-                html: NewSignInHtml {
-                    name,
-                    at,
-                    ip,
-                    device,
-                    reset_link,
-                }
-                .render()?,
+                text: NewSignInText { name, at, ip, device, reset_link }.render()?,
+                html: NewSignInHtml { name, at, ip, device, reset_link }.render()?,
             }
         }
     })
 }
 
 fn content(data: String) -> Content {
-    Content::builder()
-        .data(data)
-        .charset("UTF-8")
-        .build()
-        .expect("data is set")
+    Content::builder().data(data).charset("UTF-8").build().expect("data is set")
 }
 
 /// Renders and sends one email through SES.
 pub async fn send(deps: &Deps, job: &EmailJob) -> ApiResult<()> {
-    let email =
-        render(job, &deps.config).map_err(|err| ApiError::internal("rendering an email", &err))?;
+    let email = render(job, &deps.config).map_err(|err| ApiError::internal("rendering an email", &err))?;
     let message = Message::builder()
         .subject(content(email.subject))
-        .body(
-            Body::builder()
-                .text(content(email.text))
-                .html(content(email.html))
-                .build(),
-        )
+        .body(Body::builder().text(content(email.text)).html(content(email.html)).build())
         .build();
     deps.ses
         .send_email()
@@ -232,18 +179,11 @@ mod tests {
     #[test]
     fn verification_mail_has_link_in_both_parts_and_escapes_html() {
         let config = Config::from_env_with(|_| None).unwrap();
-        let job = EmailJob::VerifyEmail {
-            to: "a@example.com".into(),
-            name: "<b>Ada</b>".into(),
-            token: "tok123".into(),
-        };
+        let job =
+            EmailJob::VerifyEmail { to: "a@example.com".into(), name: "<b>Ada</b>".into(), token: "tok123".into() };
         let mail = render(&job, &config).unwrap();
-        assert!(mail
-            .text
-            .contains("http://localhost:5173/verify-email?token=tok123"));
-        assert!(mail
-            .html
-            .contains("http://localhost:5173/verify-email?token=tok123"));
+        assert!(mail.text.contains("http://localhost:5173/verify-email?token=tok123"));
+        assert!(mail.html.contains("http://localhost:5173/verify-email?token=tok123"));
         assert!(!mail.html.contains("<b>Ada"), "{}", mail.html);
         assert!(mail.text.contains("24 hours"));
     }

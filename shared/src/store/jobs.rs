@@ -33,15 +33,11 @@ pub async fn claim(deps: &Deps, job_id: Uuid) -> ApiResult<Claim> {
         .put_item()
         .table_name(&deps.config.table_name)
         .set_item(Some(item))
-        .condition_expression(
-            "attribute_not_exists(PK) OR (#status = :running AND lease_until < :now)",
-        )
+        .condition_expression("attribute_not_exists(PK) OR (#status = :running AND lease_until < :now)")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":running", s("running"))
         .expression_attribute_values(":now", n(now))
-        .return_values_on_condition_check_failure(
-            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
-        )
+        .return_values_on_condition_check_failure(aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld)
         .send()
         .await;
     match result {
@@ -56,11 +52,7 @@ pub async fn claim(deps: &Deps, job_id: Uuid) -> ApiResult<Claim> {
                         .is_some_and(|status| status == "done"),
                     _ => false,
                 };
-                Ok(if done {
-                    Claim::AlreadyDone
-                } else {
-                    Claim::Busy
-                })
+                Ok(if done { Claim::AlreadyDone } else { Claim::Busy })
             }
             _ => Err(err.into()),
         },
@@ -71,12 +63,7 @@ pub async fn complete(deps: &Deps, job_id: Uuid) -> ApiResult<()> {
     let mut item = key(keys::job(job_id), keys::JOB);
     item.insert("status".into(), s("done"));
     item.insert(keys::TTL.into(), n(deps.clock.unix() + KEEP_SECS));
-    deps.dynamo
-        .put_item()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(item))
-        .send()
-        .await?;
+    deps.dynamo.put_item().table_name(&deps.config.table_name).set_item(Some(item)).send().await?;
     Ok(())
 }
 

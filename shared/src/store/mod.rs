@@ -27,9 +27,7 @@ pub fn key(pk: String, sk: impl Into<String>) -> Item {
 
 /// True when a transaction was cancelled because the condition on item `index` failed.
 pub fn condition_failed_at(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-    >,
+    err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>,
     index: usize,
 ) -> bool {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;

@@ -61,11 +61,7 @@ pub async fn put(deps: &Deps, session: &SessionItem) -> ApiResult<()> {
 }
 
 /// The session if it exists and has not expired (TTL deletion lags, so expiry is checked here).
-pub async fn get_live(
-    deps: &Deps,
-    user_id: Uuid,
-    session_id: Uuid,
-) -> ApiResult<Option<SessionItem>> {
+pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<Option<SessionItem>> {
     let output = deps
         .dynamo
         .get_item()
@@ -122,36 +118,20 @@ pub async fn delete_all(deps: &Deps, user_id: Uuid, keep: Option<Uuid>) -> ApiRe
     let doomed: Vec<Item> = session_keys(deps, user_id)
         .await?
         .into_iter()
-        .filter(|k| {
-            keep_sk.as_deref()
-                != k.get(keys::SK)
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-        })
+        .filter(|k| keep_sk.as_deref() != k.get(keys::SK).and_then(|v| v.as_s().ok()).map(String::as_str))
         .collect();
     for chunk in doomed.chunks(25) {
         let mut requests: Vec<WriteRequest> = chunk
             .iter()
             .map(|k| {
-                let delete = DeleteRequest::builder()
-                    .set_key(Some(k.clone()))
-                    .build()
-                    .expect("key is set");
+                let delete = DeleteRequest::builder().set_key(Some(k.clone())).build().expect("key is set");
                 WriteRequest::builder().delete_request(delete).build()
             })
             .collect();
         // BatchWriteItem may hand back unprocessed items under load; retry them.
         for _ in 0..5 {
-            let output = deps
-                .dynamo
-                .batch_write_item()
-                .request_items(&deps.config.table_name, requests)
-                .send()
-                .await?;
-            requests = output
-                .unprocessed_items
-                .and_then(|mut m| m.remove(&deps.config.table_name))
-                .unwrap_or_default();
+            let output = deps.dynamo.batch_write_item().request_items(&deps.config.table_name, requests).send().await?;
+            requests = output.unprocessed_items.and_then(|mut m| m.remove(&deps.config.table_name)).unwrap_or_default();
             if requests.is_empty() {
                 break;
             }

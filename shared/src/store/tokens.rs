@@ -30,12 +30,7 @@ pub struct OneTimeTokenItem {
 }
 
 impl OneTimeTokenItem {
-    pub fn new(
-        hash_hex: &str,
-        purpose: TokenPurpose,
-        user_id: Uuid,
-        expires_at: OffsetDateTime,
-    ) -> Self {
+    pub fn new(hash_hex: &str, purpose: TokenPurpose, user_id: Uuid, expires_at: OffsetDateTime) -> Self {
         Self {
             pk: keys::one_time_token(hash_hex),
             sk: keys::ONE_TIME_TOKEN.into(),
@@ -59,30 +54,19 @@ pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
 
 /// Deletes the token and returns it if it existed, was for `purpose` and had not
 /// expired. Of two concurrent uses only one gets it back.
-pub async fn take(
-    deps: &Deps,
-    hash_hex: &str,
-    purpose: TokenPurpose,
-) -> ApiResult<Option<OneTimeTokenItem>> {
+pub async fn take(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResult<Option<OneTimeTokenItem>> {
     let result = deps
         .dynamo
         .delete_item()
         .table_name(&deps.config.table_name)
-        .set_key(Some(key(
-            keys::one_time_token(hash_hex),
-            keys::ONE_TIME_TOKEN,
-        )))
+        .set_key(Some(key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN)))
         .condition_expression("attribute_exists(PK)")
         .return_values(ReturnValue::AllOld)
         .send()
         .await;
     let output = match result {
         Ok(output) => output,
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
             return Ok(None)
         }
         Err(err) => return Err(err.into()),

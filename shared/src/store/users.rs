@@ -30,13 +30,7 @@ pub struct UserItem {
 }
 
 impl UserItem {
-    pub fn new(
-        id: Uuid,
-        email: String,
-        username: String,
-        password_hash: Option<String>,
-        now: OffsetDateTime,
-    ) -> Self {
+    pub fn new(id: Uuid, email: String, username: String, password_hash: Option<String>, now: OffsetDateTime) -> Self {
         Self {
             pk: keys::user(id),
             sk: keys::PROFILE.into(),
@@ -79,34 +73,14 @@ fn put_new(deps: &Deps, item: Item) -> TransactWriteItem {
 /// Creates the user with its email and username claims in one transaction, plus any
 /// extra items (e.g. the verification token). Fails without writing anything if the
 /// email or username is already claimed.
-pub async fn create(
-    deps: &Deps,
-    user: &UserItem,
-    extra: Vec<Item>,
-) -> ApiResult<Result<(), CreateUserError>> {
+pub async fn create(deps: &Deps, user: &UserItem, extra: Vec<Item>) -> ApiResult<Result<(), CreateUserError>> {
     let mut items = vec![
-        put_new(
-            deps,
-            claim(keys::email(&user.email), keys::EMAIL_CLAIM, user.id),
-        ),
-        put_new(
-            deps,
-            claim(
-                keys::username(&user.username.to_lowercase()),
-                keys::USERNAME_CLAIM,
-                user.id,
-            ),
-        ),
+        put_new(deps, claim(keys::email(&user.email), keys::EMAIL_CLAIM, user.id)),
+        put_new(deps, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
         put_new(deps, serde_dynamo::to_item(user)?),
     ];
     items.extend(extra.into_iter().map(|item| put_new(deps, item)));
-    match deps
-        .dynamo
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await
-    {
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => Ok(Ok(())),
         Err(err) if condition_failed_at(&err, 0) => Ok(Err(CreateUserError::EmailTaken)),
         Err(err) if condition_failed_at(&err, 1) => Ok(Err(CreateUserError::UsernameTaken)),
@@ -154,10 +128,7 @@ pub async fn by_email(deps: &Deps, email: &str) -> ApiResult<Option<UserItem>> {
     }
 }
 
-fn update(
-    deps: &Deps,
-    user_id: Uuid,
-) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+fn update(deps: &Deps, user_id: Uuid) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
     deps.dynamo
         .update_item()
         .table_name(&deps.config.table_name)
@@ -166,12 +137,8 @@ fn update(
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
 }
 
-fn updated(
-    output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
-) -> ApiResult<UserItem> {
-    Ok(serde_dynamo::from_item(
-        output.attributes.unwrap_or_default(),
-    )?)
+fn updated(output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput) -> ApiResult<UserItem> {
+    Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)
 }
 
 pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
@@ -182,21 +149,13 @@ pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option
         .await;
     match result {
         Ok(output) => Ok(Some(updated(output)?)),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(None)
-        }
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }
 
 pub async fn record_login(deps: &Deps, user_id: Uuid, at: OffsetDateTime) -> ApiResult<UserItem> {
-    let at = at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let output = update(deps, user_id)
         .update_expression("SET last_login = :at")
         .expression_attribute_values(":at", s(at))
@@ -216,11 +175,7 @@ pub struct ProfileChanges {
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
 /// transaction, so two users can never end up with one name. `Ok(Err(()))`: taken.
-pub async fn update_profile(
-    deps: &Deps,
-    user_id: Uuid,
-    changes: ProfileChanges,
-) -> ApiResult<Result<UserItem, ()>> {
+pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges) -> ApiResult<Result<UserItem, ()>> {
     let mut sets = Vec::new();
     let mut values = std::collections::HashMap::new();
     if let Some(first) = &changes.first_name {
@@ -237,9 +192,7 @@ pub async fn update_profile(
         values.insert(":username".to_string(), s(new));
     }
     if sets.is_empty() {
-        return Ok(Ok(get(deps, user_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?));
+        return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
     }
     let expression = format!("SET {}", sets.join(", "));
     let Some((new, old)) = username_change else {
@@ -253,10 +206,7 @@ pub async fn update_profile(
     let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
     let mut items = Vec::new();
     if new_key != old_key {
-        items.push(put_new(
-            deps,
-            claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id),
-        ));
+        items.push(put_new(deps, claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id)));
         let delete = Delete::builder()
             .table_name(&deps.config.table_name)
             .set_key(Some(key(keys::username(&old_key), keys::USERNAME_CLAIM)))
@@ -274,18 +224,10 @@ pub async fn update_profile(
         .build()
         .expect("table, key and expression are set");
     items.push(TransactWriteItem::builder().update(update).build());
-    match deps
-        .dynamo
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await
-    {
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => {}
         Err(err) if new_key != old_key && condition_failed_at(&err, 0) => return Ok(Err(())),
         Err(err) => return Err(err.into()),
     }
-    Ok(Ok(get(deps, user_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?))
+    Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?))
 }
