@@ -39,7 +39,9 @@ impl Config {
     /// Like `from_env`, reading variables through `lookup`.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        // Deployed: running in Lambda against real AWS. Under cargo-lambda's local
+        // runtime an endpoint override points at the emulator, so local defaults apply.
+        let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some() && var("AWS_ENDPOINT_URL").is_none();
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) if secret.len() >= 32 => secret,
             Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
