@@ -22,6 +22,12 @@ use utoipa::{Modify, OpenApi};
         crate::auth::logout_all::handle,
         crate::auth::me_get::handle,
         crate::auth::me_update::handle,
+        crate::auth::password_reset::handle,
+        crate::auth::password_reset_confirm::handle,
+        crate::auth::password_change::handle,
+        crate::auth::google::handle,
+        crate::auth::sessions_list::handle,
+        crate::auth::sessions_delete::handle,
     ),
     components(schemas(shared::error::ErrorBody)),
     modifiers(&BearerAuth)

@@ -26,6 +26,11 @@ pub struct Config {
     pub jwt_audience: String,
     pub token_ttl: Duration,
     pub verification_ttl: Duration,
+    pub password_reset_ttl: Duration,
+    /// OAuth client id of this app at Google; Google sign-in is off without it.
+    pub google_client_id: Option<String>,
+    pub google_userinfo_url: String,
+    pub google_jwks_url: String,
     pub version: String,
 }
 
@@ -88,6 +93,12 @@ impl Config {
             jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "myclaude-api".into()),
             token_ttl: hours("TOKEN_TTL_HOURS", 24 * 7)?,
             verification_ttl: hours("VERIFICATION_TTL_HOURS", 24)?,
+            password_reset_ttl: Duration::from_secs(3600),
+            google_client_id: var("GOOGLE_CLIENT_ID"),
+            google_userinfo_url: var("GOOGLE_USERINFO_URL")
+                .unwrap_or_else(|| "https://openidconnect.googleapis.com/v1/userinfo".into()),
+            google_jwks_url: var("GOOGLE_JWKS_URL")
+                .unwrap_or_else(|| "https://www.googleapis.com/oauth2/v3/certs".into()),
             version: env!("CARGO_PKG_VERSION").to_string(),
         })
     }

@@ -10,6 +10,9 @@ pub struct Deps {
     pub sqs: aws_sdk_sqs::Client,
     pub ses: aws_sdk_ses::Client,
     pub clock: Clock,
+    /// Outbound HTTPS (Google sign-in).
+    pub http: reqwest::Client,
+    pub google_keys: crate::auth::google::KeyCache,
 }
 
 impl Deps {
@@ -26,6 +29,12 @@ impl Deps {
             ses: aws_sdk_ses::Client::new(&sdk),
             config,
             clock,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .connect_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .expect("the HTTP client builds"),
+            google_keys: Default::default(),
         }
     }
 }

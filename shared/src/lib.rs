@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod queue;
+pub mod ratelimit;
 pub mod store;
 
 pub use clock::Clock;

@@ -3,7 +3,7 @@ use system_tests::*;
 
 #[tokio::test]
 async fn malformed_bodies_are_invalid_request_and_change_nothing() {
-    let app = TestApp::spawn().await;
+    let mut app = TestApp::spawn().await;
     let email = unique_email();
     let long = "x".repeat(5000);
     let bad_bodies: Vec<(&str, String)> = vec![
@@ -17,6 +17,8 @@ async fn malformed_bodies_are_invalid_request_and_change_nothing() {
         ("empty", String::new()),
     ];
     for (what, body) in bad_bodies {
+        // Registration is rate-limited per IP; each attempt comes from a new one.
+        app.new_ip();
         let request =
             app.http.post(app.url("/api/v1/auth/register")).header("Content-Type", "application/json").body(body);
         let reply = app.send(request).await;
@@ -30,6 +32,7 @@ async fn malformed_bodies_are_invalid_request_and_change_nothing() {
     assert_eq!(form.body["error"]["code"], "unsupported_media_type");
     // Nothing was created: the address can still register and only then gets mail.
     assert!(mails_to(&email, "").await.is_empty());
+    app.new_ip();
     assert_eq!(app.register(&email, PASSWORD).await.status, 201);
     assert_eq!(wait_for_mail(&email, "Verify", 1).await.len(), 1);
 

@@ -4,6 +4,9 @@
 //! state. Nothing is mocked: the emulator speaks the AWS protocols and the real SDK
 //! clients talk to it.
 
+pub mod google;
+
+use google::FakeGoogle;
 use local_stack::resources::{self, QueueSettings};
 use local_stack::{gateway, poller};
 use reqwest::header::HeaderMap;
@@ -11,6 +14,7 @@ use serde_json::{json, Value};
 use shared::config::local_queue_url;
 use shared::{Clock, Config, Deps};
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -48,7 +52,12 @@ impl Default for AppOptions {
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub address: String,
+    /// Sends from `ip`.
     pub http: reqwest::Client,
+    /// This app's client address: a random loopback address, so the per-IP rate
+    /// limits of one test never meet another's.
+    pub ip: IpAddr,
+    pub google: FakeGoogle,
     pub deps: Arc<Deps>,
     pub clock: Clock,
     shutdown: Option<oneshot::Sender<()>>,
@@ -73,7 +82,7 @@ pub struct Reply {
     pub text: String,
 }
 
-pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str) -> Config {
+pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str, google: &FakeGoogle) -> Config {
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let vars = [
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
@@ -84,6 +93,9 @@ pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str) -> Confi
         ("FILES_BUCKET", "myclaude-test-files".to_string()),
         ("FRONTEND_URL", "http://localhost:5173".to_string()),
         ("CORS_ALLOWED_ORIGINS", "http://localhost:5173,https://app.example.com".to_string()),
+        ("GOOGLE_CLIENT_ID", google::CLIENT_ID.to_string()),
+        ("GOOGLE_USERINFO_URL", google.userinfo_url()),
+        ("GOOGLE_JWKS_URL", google.jwks_url()),
     ];
     Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         .expect("test configuration is valid")
@@ -137,7 +149,8 @@ impl TestApp {
         capture_logs();
         let endpoint = emulator_endpoint();
         let prefix = format!("t{}", &Uuid::new_v4().simple().to_string()[..12]);
-        let config = test_config(&endpoint, &prefix, &options.mail_from);
+        let google = FakeGoogle::start().await;
+        let config = test_config(&endpoint, &prefix, &options.mail_from, &google);
         let clock = Clock::system();
         let deps = Arc::new(Deps::new(config, clock.clone()).await);
         tokio::try_join!(
@@ -156,14 +169,21 @@ impl TestApp {
             let _ = rx.await;
         }));
         let workers = if options.workers { poller::spawn_all(deps.clone()) } else { Vec::new() };
-        Self {
-            address,
-            http: reqwest::Client::builder().build().expect("http client"),
-            deps,
-            clock,
-            shutdown: Some(tx),
-            workers,
-        }
+        let ip = random_loopback();
+        Self { address, http: client_from(ip), ip, deps, clock, google, shutdown: Some(tx), workers }
+    }
+
+    /// From now on, requests come from another random loopback address.
+    pub fn new_ip(&mut self) {
+        self.ip = random_loopback();
+        self.http = client_from(self.ip);
+    }
+
+    /// Moves the app's clock to the start of a fresh rate-limit window of `secs`, so
+    /// a burst of requests in a test cannot straddle two windows.
+    pub fn start_of_window(&self, secs: i64) {
+        let now = self.clock.unix();
+        self.clock.advance(time::Duration::seconds(secs - now.rem_euclid(secs)));
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -228,6 +248,18 @@ impl TestApp {
         let mail = wait_for_mail(email, "Verify your email", 1).await.pop().expect("a mail");
         token_from(&mail.body)
     }
+}
+
+/// A random address in 127.0.0.0/8 (not 127.0.0.1).
+pub fn random_loopback() -> IpAddr {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    IpAddr::from([127, rng.random_range(1..=254), rng.random_range(0..=255), rng.random_range(1..=254)])
+}
+
+/// An HTTP client whose connections come from `ip`.
+pub fn client_from(ip: IpAddr) -> reqwest::Client {
+    reqwest::Client::builder().local_address(ip).build().expect("http client")
 }
 
 pub struct TestUser {

@@ -10,7 +10,9 @@ use shared::{ApiResult, Deps};
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse),
         (status = 401, description = "invalid_credentials", body = shared::error::ErrorBody),
-        (status = 403, description = "email_not_verified", body = shared::error::ErrorBody)))]
+        (status = 403, description = "email_not_verified", body = shared::error::ErrorBody),
+        (status = 423, description = "account_locked", body = shared::error::ErrorBody),
+        (status = 429, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let body: LoginRequest = parse_json(&req)?;
     Ok(ok(&service::login(deps, body, client_ip(&req)).await?))

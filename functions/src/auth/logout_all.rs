@@ -10,6 +10,6 @@ use shared::{ApiResult, Deps};
     responses((status = 204), (status = 401, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let auth = authenticate(deps, req.headers()).await?;
-    service::logout_all(deps, auth).await?;
+    service::logout_all(deps, &auth).await?;
     Ok(no_content())
 }

@@ -4,7 +4,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::api::{MessageResponse, RegisterRequest};
 use shared::auth::service;
-use shared::http::{json, parse_json};
+use shared::http::{client_ip, json, parse_json};
 use shared::{ApiResult, Deps};
 
 /// Create an account. The answer is the same whether or not the email is taken.
@@ -12,6 +12,6 @@ use shared::{ApiResult, Deps};
     responses((status = 201, body = MessageResponse), (status = 400, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let body: RegisterRequest = parse_json(&req)?;
-    let message = service::register(deps, body).await?;
+    let message = service::register(deps, body, client_ip(&req)).await?;
     Ok(json(StatusCode::CREATED, &MessageResponse { message }))
 }

@@ -4,7 +4,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::api::{EmailRequest, MessageResponse};
 use shared::auth::service;
-use shared::http::{json, parse_json};
+use shared::http::{client_ip, json, parse_json};
 use shared::{ApiResult, Deps};
 
 /// Send a new verification link. Always 202, whether or not the account exists.
@@ -12,7 +12,7 @@ use shared::{ApiResult, Deps};
     responses((status = 202, body = MessageResponse), (status = 400, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let body: EmailRequest = parse_json(&req)?;
-    service::resend_verification(deps, &body.email).await?;
+    service::resend_verification(deps, &body.email, client_ip(&req)).await?;
     let message = "If an unverified account uses this address, a new verification email is on its way.".into();
     Ok(json(StatusCode::ACCEPTED, &MessageResponse { message }))
 }

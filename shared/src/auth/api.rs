@@ -93,3 +93,68 @@ pub struct UpdateMeRequest {
     #[serde(default)]
     pub username: Option<String>,
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmRequest {
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// A fresh access token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// Exactly one of `access_token` (OAuth) or `id_token` (OpenID Connect).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleRequest {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<String>,
+    #[serde(default)]
+    pub device_info: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoogleLoginResponse {
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub user: User,
+    /// True when this sign-in created the account.
+    pub created: bool,
+}
+
+/// A signed-in device.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub id: Uuid,
+    pub device_info: String,
+    pub ip: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    /// True for the session of the token making this request.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<Session>,
+    /// Always null: every live session fits in one page.
+    pub next_cursor: Option<String>,
+}

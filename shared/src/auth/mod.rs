@@ -2,6 +2,8 @@
 //! behind the `/auth` routes.
 
 pub mod api;
+pub mod google;
+pub mod lockout;
 pub mod password;
 pub mod service;
 pub mod token;
@@ -13,10 +15,24 @@ use http::HeaderMap;
 use uuid::Uuid;
 
 /// The caller of an authenticated route, as proven by a live session.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct AuthUser {
     pub user_id: Uuid,
     pub session_id: Uuid,
+    pub device_info: String,
+}
+
+/// `last_used_at` of a session is refreshed at most this often (seconds).
+const TOUCH_EVERY_SECS: i64 = 300;
+
+/// Turns a live session into the caller, refreshing its `last_used_at` when stale.
+async fn caller(deps: &Deps, session: sessions::SessionItem) -> ApiResult<AuthUser> {
+    let now = deps.clock.now();
+    let stale = session.last_used_at.is_none_or(|at| (now - at).whole_seconds() >= TOUCH_EVERY_SECS);
+    if stale {
+        sessions::touch(deps, session.user_id, session.id, now).await?;
+    }
+    Ok(AuthUser { user_id: session.user_id, session_id: session.id, device_info: session.device_info })
 }
 
 fn claims(deps: &Deps, headers: &HeaderMap) -> ApiResult<token::Claims> {
@@ -28,8 +44,8 @@ fn claims(deps: &Deps, headers: &HeaderMap) -> ApiResult<token::Claims> {
 /// revoked by a password change, not expired).
 pub async fn authenticate(deps: &Deps, headers: &HeaderMap) -> ApiResult<AuthUser> {
     let claims = claims(deps, headers)?;
-    sessions::get_live(deps, claims.sub, claims.sid).await?.ok_or_else(ApiError::unauthenticated)?;
-    Ok(AuthUser { user_id: claims.sub, session_id: claims.sid })
+    let session = sessions::get_live(deps, claims.sub, claims.sid).await?.ok_or_else(ApiError::unauthenticated)?;
+    caller(deps, session).await
 }
 
 /// Like `authenticate`, also loading the user; both reads run concurrently.
@@ -38,7 +54,7 @@ pub async fn authenticate_user(deps: &Deps, headers: &HeaderMap) -> ApiResult<(A
     let (session, user) =
         tokio::try_join!(sessions::get_live(deps, claims.sub, claims.sid), users::get(deps, claims.sub))?;
     match (session, user) {
-        (Some(_), Some(user)) => Ok((AuthUser { user_id: claims.sub, session_id: claims.sid }, user)),
+        (Some(session), Some(user)) => Ok((caller(deps, session).await?, user)),
         _ => Err(ApiError::unauthenticated()),
     }
 }

@@ -23,6 +23,17 @@ pub enum EmailJob {
         to: String,
         name: String,
     },
+    PasswordReset {
+        to: String,
+        name: String,
+        token: String,
+    },
+    PasswordChanged {
+        to: String,
+        name: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
     NewSignIn {
         to: String,
         name: String,
@@ -38,6 +49,8 @@ impl EmailJob {
         match self {
             Self::VerifyEmail { .. } => "verify_email",
             Self::RegistrationAttempt { .. } => "registration_attempt",
+            Self::PasswordReset { .. } => "password_reset",
+            Self::PasswordChanged { .. } => "password_changed",
             Self::NewSignIn { .. } => "new_sign_in",
         }
     }
@@ -102,6 +115,38 @@ struct NewSignInText<'a> {
     reset_link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct PasswordResetHtml<'a> {
+    name: &'a str,
+    link: &'a str,
+    minutes: u64,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.txt")]
+struct PasswordResetText<'a> {
+    name: &'a str,
+    link: &'a str,
+    minutes: u64,
+}
+
+#[derive(Template)]
+#[template(path = "password_changed.html")]
+struct PasswordChangedHtml<'a> {
+    name: &'a str,
+    at: &'a str,
+    reset_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "password_changed.txt")]
+struct PasswordChangedText<'a> {
+    name: &'a str,
+    at: &'a str,
+    reset_link: &'a str,
+}
+
 fn greeting(name: &str) -> &str {
     if name.trim().is_empty() {
         "there"
@@ -134,6 +179,28 @@ pub fn render(job: &EmailJob, config: &Config) -> Result<RenderedEmail, askama::
                 subject: "Someone tried to sign up with your email".into(),
                 text: RegistrationAttemptText { name, login_link, reset_link }.render()?,
                 html: RegistrationAttemptHtml { name, login_link, reset_link }.render()?,
+            }
+        }
+        EmailJob::PasswordReset { to, name, token } => {
+            let link = format!("{frontend}/reset-password?token={token}");
+            let minutes = config.password_reset_ttl.as_secs() / 60;
+            let name = greeting(name);
+            RenderedEmail {
+                to: to.clone(),
+                subject: "Reset your myclaude password".into(),
+                text: PasswordResetText { name, link: &link, minutes }.render()?,
+                html: PasswordResetHtml { name, link: &link, minutes }.render()?,
+            }
+        }
+        EmailJob::PasswordChanged { to, name, at } => {
+            let name = greeting(name);
+            let at = at.format(&time::format_description::well_known::Rfc2822).unwrap_or_default();
+            let (at, reset_link) = (at.as_str(), reset_link.as_str());
+            RenderedEmail {
+                to: to.clone(),
+                subject: "Your myclaude password was changed".into(),
+                text: PasswordChangedText { name, at, reset_link }.render()?,
+                html: PasswordChangedHtml { name, at, reset_link }.render()?,
             }
         }
         EmailJob::NewSignIn { to, name, ip, device_info, at } => {

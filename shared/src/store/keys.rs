@@ -41,6 +41,26 @@ pub fn one_time_token(token_hash_hex: &str) -> String {
 }
 pub const ONE_TIME_TOKEN: &str = "TOKEN";
 
+/// A fixed-window rate-limit counter: one item per subject and window.
+pub fn rate(scope: &str, subject: &str) -> String {
+    format!("RATE#{scope}#{subject}")
+}
+pub fn rate_window(window_start: i64) -> String {
+    format!("W#{window_start}")
+}
+
+/// Consecutive failed logins for an email (whether or not it has an account).
+pub fn login_failures(normalized_email: &str) -> String {
+    format!("LOGINFAIL#{normalized_email}")
+}
+pub const LOGIN_FAILURES: &str = "LOGINFAIL";
+
+/// The account linked to a Google identity (`sub`).
+pub fn google(sub: &str) -> String {
+    format!("GOOGLE#{sub}")
+}
+pub const GOOGLE_LINK: &str = "GOOGLE";
+
 /// Idempotency record of a queue job (claimed, then done).
 pub fn job(job_id: Uuid) -> String {
     format!("JOB#{job_id}")
@@ -61,5 +81,9 @@ mod tests {
         assert_eq!(username("ada"), "USERNAME#ada");
         assert_eq!(one_time_token("ff"), "TOKEN#ff");
         assert_eq!(job(id), "JOB#00000000-0000-0000-0000-000000000000");
+        assert_eq!(rate("login-ip", "127.0.0.1"), "RATE#login-ip#127.0.0.1");
+        assert_eq!(rate_window(60), "W#60");
+        assert_eq!(login_failures("a@b.co"), "LOGINFAIL#a@b.co");
+        assert_eq!(google("123"), "GOOGLE#123");
     }
 }

@@ -23,6 +23,9 @@ pub struct SessionItem {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// Refreshed at most every few minutes, so authentication rarely writes.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
     /// `expires_at` as epoch seconds, for DynamoDB TTL.
     pub ttl: i64,
 }
@@ -45,6 +48,7 @@ impl SessionItem {
             ip,
             created_at,
             expires_at,
+            last_used_at: Some(created_at),
             ttl: expires_at.unix_timestamp(),
         }
     }
@@ -77,14 +81,69 @@ pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult
     Ok((session.expires_at > deps.clock.now()).then_some(session))
 }
 
-pub async fn delete(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<()> {
-    deps.dynamo
+/// Deletes the session; `false` if the user had no such session.
+pub async fn delete(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<bool> {
+    let result = deps
+        .dynamo
         .delete_item()
         .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::session(session_id))))
+        .condition_expression("attribute_exists(PK)")
         .send()
-        .await?;
-    Ok(())
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn touch(deps: &Deps, user_id: Uuid, session_id: Uuid, at: OffsetDateTime) -> ApiResult<()> {
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    deps.dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::session(session_id))))
+        .update_expression("SET last_used_at = :at")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":at", super::s(at))
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(|err| match err.as_service_error() {
+            Some(e) if e.is_conditional_check_failed_exception() => Ok(()),
+            _ => Err(err.into()),
+        })
+}
+
+/// The user's live sessions, newest first.
+pub async fn list_live(deps: &Deps, user_id: Uuid) -> ApiResult<Vec<SessionItem>> {
+    let now = deps.clock.now();
+    let mut sessions = Vec::new();
+    let mut start = None;
+    loop {
+        let output = deps
+            .dynamo
+            .query()
+            .table_name(&deps.config.table_name)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", super::s(keys::user(user_id)))
+            .expression_attribute_values(":prefix", super::s(keys::SESSION_PREFIX))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            let session: SessionItem = serde_dynamo::from_item(item)?;
+            if session.expires_at > now {
+                sessions.push(session);
+            }
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(sessions);
+        }
+    }
 }
 
 /// Keys of every session of the user.

@@ -24,6 +24,9 @@ pub struct OneTimeTokenItem {
     pub sk: String,
     pub purpose: TokenPurpose,
     pub user_id: Uuid,
+    /// For password resets: the credential version the token was issued for.
+    #[serde(default)]
+    pub credential_version: Option<u64>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
     pub ttl: i64,
@@ -36,6 +39,7 @@ impl OneTimeTokenItem {
             sk: keys::ONE_TIME_TOKEN.into(),
             purpose,
             user_id,
+            credential_version: None,
             expires_at,
             ttl: expires_at.unix_timestamp(),
         }
@@ -50,6 +54,21 @@ pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
         .send()
         .await?;
     Ok(())
+}
+
+/// The token if it exists, is for `purpose` and has not expired; it stays usable.
+pub async fn peek(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResult<Option<OneTimeTokenItem>> {
+    let output = deps
+        .dynamo
+        .get_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN)))
+        .consistent_read(true)
+        .send()
+        .await?;
+    let Some(item) = output.item else { return Ok(None) };
+    let token: OneTimeTokenItem = serde_dynamo::from_item(item)?;
+    Ok((token.purpose == purpose && token.expires_at > deps.clock.now()).then_some(token))
 }
 
 /// Deletes the token and returns it if it existed, was for `purpose` and had not

@@ -1,5 +1,6 @@
 //! User accounts and the uniqueness claims on their email and username.
 
+use super::credentials::{self, CredentialItem};
 use super::{condition_failed_at, key, keys, s, Item};
 use crate::error::{ApiError, ApiResult};
 use crate::Deps;
@@ -19,8 +20,6 @@ pub struct UserItem {
     pub username: String,
     pub first_name: String,
     pub last_name: String,
-    /// PHC string (argon2id). `None` for accounts that only sign in with Google.
-    pub password_hash: Option<String>,
     pub email_verified: bool,
     pub avatar_file_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
@@ -30,7 +29,7 @@ pub struct UserItem {
 }
 
 impl UserItem {
-    pub fn new(id: Uuid, email: String, username: String, password_hash: Option<String>, now: OffsetDateTime) -> Self {
+    pub fn new(id: Uuid, email: String, username: String, now: OffsetDateTime) -> Self {
         Self {
             pk: keys::user(id),
             sk: keys::PROFILE.into(),
@@ -39,7 +38,6 @@ impl UserItem {
             username,
             first_name: String::new(),
             last_name: String::new(),
-            password_hash,
             email_verified: false,
             avatar_file_id: None,
             date_joined: now,
@@ -70,12 +68,18 @@ fn put_new(deps: &Deps, item: Item) -> TransactWriteItem {
     TransactWriteItem::builder().put(put).build()
 }
 
-/// Creates the user with its email and username claims in one transaction, plus any
-/// extra items (e.g. the verification token). Fails without writing anything if the
-/// email or username is already claimed.
-pub async fn create(deps: &Deps, user: &UserItem, extra: Vec<Item>) -> ApiResult<Result<(), CreateUserError>> {
+/// Creates the user with its credential (the email claim) and username claim in one
+/// transaction, plus any extra items (e.g. the verification token). Fails without
+/// writing anything if the email or username is already claimed.
+pub async fn create(
+    deps: &Deps,
+    user: &UserItem,
+    password_hash: Option<String>,
+    extra: Vec<Item>,
+) -> ApiResult<Result<(), CreateUserError>> {
+    let credential = CredentialItem::new(&user.email, user.id, password_hash);
     let mut items = vec![
-        put_new(deps, claim(keys::email(&user.email), keys::EMAIL_CLAIM, user.id)),
+        put_new(deps, serde_dynamo::to_item(&credential)?),
         put_new(deps, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
         put_new(deps, serde_dynamo::to_item(user)?),
     ];
@@ -103,27 +107,10 @@ pub async fn get(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
     })
 }
 
-/// The id of the account that uses this (normalized) email, if any.
-pub async fn id_by_email(deps: &Deps, email: &str) -> ApiResult<Option<Uuid>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::email(email), keys::EMAIL_CLAIM)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(output
-        .item
-        .as_ref()
-        .and_then(|item| item.get("user_id"))
-        .and_then(|v| v.as_s().ok())
-        .and_then(|id| Uuid::parse_str(id).ok()))
-}
-
+/// The account that uses this (normalized) email, if any.
 pub async fn by_email(deps: &Deps, email: &str) -> ApiResult<Option<UserItem>> {
-    match id_by_email(deps, email).await? {
-        Some(id) => get(deps, id).await,
+    match credentials::get(deps, email).await? {
+        Some(credential) => get(deps, credential.user_id).await,
         None => Ok(None),
     }
 }

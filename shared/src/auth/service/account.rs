@@ -1,0 +1,130 @@
+//! Accounts: register, verify email, resend verification, profile updates.
+
+use super::{display_name, invalid_token, one_time_token, plausible_secret};
+use crate::auth::api::{RegisterRequest, UpdateMeRequest, User};
+use crate::auth::{password, token};
+use crate::domain::{parse_name, Email, Password, Username, Validator};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::EmailJob;
+use crate::queue::enqueue_email;
+use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
+use crate::store::tokens::TokenPurpose;
+use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
+use crate::store::{tokens, Item};
+use crate::Deps;
+use rand::Rng;
+
+pub const REGISTERED_MESSAGE: &str = "Registration received. Check your email for a link to verify your address.";
+
+/// Creates `user` (its username made unique if taken) with its credential and `extra`
+/// items in one transaction. `Ok(None)`: the email already has an account.
+pub(super) async fn create_account(
+    deps: &Deps,
+    mut user: UserItem,
+    password_hash: Option<String>,
+    extra: Vec<Item>,
+) -> ApiResult<Option<UserItem>> {
+    let base = Username::from_email(&Email::parse(&user.email).map_err(ApiError::invalid_request)?);
+    for _attempt in 0..5 {
+        match users::create(deps, &user, password_hash.clone(), extra.clone()).await? {
+            Ok(()) => return Ok(Some(user)),
+            Err(CreateUserError::EmailTaken) => return Ok(None),
+            Err(CreateUserError::UsernameTaken) => {
+                user.username = base.with_suffix(rand::rng().random_range(0..10_000)).as_str().to_string();
+            }
+        }
+    }
+    Err(ApiError::conflict("username_taken", "Could not find a free username; try again."))
+}
+
+/// POST /auth/register. The same answer whether or not the email has an account;
+/// an existing owner gets a "someone tried to register" email instead.
+pub async fn register(deps: &Deps, req: RegisterRequest, ip: Option<String>) -> ApiResult<String> {
+    ratelimit::check(deps, &[(ratelimit::REGISTER_PER_IP, ip.as_deref())]).await?;
+    let mut v = Validator::default();
+    let email = v.check("email", Email::parse(&req.email));
+    let first_name = v.check("first_name", parse_name(req.first_name.as_deref().unwrap_or_default()));
+    let last_name = v.check("last_name", parse_name(req.last_name.as_deref().unwrap_or_default()));
+    let new_password = match Password::parse_new(&req.password, email.as_ref()) {
+        Ok(p) => Some(p),
+        Err(problems) => {
+            problems.into_iter().for_each(|p| v.add("password", p));
+            None
+        }
+    };
+    v.finish()?;
+    let (email, first_name, last_name, new_password) = (
+        email.expect("validated"),
+        first_name.expect("validated"),
+        last_name.expect("validated"),
+        new_password.expect("validated"),
+    );
+    let hash = password::hash(new_password).await?;
+    let mut user = UserItem::new(
+        uuid::Uuid::now_v7(),
+        email.to_string(),
+        Username::from_email(&email).as_str().into(),
+        deps.clock.now(),
+    );
+    user.first_name = first_name;
+    user.last_name = last_name;
+    let (secret, token_item) = one_time_token(deps, TokenPurpose::VerifyEmail, user.id, deps.config.verification_ttl);
+    match create_account(deps, user, Some(hash), vec![serde_dynamo::to_item(&token_item)?]).await? {
+        Some(user) => {
+            let name = display_name(&user);
+            enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
+        }
+        None => {
+            if let Some(owner) = users::by_email(deps, email.as_str()).await? {
+                let name = display_name(&owner);
+                enqueue_email(deps, EmailJob::RegistrationAttempt { to: owner.email, name }).await?;
+            }
+        }
+    }
+    Ok(REGISTERED_MESSAGE.into())
+}
+
+/// POST /auth/verify-email: single-use, expiring.
+pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<User> {
+    if !plausible_secret(secret) {
+        return Err(invalid_token());
+    }
+    let token =
+        tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail).await?.ok_or_else(invalid_token)?;
+    let user = users::mark_email_verified(deps, token.user_id).await?.ok_or_else(invalid_token)?;
+    Ok(User::from(&user))
+}
+
+/// POST /auth/resend-verification: a fresh link for an unverified account; the same
+/// answer for every address.
+pub async fn resend_verification(deps: &Deps, email: &str, ip: Option<String>) -> ApiResult<()> {
+    let email = Email::parse(email).map_err(|p| ApiError::invalid_field("email", p))?;
+    ratelimit::check(deps, &[(RESEND_PER_EMAIL, Some(email.as_str())), (RESEND_PER_IP, ip.as_deref())]).await?;
+    let Some(user) = users::by_email(deps, email.as_str()).await? else { return Ok(()) };
+    if user.email_verified {
+        return Ok(());
+    }
+    let (secret, token_item) = one_time_token(deps, TokenPurpose::VerifyEmail, user.id, deps.config.verification_ttl);
+    tokens::put(deps, &token_item).await?;
+    let name = display_name(&user);
+    enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
+    Ok(())
+}
+
+/// PATCH /auth/me.
+pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> ApiResult<User> {
+    let mut v = Validator::default();
+    let first_name = req.first_name.as_deref().map(parse_name).and_then(|r| v.check("first_name", r));
+    let last_name = req.last_name.as_deref().map(parse_name).and_then(|r| v.check("last_name", r));
+    let username = req.username.as_deref().map(Username::parse).and_then(|r| v.check("username", r));
+    v.finish()?;
+    let changes = ProfileChanges {
+        first_name,
+        last_name,
+        username: username.map(|u| (u.as_str().to_string(), user.username.clone())),
+    };
+    match users::update_profile(deps, user.id, changes).await? {
+        Ok(updated) => Ok(User::from(&updated)),
+        Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
+    }
+}

@@ -1,0 +1,220 @@
+//! Signing in and out: password login (rate limits, lockout), Google sign-in,
+//! sessions and new-IP notices.
+
+use super::account::create_account;
+use super::{display_name, invalid_credentials};
+use crate::auth::api::{GoogleLoginResponse, GoogleRequest, LoginRequest, LoginResponse, Session, SessionList, User};
+use crate::auth::{google, lockout, password, token, AuthUser};
+use crate::domain::{parse_device_info, Email, Password, Username, Validator};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::EmailJob;
+use crate::queue::enqueue_email;
+use crate::ratelimit::{self, LOGIN_PER_EMAIL, LOGIN_PER_IP};
+use crate::store::users::{self, UserItem};
+use crate::store::{credentials, key, keys, n, sessions, throttle};
+use crate::Deps;
+use aws_sdk_dynamodb::types::ReturnValue;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+/// A login from an IP not seen for this long counts as new.
+const KNOWN_IP_DAYS: i64 = 90;
+
+/// POST /auth/login. An unknown email costs the same as a known one: one credential
+/// read, one (dummy) hash verification, one failure count.
+pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiResult<LoginResponse> {
+    let mut v = Validator::default();
+    let email = v.check("email", Email::parse(&req.email));
+    let offered = v.check("password", Password::parse_any(&req.password));
+    let device_info = v.check("device_info", parse_device_info(req.device_info.as_deref().unwrap_or_default()));
+    v.finish()?;
+    let (email, offered, device_info) =
+        (email.expect("validated"), offered.expect("validated"), device_info.expect("validated"));
+    ratelimit::check(deps, &[(LOGIN_PER_IP, ip.as_deref()), (LOGIN_PER_EMAIL, Some(email.as_str()))]).await?;
+
+    let (credential, failures) =
+        tokio::try_join!(credentials::get(deps, email.as_str()), throttle::login_failures(deps, email.as_str()))?;
+    lockout::check(deps, &failures)?;
+    let stored = credential.as_ref().and_then(|c| c.password_hash.clone());
+    if !password::verify(offered, stored).await? {
+        return Err(lockout::record_failure(deps, email.as_str(), invalid_credentials()).await?);
+    }
+    let credential = credential.ok_or_else(invalid_credentials)?;
+    let clear_failures = async {
+        if failures.failures > 0 {
+            lockout::clear(deps, email.as_str()).await?;
+        }
+        Ok(())
+    };
+    let (user, ()) = tokio::try_join!(users::get(deps, credential.user_id), clear_failures)?;
+    let user = user.ok_or_else(invalid_credentials)?;
+    if !user.email_verified {
+        return Err(ApiError::forbidden(
+            "email_not_verified",
+            "Verify your email address before logging in. We can send the link again.",
+        ));
+    }
+    start_session(deps, user, device_info, ip).await
+}
+
+/// A new session and its access token: `(token, expires_at, session id)`.
+pub(super) async fn new_session(
+    deps: &Deps,
+    user_id: Uuid,
+    device_info: String,
+    ip: Option<String>,
+) -> ApiResult<(String, OffsetDateTime, Uuid)> {
+    let now = deps.clock.now();
+    let expires_at = now + deps.config.token_ttl;
+    let session = sessions::SessionItem::new(user_id, device_info, ip, now, expires_at);
+    sessions::put(deps, &session).await?;
+    let token = token::issue(&deps.config, user_id, session.id, now.unix_timestamp(), expires_at.unix_timestamp());
+    Ok((token, expires_at, session.id))
+}
+
+/// Signs in a user who proved who they are: a session, `last_login`, and a notice
+/// when the IP is new for them.
+async fn start_session(
+    deps: &Deps,
+    user: UserItem,
+    device_info: String,
+    ip: Option<String>,
+) -> ApiResult<LoginResponse> {
+    let now = deps.clock.now();
+    let first_login = user.last_login.is_none();
+    let ((token, expires_at, _), user, ip_is_new) = tokio::try_join!(
+        new_session(deps, user.id, device_info.clone(), ip.clone()),
+        users::record_login(deps, user.id, now),
+        remember_ip(deps, user.id, ip.as_deref(), now),
+    )?;
+    if ip_is_new && !first_login {
+        let name = display_name(&user);
+        let job =
+            EmailJob::NewSignIn { to: user.email.clone(), name, ip: ip.unwrap_or_default(), device_info, at: now };
+        enqueue_email(deps, job).await?;
+    }
+    Ok(LoginResponse { token, expires_at, user: User::from(&user) })
+}
+
+/// Records that the user signed in from `ip`; true if it was not seen in the last 90 days.
+async fn remember_ip(deps: &Deps, user_id: Uuid, ip: Option<&str>, now: OffsetDateTime) -> ApiResult<bool> {
+    let Some(ip) = ip else { return Ok(false) };
+    let output = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::known_ip(ip))))
+        .update_expression("SET last_seen = :now, #ttl = :ttl")
+        .expression_attribute_names("#ttl", keys::TTL)
+        .expression_attribute_values(":now", n(now.unix_timestamp()))
+        .expression_attribute_values(":ttl", n((now + Duration::days(KNOWN_IP_DAYS)).unix_timestamp()))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await?;
+    let last_seen = output
+        .attributes
+        .as_ref()
+        .and_then(|a| a.get("last_seen"))
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok());
+    Ok(match last_seen {
+        Some(seen) => now.unix_timestamp() - seen > KNOWN_IP_DAYS * 86_400,
+        None => true,
+    })
+}
+
+/// POST /auth/google: sign in (or up) with Google. A new email gets a verified
+/// account; an existing verified account is linked; an unverified one never is (its
+/// password was never proven to belong to the address's owner).
+pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiResult<GoogleLoginResponse> {
+    let device_info = parse_device_info(req.device_info.as_deref().unwrap_or_default())
+        .map_err(|p| ApiError::invalid_field("device_info", p))?;
+    let nonempty = |t: &Option<String>| t.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
+    let identity = match (nonempty(&req.access_token), nonempty(&req.id_token)) {
+        (Some(access_token), None) => google::from_access_token(deps, &access_token).await?,
+        (None, Some(id_token)) => google::from_id_token(deps, &id_token).await?,
+        _ => return Err(ApiError::invalid_request("Send exactly one of access_token or id_token.")),
+    };
+    if !identity.email_verified {
+        return Err(ApiError::forbidden(
+            "google_email_not_verified",
+            "Google has not verified this account's email address.",
+        ));
+    }
+    let email = Email::parse(&identity.email).map_err(ApiError::invalid_request)?;
+    let (linked, credential) =
+        tokio::try_join!(credentials::google_link(deps, &identity.sub), credentials::get(deps, email.as_str()))?;
+    let linked_user = match linked {
+        Some(user_id) => users::get(deps, user_id).await?,
+        None => None,
+    };
+    let (user, created) = match (linked_user, credential) {
+        (Some(user), _) => (user, false),
+        (None, Some(credential)) => {
+            let user = users::get(deps, credential.user_id).await?.ok_or_else(ApiError::unauthenticated)?;
+            if !user.email_verified {
+                return Err(ApiError::conflict(
+                    "account_not_verified",
+                    "An account with this email exists but its address was never verified. Verify it from the email we sent (or reset the password), then sign in with Google.",
+                ));
+            }
+            credentials::link_google(deps, &identity.sub, user.id).await?;
+            (user, false)
+        }
+        (None, None) => {
+            let mut user = UserItem::new(
+                Uuid::now_v7(),
+                email.to_string(),
+                Username::from_email(&email).as_str().into(),
+                deps.clock.now(),
+            );
+            user.first_name = identity.given_name.chars().take(crate::domain::MAX_NAME_LEN).collect();
+            user.last_name = identity.family_name.chars().take(crate::domain::MAX_NAME_LEN).collect();
+            user.email_verified = true;
+            let link = credentials::google_link_item(&identity.sub, user.id);
+            match create_account(deps, user, None, vec![link]).await? {
+                Some(user) => (user, true),
+                None => return Err(ApiError::conflict("conflict", "The account was created concurrently; try again.")),
+            }
+        }
+    };
+    let login = start_session(deps, user, device_info, ip).await?;
+    Ok(GoogleLoginResponse { token: login.token, expires_at: login.expires_at, user: login.user, created })
+}
+
+/// POST /auth/logout: this session only.
+pub async fn logout(deps: &Deps, auth: &AuthUser) -> ApiResult<()> {
+    sessions::delete(deps, auth.user_id, auth.session_id).await.map(|_| ())
+}
+
+/// POST /auth/logout-all: every session of the user.
+pub async fn logout_all(deps: &Deps, auth: &AuthUser) -> ApiResult<()> {
+    sessions::delete_all(deps, auth.user_id, None).await
+}
+
+/// GET /auth/sessions: the caller's live sessions, newest first.
+pub async fn list_sessions(deps: &Deps, auth: &AuthUser) -> ApiResult<SessionList> {
+    let items = sessions::list_live(deps, auth.user_id)
+        .await?
+        .into_iter()
+        .map(|s| Session {
+            current: s.id == auth.session_id,
+            id: s.id,
+            device_info: s.device_info,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+        })
+        .collect();
+    Ok(SessionList { items, next_cursor: None })
+}
+
+/// DELETE /auth/sessions/{id}: revokes one of the caller's sessions.
+pub async fn revoke_session(deps: &Deps, auth: &AuthUser, session_id: &str) -> ApiResult<()> {
+    let session_id = Uuid::parse_str(session_id).map_err(|_| ApiError::not_found())?;
+    if sessions::delete(deps, auth.user_id, session_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}

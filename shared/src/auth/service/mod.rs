@@ -1,0 +1,47 @@
+//! The auth use cases behind the `/auth` routes. Answers never reveal whether an
+//! account exists (register, resend, reset) and login fails identically for an
+//! unknown email and a wrong password, in content and in time.
+
+mod account;
+mod login;
+mod recovery;
+
+pub use account::{register, resend_verification, update_me, verify_email, REGISTERED_MESSAGE};
+pub use login::{google, list_sessions, login, logout, logout_all, revoke_session};
+pub use recovery::{change_password, confirm_password_reset, request_password_reset};
+
+use super::token;
+use crate::error::ApiError;
+use crate::store::tokens::{OneTimeTokenItem, TokenPurpose};
+use crate::store::users::UserItem;
+use crate::Deps;
+use http::StatusCode;
+use std::time::Duration;
+use uuid::Uuid;
+
+fn display_name(user: &UserItem) -> String {
+    if user.first_name.is_empty() {
+        user.username.clone()
+    } else {
+        user.first_name.clone()
+    }
+}
+
+/// A fresh one-time secret for `purpose` and the item that stores its hash.
+fn one_time_token(deps: &Deps, purpose: TokenPurpose, user_id: Uuid, ttl: Duration) -> (String, OneTimeTokenItem) {
+    let (secret, hash) = token::one_time_secret();
+    (secret, OneTimeTokenItem::new(&hash, purpose, user_id, deps.clock.now() + ttl))
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", "This link is invalid, already used, or expired.")
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Unable to log in with the provided credentials.")
+}
+
+/// One-time secrets are 43 characters; anything far off is not worth a lookup.
+fn plausible_secret(secret: &str) -> bool {
+    !secret.is_empty() && secret.len() <= 128
+}

@@ -1,0 +1,115 @@
+//! Passwords: reset by email (single-use, 1 hour, dead once the password changed by
+//! any route) and change while signed in. Both revoke sessions and notify the owner.
+
+use super::login::new_session;
+use super::{display_name, invalid_token, one_time_token, plausible_secret};
+use crate::auth::api::{PasswordChangeRequest, PasswordResetConfirmRequest, TokenResponse};
+use crate::auth::{lockout, password, token, AuthUser};
+use crate::domain::{Email, Password, Validator};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::EmailJob;
+use crate::queue::enqueue_email;
+use crate::ratelimit::{self, RESET_PER_EMAIL, RESET_PER_IP};
+use crate::store::tokens::TokenPurpose;
+use crate::store::users::{self, UserItem};
+use crate::store::{credentials, sessions, tokens};
+use crate::Deps;
+
+/// POST /auth/password/reset: the same answer for every address; an account gets a
+/// link that works once, for an hour, and only while the password is unchanged.
+pub async fn request_password_reset(deps: &Deps, email: &str, ip: Option<String>) -> ApiResult<()> {
+    let email = Email::parse(email).map_err(|p| ApiError::invalid_field("email", p))?;
+    ratelimit::check(deps, &[(RESET_PER_EMAIL, Some(email.as_str())), (RESET_PER_IP, ip.as_deref())]).await?;
+    let Some(credential) = credentials::get(deps, email.as_str()).await? else { return Ok(()) };
+    let Some(user) = users::get(deps, credential.user_id).await? else { return Ok(()) };
+    let (secret, mut token_item) =
+        one_time_token(deps, TokenPurpose::PasswordReset, user.id, deps.config.password_reset_ttl);
+    token_item.credential_version = Some(credential.version);
+    tokens::put(deps, &token_item).await?;
+    let name = display_name(&user);
+    enqueue_email(deps, EmailJob::PasswordReset { to: user.email, name, token: secret }).await?;
+    Ok(())
+}
+
+fn new_password_for(raw: &str, email: &Email, v: &mut Validator) -> Option<Password> {
+    match Password::parse_new(raw, Some(email)) {
+        Ok(p) => Some(p),
+        Err(problems) => {
+            problems.into_iter().for_each(|p| v.add("new_password", p));
+            None
+        }
+    }
+}
+
+/// POST /auth/password/reset/confirm. A weak new password is refused without using
+/// up the link. Success revokes every session, clears the lockout and (the link came
+/// by email) marks the address verified.
+pub async fn confirm_password_reset(deps: &Deps, req: PasswordResetConfirmRequest) -> ApiResult<()> {
+    if !plausible_secret(&req.token) {
+        return Err(invalid_token());
+    }
+    let hash = token::hash_secret(&req.token);
+    let pending = tokens::peek(deps, &hash, TokenPurpose::PasswordReset).await?.ok_or_else(invalid_token)?;
+    let user = users::get(deps, pending.user_id).await?.ok_or_else(invalid_token)?;
+    let email = Email::parse(&user.email).map_err(|_| invalid_token())?;
+    let mut v = Validator::default();
+    let new_password = new_password_for(&req.new_password, &email, &mut v);
+    v.finish()?;
+    let credential = credentials::get(deps, email.as_str()).await?.ok_or_else(invalid_token)?;
+    if pending.credential_version != Some(credential.version) {
+        tokens::take(deps, &hash, TokenPurpose::PasswordReset).await?;
+        return Err(invalid_token());
+    }
+    let new_hash = password::hash(new_password.expect("validated")).await?;
+    // Single use: of two concurrent confirmations only one takes the token.
+    tokens::take(deps, &hash, TokenPurpose::PasswordReset).await?.ok_or_else(invalid_token)?;
+    if !credentials::set_password(deps, email.as_str(), &new_hash, credential.version).await? {
+        return Err(invalid_token());
+    }
+    let verify = async {
+        if !user.email_verified {
+            users::mark_email_verified(deps, user.id).await?;
+        }
+        Ok(())
+    };
+    tokio::try_join!(
+        sessions::delete_all(deps, user.id, None),
+        lockout::clear(deps, email.as_str()),
+        verify,
+        notify_changed(deps, &user),
+    )?;
+    Ok(())
+}
+
+/// POST /auth/password/change: needs the current password; answers with a fresh
+/// token and revokes every other session.
+pub async fn change_password(
+    deps: &Deps,
+    auth: &AuthUser,
+    user: UserItem,
+    req: PasswordChangeRequest,
+    ip: Option<String>,
+) -> ApiResult<TokenResponse> {
+    let email = Email::parse(&user.email).map_err(|_| ApiError::unauthenticated())?;
+    let mut v = Validator::default();
+    let current = v.check("current_password", Password::parse_any(&req.current_password));
+    let new_password = new_password_for(&req.new_password, &email, &mut v);
+    v.finish()?;
+    let credential = credentials::get(deps, email.as_str()).await?.ok_or_else(ApiError::unauthenticated)?;
+    if !password::verify(current.expect("validated"), credential.password_hash.clone()).await? {
+        return Err(ApiError::invalid_field("current_password", "Your current password was entered incorrectly."));
+    }
+    let new_hash = password::hash(new_password.expect("validated")).await?;
+    if !credentials::set_password(deps, email.as_str(), &new_hash, credential.version).await? {
+        return Err(ApiError::conflict("password_changed", "The password was changed meanwhile; try again."));
+    }
+    let (token, expires_at, session_id) = new_session(deps, user.id, auth.device_info.clone(), ip).await?;
+    tokio::try_join!(sessions::delete_all(deps, user.id, Some(session_id)), notify_changed(deps, &user))?;
+    Ok(TokenResponse { token, expires_at })
+}
+
+async fn notify_changed(deps: &Deps, user: &UserItem) -> ApiResult<()> {
+    let name = display_name(user);
+    enqueue_email(deps, EmailJob::PasswordChanged { to: user.email.clone(), name, at: deps.clock.now() }).await?;
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Sign-in credentials, addressed by the (normalized) email: the item that claims the
+//! address for one account also holds its password hash. Login reads this one item
+//! whether or not the account exists, so both answers cost the same.
+
+use super::{key, keys, n, s};
+use crate::error::ApiResult;
+use crate::Deps;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CredentialItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub user_id: Uuid,
+    /// PHC string (argon2id). `None` for accounts that only sign in with Google.
+    pub password_hash: Option<String>,
+    /// Bumped on every password change; reset tokens carry the version they were
+    /// issued for, so a change by any route kills them.
+    pub version: u64,
+}
+
+impl CredentialItem {
+    pub fn new(email: &str, user_id: Uuid, password_hash: Option<String>) -> Self {
+        Self { pk: keys::email(email), sk: keys::EMAIL_CLAIM.into(), user_id, password_hash, version: 0 }
+    }
+}
+
+pub async fn get(deps: &Deps, email: &str) -> ApiResult<Option<CredentialItem>> {
+    let output = deps
+        .dynamo
+        .get_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::email(email), keys::EMAIL_CLAIM)))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(match output.item {
+        Some(item) => Some(serde_dynamo::from_item(item)?),
+        None => None,
+    })
+}
+
+/// Sets a new password hash if the credential is still at `expected_version`.
+/// `false` when it changed in between (a concurrent change or reset won).
+pub async fn set_password(deps: &Deps, email: &str, hash: &str, expected_version: u64) -> ApiResult<bool> {
+    let result = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::email(email), keys::EMAIL_CLAIM)))
+        .update_expression("SET password_hash = :hash, version = :next")
+        .condition_expression("version = :expected")
+        .expression_attribute_values(":hash", s(hash))
+        .expression_attribute_values(":next", n(expected_version + 1))
+        .expression_attribute_values(":expected", n(expected_version))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn google_key(sub: &str) -> super::Item {
+    key(keys::google(sub), keys::GOOGLE_LINK)
+}
+
+/// The link from a Google identity to an account, as an item to write.
+pub fn google_link_item(sub: &str, user_id: Uuid) -> super::Item {
+    let mut item = google_key(sub);
+    item.insert("user_id".into(), s(user_id.to_string()));
+    item
+}
+
+/// The account linked to this Google identity, if any.
+pub async fn google_link(deps: &Deps, sub: &str) -> ApiResult<Option<Uuid>> {
+    let output = deps
+        .dynamo
+        .get_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(google_key(sub)))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(output
+        .item
+        .as_ref()
+        .and_then(|item| item.get("user_id"))
+        .and_then(|v| v.as_s().ok())
+        .and_then(|id| Uuid::parse_str(id).ok()))
+}
+
+pub async fn link_google(deps: &Deps, sub: &str, user_id: Uuid) -> ApiResult<()> {
+    deps.dynamo
+        .put_item()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(google_link_item(sub, user_id)))
+        .send()
+        .await?;
+    Ok(())
+}

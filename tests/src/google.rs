@@ -1,0 +1,104 @@
+//! A local stand-in for Google's sign-in endpoints: userinfo (answers for access
+//! tokens the test registered) and a JWKS with a test-only key that also signs the
+//! id_tokens tests make.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub const CLIENT_ID: &str = "myclaude-test.apps.googleusercontent.com";
+const KEY_PEM: &str = include_str!("../fixtures/google-test-key.pem");
+const JWKS: &str = include_str!("../fixtures/google-test-jwks.json");
+
+#[derive(Clone, Default)]
+pub struct FakeGoogle {
+    pub address: String,
+    access_tokens: Arc<Mutex<HashMap<String, Value>>>,
+}
+
+impl FakeGoogle {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
+        let google =
+            Self { address: format!("http://{}", listener.local_addr().expect("bound")), ..Default::default() };
+        let app = axum::Router::new()
+            .route("/userinfo", get(userinfo))
+            .route("/certs", get(|| async { ([("content-type", "application/json")], JWKS) }))
+            .with_state(google.access_tokens.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        google
+    }
+
+    pub fn userinfo_url(&self) -> String {
+        format!("{}/userinfo", self.address)
+    }
+
+    pub fn jwks_url(&self) -> String {
+        format!("{}/certs", self.address)
+    }
+
+    /// An access token for which userinfo answers `profile`.
+    pub fn access_token(&self, profile: Value) -> String {
+        let token = format!("ya29.{}", uuid::Uuid::new_v4().simple());
+        self.access_tokens.lock().unwrap().insert(token.clone(), profile);
+        token
+    }
+
+    /// Registers a given access token string (e.g. one from a sample event).
+    pub fn accept_access_token(&self, token: &str, profile: Value) {
+        self.access_tokens.lock().unwrap().insert(token.to_string(), profile);
+    }
+
+    /// An id_token signed with the test key: Google's issuer, our client id, valid for
+    /// an hour, then `overrides` applied.
+    pub fn id_token(&self, profile: Value, overrides: Value) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut claims = json!({
+            "iss": "https://accounts.google.com",
+            "aud": CLIENT_ID,
+            "azp": CLIENT_ID,
+            "iat": now,
+            "exp": now + 3600,
+        });
+        for (k, v) in profile.as_object().unwrap().iter().chain(overrides.as_object().unwrap()) {
+            claims[k] = v.clone();
+        }
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some("test-key-1".into());
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(KEY_PEM.as_bytes()).expect("test key");
+        jsonwebtoken::encode(&header, &claims, &key).expect("signing")
+    }
+}
+
+/// A Google profile for `email`, as userinfo and id_tokens carry it.
+pub fn profile(email: &str) -> Value {
+    json!({
+        "sub": format!("1{}", &uuid::Uuid::new_v4().as_u128().to_string()[..20]),
+        "email": email,
+        "email_verified": true,
+        "given_name": "Grace",
+        "family_name": "Hopper",
+        "name": "Grace Hopper",
+    })
+}
+
+async fn userinfo(State(tokens): State<Arc<Mutex<HashMap<String, Value>>>>, headers: HeaderMap) -> impl IntoResponse {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    match tokens.lock().unwrap().get(token) {
+        Some(profile) => (StatusCode::OK, Json(profile.clone())).into_response(),
+        None => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_request", "error_description": "Invalid Credentials"})),
+        )
+            .into_response(),
+    }
+}
