@@ -20,7 +20,7 @@ trap cleanup EXIT INT TERM
 echo "==> building the local stack"
 cargo build -q -p local-stack --bin local
 
-if curl -fsS "$AWS_ENDPOINT_URL/moto-api/data.json" >/dev/null 2>&1; then
+if curl -fsS "$AWS_ENDPOINT_URL/_local/ses/messages?to=nobody" >/dev/null 2>&1; then
   echo "==> emulator already running at $AWS_ENDPOINT_URL"
 else
   echo "==> starting the emulator on 127.0.0.1:$emulator_port (log: target/emulator.log)"

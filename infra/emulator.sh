@@ -6,10 +6,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="$1"
 log="${2:-/dev/null}"
 bash "$root/infra/venv.sh"
-"$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+MOTO_PORT="$port" "$root/.venv/bin/python" "$root/infra/emulator.py" "$port" >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do
-  if curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then
+  if curl -fsS "http://127.0.0.1:$port/_local/ses/messages?to=nobody" >/dev/null 2>&1; then
     echo "$pid"
     exit 0
   fi

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Prints the emails the local stack has sent (SES in the emulator keeps them).
-# Only the HTML part is kept by the emulator when both parts are sent; links are
-# printed separately so they can be clicked or copied.
+# Prints the emails the local stack has sent (SES in the emulator keeps them; see
+# infra/emulator.py). The emulator keeps only the HTML part when both parts are
+# sent; links are printed separately so they can be clicked or copied.
 set -euo pipefail
 endpoint="${AWS_ENDPOINT_URL:-http://127.0.0.1:${EMULATOR_PORT:-4566}}"
-curl -fsS "$endpoint/moto-api/data.json" | python3 -c '
+curl -fsS "$endpoint/_local/ses/messages" | python3 -c '
 import json, re, sys, html
-messages = json.load(sys.stdin).get("ses", {}).get("Message", [])
+messages = json.load(sys.stdin)
 if not messages:
     print("no mail sent yet")
 for m in messages:
-    to = ", ".join(m.get("destinations", {}).get("ToAddresses", []))
+    to = ", ".join(m.get("to", []))
     body = m.get("body", "")
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
     text = re.sub(r"[ \t]+", " ", text)

@@ -3,5 +3,9 @@
 mod auth;
 mod email_queue;
 mod events;
+mod google;
 mod http_basics;
+mod limits;
+mod recovery;
+mod sessions;
 mod template;

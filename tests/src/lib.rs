@@ -287,17 +287,16 @@ pub struct SentMail {
     pub body: String,
 }
 
-pub async fn sent_mails() -> Vec<SentMail> {
-    let url = format!("{}/moto-api/data.json", emulator_endpoint());
-    let data: Value = reqwest::get(url).await.expect("emulator data").json().await.expect("json");
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+/// Mails SES accepted for `to` (the emulator's mail endpoint, see infra/emulator.py).
+pub async fn sent_mails(to: &str) -> Vec<SentMail> {
+    let url = format!("{}/_local/ses/messages", emulator_endpoint());
+    let response = reqwest::Client::new().get(url).query(&[("to", to)]).send().await.expect("emulator mail");
+    let messages: Vec<Value> = response.json().await.expect("json");
+    messages
         .into_iter()
         .map(|m| SentMail {
             source: m["source"].as_str().unwrap_or_default().to_string(),
-            to: m["destinations"]["ToAddresses"]
+            to: m["to"]
                 .as_array()
                 .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default(),
@@ -309,7 +308,7 @@ pub async fn sent_mails() -> Vec<SentMail> {
 
 /// Mails to `to` whose subject contains `subject`.
 pub async fn mails_to(to: &str, subject: &str) -> Vec<SentMail> {
-    sent_mails().await.into_iter().filter(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject)).collect()
+    sent_mails(to).await.into_iter().filter(|m| m.subject.contains(subject)).collect()
 }
 
 /// Waits (polling, with a deadline) until at least `count` such mails were sent.

@@ -1,0 +1,94 @@
+//! Sign in with Google, against a local stand-in for Google's endpoints.
+
+use serde_json::json;
+use system_tests::google::profile;
+use system_tests::*;
+
+#[tokio::test]
+async fn a_new_google_user_gets_a_verified_account() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let google = profile(&email);
+    let token = app.google.access_token(google.clone());
+    let first = app.post("/api/v1/auth/google", json!({"access_token": token})).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["created"], true);
+    assert_eq!(first.body["user"]["email"], email.as_str());
+    assert_eq!(first.body["user"]["email_verified"], true);
+    assert_eq!(first.body["user"]["first_name"], "Grace");
+    let access = first.body["token"].as_str().unwrap();
+    assert_eq!(app.get_auth("/api/v1/auth/me", access).await.body["email"], email.as_str());
+
+    // Again, now with an id_token: the same account.
+    let id_token = app.google.id_token(google, json!({}));
+    let second = app.post("/api/v1/auth/google", json!({"id_token": id_token})).await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    assert_eq!(second.body["created"], false);
+    assert_eq!(second.body["user"]["id"], first.body["user"]["id"]);
+    // No password was set: password login does not work for this account.
+    assert_eq!(app.login(&email, PASSWORD).await.status, 401);
+}
+
+#[tokio::test]
+async fn an_existing_verified_account_is_linked() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let id_token = app.google.id_token(profile(&user.email), json!({}));
+    let reply = app.post("/api/v1/auth/google", json!({"id_token": id_token})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["created"], false);
+    assert_eq!(reply.body["user"]["id"], user.id.as_str());
+    assert_eq!(app.login(&user.email, PASSWORD).await.status, 200, "the password still works");
+}
+
+#[tokio::test]
+async fn an_existing_unverified_account_is_never_linked() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, PASSWORD).await.status, 201);
+    let token = app.google.access_token(profile(&email));
+    let reply = app.post("/api/v1/auth/google", json!({"access_token": token})).await;
+    assert_eq!(reply.status, 409);
+    assert_eq!(reply.body["error"]["code"], "account_not_verified");
+    assert_eq!(app.login(&email, PASSWORD).await.status, 403, "still unverified, nothing linked");
+}
+
+#[tokio::test]
+async fn bad_google_tokens_are_rejected() {
+    let app = TestApp::spawn().await;
+    let google = profile(&unique_email());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let cases = [
+        (
+            "wrong audience",
+            app.google.id_token(google.clone(), json!({"aud": "someone-else.apps.googleusercontent.com"})),
+        ),
+        ("expired", app.google.id_token(google.clone(), json!({"exp": now - 10, "iat": now - 3610}))),
+        ("wrong issuer", app.google.id_token(google.clone(), json!({"iss": "https://evil.example.com"}))),
+        ("tampered", {
+            let mut t = app.google.id_token(google.clone(), json!({}));
+            t.insert_str(t.rfind('.').unwrap() + 1, "AAAA");
+            t
+        }),
+        ("garbage", "not-a-jwt".to_string()),
+    ];
+    for (what, id_token) in cases {
+        let reply = app.post("/api/v1/auth/google", json!({"id_token": id_token})).await;
+        assert_eq!(reply.status, 401, "{what}: {}", reply.text);
+        assert_eq!(reply.body["error"]["code"], "invalid_google_token", "{what}");
+    }
+    let unknown = app.post("/api/v1/auth/google", json!({"access_token": "ya29.not-issued"})).await;
+    assert_eq!(unknown.status, 401);
+    assert_eq!(unknown.body["error"]["code"], "invalid_google_token");
+
+    let mut unverified = google.clone();
+    unverified["email_verified"] = json!(false);
+    let reply = app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(unverified)})).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.body["error"]["code"], "google_email_not_verified");
+
+    let both = app.post("/api/v1/auth/google", json!({"access_token": "a", "id_token": "b"})).await;
+    assert_eq!(both.status, 400);
+    let neither = app.post("/api/v1/auth/google", json!({})).await;
+    assert_eq!(neither.status, 400);
+}
