@@ -5,7 +5,7 @@ use system_tests::*;
 
 const NEW_PASSWORD: &str = "a completely new passphrase";
 
-async fn reset_token(app: &TestApp, email: &str, count: usize) -> String {
+async fn reset_token(email: &str, count: usize) -> String {
     let mails = wait_for_mail(email, "Reset your myclaude password", count).await;
     token_from(&mails.last().unwrap().body)
 }
@@ -18,7 +18,7 @@ async fn reset_by_email_revokes_sessions_and_is_single_use() {
     let unknown = app.post("/api/v1/auth/password/reset", json!({"email": unique_email()})).await;
     assert_eq!(requested.status, 202);
     assert_eq!((unknown.status, &unknown.text), (requested.status, &requested.text), "no account enumeration");
-    let token = reset_token(&app, &user.email, 1).await;
+    let token = reset_token(&user.email, 1).await;
 
     // A weak password is refused without using up the link.
     let weak = app.post("/api/v1/auth/password/reset/confirm", json!({"token": token, "new_password": "123"})).await;
@@ -45,7 +45,7 @@ async fn reset_links_expire_after_an_hour() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
     app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await;
-    let token = reset_token(&app, &user.email, 1).await;
+    let token = reset_token(&user.email, 1).await;
     app.clock.advance(time::Duration::minutes(61));
     let late =
         app.post("/api/v1/auth/password/reset/confirm", json!({"token": token, "new_password": NEW_PASSWORD})).await;
@@ -59,7 +59,7 @@ async fn a_password_change_kills_pending_reset_links() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
     app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await;
-    let token = reset_token(&app, &user.email, 1).await;
+    let token = reset_token(&user.email, 1).await;
     let changed = app
         .call(
             "POST",
@@ -118,7 +118,7 @@ async fn a_reset_clears_the_lockout() {
     }
     assert_eq!(app.login(&user.email, PASSWORD).await.status, 423);
     app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await;
-    let token = reset_token(&app, &user.email, 1).await;
+    let token = reset_token(&user.email, 1).await;
     let confirmed =
         app.post("/api/v1/auth/password/reset/confirm", json!({"token": token, "new_password": NEW_PASSWORD})).await;
     assert_eq!(confirmed.status, 200);
