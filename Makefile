@@ -9,6 +9,7 @@ help:
 	@echo "make template   regenerate template.yaml from the route table"
 	@echo "make lint       cargo fmt --check + clippy -D warnings"
 	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
+	@echo "make bench-login   login timing: unknown email vs wrong password (optimised build)"
 
 dev:
 	@bash infra/dev.sh
@@ -30,4 +31,7 @@ build-lambda:
 	@bash infra/venv.sh
 	.venv/bin/cargo-lambda lambda build --release --arm64 --bin bootstrap
 
-.PHONY: help dev test mail template lint build-lambda
+bench-login:
+	@bash scripts/bench-login.sh
+
+.PHONY: help dev test mail template lint build-lambda bench-login

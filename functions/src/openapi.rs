@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         crate::auth::logout_all::handle,
         crate::auth::me_get::handle,
         crate::auth::me_update::handle,
+        crate::auth::me_delete::handle,
         crate::auth::password_reset::handle,
         crate::auth::password_reset_confirm::handle,
         crate::auth::password_change::handle,

@@ -90,6 +90,7 @@ static ROUTES: &[Route] = &[
     Route { name: "auth-sessions-list", method: "GET", path: "/api/v1/auth/sessions", handler: http!(auth::sessions_list::handle), permissions: WRITE, summary: "The caller's sessions" },
     Route { name: "auth-sessions-delete", method: "DELETE", path: "/api/v1/auth/sessions/{id}", handler: http!(auth::sessions_delete::handle), permissions: WRITE, summary: "Revoke one session" },
     Route { name: "auth-me-update", method: "PATCH", path: "/api/v1/auth/me", handler: http!(auth::me_update::handle), permissions: WRITE, summary: "Update the signed-in user's profile" },
+    Route { name: "auth-me-delete", method: "DELETE", path: "/api/v1/auth/me", handler: http!(auth::me_delete::handle), permissions: WRITE, summary: "Delete the account and all its data" },
 ];
 
 static WORKERS: &[Worker] = &[Worker {

@@ -18,8 +18,8 @@ async fn sign_up_to_sign_out() {
     let token = app.verification_token(&email).await;
     let verified = app.post("/api/v1/auth/verify-email", json!({"token": token})).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
-    assert_eq!(verified.body["email"], email.as_str());
-    assert_eq!(verified.body["email_verified"], true);
+    assert_eq!(verified.body["user"]["email"], email.as_str());
+    assert_eq!(verified.body["user"]["email_verified"], true);
 
     let login = app.login(&email, PASSWORD).await;
     assert_eq!(login.status, 200, "{}", login.text);
@@ -247,4 +247,37 @@ async fn a_login_from_a_new_ip_sends_a_notice_once() {
     })
     .await;
     assert!(extra.is_none(), "a known IP sends no notice");
+}
+
+#[tokio::test]
+async fn deleting_the_account_removes_it_and_frees_its_email_username_and_google_link() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let google = system_tests::google::profile(&user.email);
+    let linked =
+        app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(google.clone())})).await;
+    assert_eq!(linked.status, 200, "{}", linked.text);
+    let username = app.get_auth("/api/v1/auth/me", &user.token).await.body["username"].as_str().unwrap().to_string();
+    let google_token = linked.body["token"].as_str().unwrap().to_string();
+
+    let wrong =
+        app.call("DELETE", "/api/v1/auth/me", Some(&user.token), Some(json!({"password": "not it at all"}))).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body["error"]["fields"]["password"].is_array());
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 200, "nothing deleted");
+
+    let deleted = app.call("DELETE", "/api/v1/auth/me", Some(&user.token), Some(json!({"password": PASSWORD}))).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 401);
+    assert_eq!(app.get_auth("/api/v1/auth/me", &google_token).await.status, 401, "every session is gone");
+    assert_eq!(app.login(&user.email, PASSWORD).await.status, 401);
+
+    // The username is free for someone else, and the email and Google identity make a new account.
+    let other = app.verified_user().await;
+    let taken = app.call("PATCH", "/api/v1/auth/me", Some(&other.token), Some(json!({"username": username}))).await;
+    assert_eq!(taken.status, 200, "{}", taken.text);
+    let again = app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(google)})).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["created"], true);
+    assert_ne!(again.body["user"]["id"], user.id.as_str());
 }

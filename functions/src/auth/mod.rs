@@ -4,6 +4,7 @@ pub mod google;
 pub mod login;
 pub mod logout;
 pub mod logout_all;
+pub mod me_delete;
 pub mod me_get;
 pub mod me_update;
 pub mod password_change;

@@ -158,3 +158,14 @@ pub struct SessionList {
     /// Always null: every live session fits in one page.
     pub next_cursor: Option<String>,
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteMeRequest {
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyEmailResponse {
+    pub user: User,
+}

@@ -29,18 +29,7 @@ impl CredentialItem {
 }
 
 pub async fn get(deps: &Deps, email: &str) -> ApiResult<Option<CredentialItem>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::email(email), keys::EMAIL_CLAIM)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(match output.item {
-        Some(item) => Some(serde_dynamo::from_item(item)?),
-        None => None,
-    })
+    super::get(deps, key(keys::email(email), keys::EMAIL_CLAIM)).await
 }
 
 /// Sets a new password hash if the credential is still at `expected_version`.
@@ -60,7 +49,7 @@ pub async fn set_password(deps: &Deps, email: &str, hash: &str, expected_version
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(err) if super::condition_failed(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
@@ -78,20 +67,7 @@ pub fn google_link_item(sub: &str, user_id: Uuid) -> super::Item {
 
 /// The account linked to this Google identity, if any.
 pub async fn google_link(deps: &Deps, sub: &str) -> ApiResult<Option<Uuid>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(google_key(sub)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(output
-        .item
-        .as_ref()
-        .and_then(|item| item.get("user_id"))
-        .and_then(|v| v.as_s().ok())
-        .and_then(|id| Uuid::parse_str(id).ok()))
+    Ok(super::get_raw(deps, google_key(sub)).await?.and_then(|item| super::uuid_attr(&item, "user_id")))
 }
 
 pub async fn link_google(deps: &Deps, sub: &str, user_id: Uuid) -> ApiResult<()> {

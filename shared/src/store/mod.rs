@@ -9,7 +9,11 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+use crate::error::ApiResult;
+use crate::Deps;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -40,5 +44,93 @@ pub fn condition_failed_at(
             .and_then(|reason| reason.code())
             .is_some_and(|code| code == "ConditionalCheckFailed"),
         _ => false,
+    }
+}
+
+/// True when a single-item write failed only because its condition did not hold.
+pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+/// The item at `key` (strongly consistent), as stored.
+pub async fn get_raw(deps: &Deps, key: Item) -> ApiResult<Option<Item>> {
+    let output = deps
+        .dynamo
+        .get_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(output.item)
+}
+
+/// The item at `key` (strongly consistent), mapped to `T`.
+pub async fn get<T: DeserializeOwned>(deps: &Deps, key: Item) -> ApiResult<Option<T>> {
+    Ok(match get_raw(deps, key).await? {
+        Some(item) => Some(serde_dynamo::from_item(item)?),
+        None => None,
+    })
+}
+
+/// A string attribute of an item that holds a uuid (e.g. `user_id` of a claim).
+pub fn uuid_attr(item: &Item, name: &str) -> Option<uuid::Uuid> {
+    item.get(name)?.as_s().ok().and_then(|id| uuid::Uuid::parse_str(id).ok())
+}
+
+/// Deletes the items at `keys`, 25 per `BatchWriteItem`, retrying what DynamoDB hands
+/// back unprocessed.
+pub async fn batch_delete(deps: &Deps, keys: Vec<Item>) -> ApiResult<()> {
+    use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+    for chunk in keys.chunks(25) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|k| {
+                let delete = DeleteRequest::builder().set_key(Some(k.clone())).build().expect("key is set");
+                WriteRequest::builder().delete_request(delete).build()
+            })
+            .collect();
+        for _ in 0..5 {
+            let output = deps.dynamo.batch_write_item().request_items(&deps.config.table_name, requests).send().await?;
+            requests = output.unprocessed_items.and_then(|mut m| m.remove(&deps.config.table_name)).unwrap_or_default();
+            if requests.is_empty() {
+                break;
+            }
+        }
+        if !requests.is_empty() {
+            return Err(crate::ApiError::unavailable());
+        }
+    }
+    Ok(())
+}
+
+/// Every item of partition `pk` whose sort key starts with `prefix` (all pages; an
+/// empty prefix for the whole partition),
+/// newest first when sort keys are time-ordered ids.
+pub async fn query_prefix(deps: &Deps, pk: String, prefix: &str, newest_first: bool) -> ApiResult<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let mut query = deps.dynamo.query().table_name(&deps.config.table_name);
+        // An empty prefix means the whole partition (DynamoDB refuses empty key values).
+        query = if prefix.is_empty() {
+            query.key_condition_expression("PK = :pk")
+        } else {
+            query
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":prefix", s(prefix))
+        };
+        let output = query
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .scan_index_forward(!newest_first)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        items.extend(output.items.unwrap_or_default());
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
     }
 }

@@ -1,10 +1,9 @@
 //! Server-side sessions: a JWT is only good while its session item exists and has
 //! not expired, so logout, logout-all and password changes revoke at once.
 
-use super::{key, keys, Item};
+use super::{key, keys, query_prefix, Item};
 use crate::error::ApiResult;
 use crate::Deps;
-use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -66,18 +65,8 @@ pub async fn put(deps: &Deps, session: &SessionItem) -> ApiResult<()> {
 
 /// The session if it exists and has not expired (TTL deletion lags, so expiry is checked here).
 pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<Option<SessionItem>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::user(user_id), keys::session(session_id))))
-        .consistent_read(true)
-        .send()
-        .await?;
-    let Some(item) = output.item else {
-        return Ok(None);
-    };
-    let session: SessionItem = serde_dynamo::from_item(item)?;
+    let key = key(keys::user(user_id), keys::session(session_id));
+    let Some(session) = super::get::<SessionItem>(deps, key).await? else { return Ok(None) };
     Ok((session.expires_at > deps.clock.now()).then_some(session))
 }
 
@@ -93,7 +82,7 @@ pub async fn delete(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<b
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(err) if super::condition_failed(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
@@ -110,91 +99,31 @@ pub async fn touch(deps: &Deps, user_id: Uuid, session_id: Uuid, at: OffsetDateT
         .send()
         .await
         .map(|_| ())
-        .or_else(|err| match err.as_service_error() {
-            Some(e) if e.is_conditional_check_failed_exception() => Ok(()),
-            _ => Err(err.into()),
-        })
+        .or_else(|err| if super::condition_failed(&err) { Ok(()) } else { Err(err.into()) })
 }
 
 /// The user's live sessions, newest first.
 pub async fn list_live(deps: &Deps, user_id: Uuid) -> ApiResult<Vec<SessionItem>> {
     let now = deps.clock.now();
     let mut sessions = Vec::new();
-    let mut start = None;
-    loop {
-        let output = deps
-            .dynamo
-            .query()
-            .table_name(&deps.config.table_name)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", super::s(keys::user(user_id)))
-            .expression_attribute_values(":prefix", super::s(keys::SESSION_PREFIX))
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
-            let session: SessionItem = serde_dynamo::from_item(item)?;
-            if session.expires_at > now {
-                sessions.push(session);
-            }
-        }
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            return Ok(sessions);
+    for item in query_prefix(deps, keys::user(user_id), keys::SESSION_PREFIX, true).await? {
+        let session: SessionItem = serde_dynamo::from_item(item)?;
+        if session.expires_at > now {
+            sessions.push(session);
         }
     }
-}
-
-/// Keys of every session of the user.
-async fn session_keys(deps: &Deps, user_id: Uuid) -> ApiResult<Vec<Item>> {
-    let mut keys_found = Vec::new();
-    let mut start = None;
-    loop {
-        let output = deps
-            .dynamo
-            .query()
-            .table_name(&deps.config.table_name)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", super::s(keys::user(user_id)))
-            .expression_attribute_values(":prefix", super::s(keys::SESSION_PREFIX))
-            .projection_expression("PK, SK")
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        keys_found.extend(output.items.unwrap_or_default());
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            return Ok(keys_found);
-        }
-    }
+    Ok(sessions)
 }
 
 /// Deletes every session of the user, except `keep` if given.
 pub async fn delete_all(deps: &Deps, user_id: Uuid, keep: Option<Uuid>) -> ApiResult<()> {
     let keep_sk = keep.map(keys::session);
-    let doomed: Vec<Item> = session_keys(deps, user_id)
+    let doomed: Vec<Item> = query_prefix(deps, keys::user(user_id), keys::SESSION_PREFIX, false)
         .await?
         .into_iter()
-        .filter(|k| keep_sk.as_deref() != k.get(keys::SK).and_then(|v| v.as_s().ok()).map(String::as_str))
+        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
+        .filter(|sk| keep_sk.as_ref() != Some(sk))
+        .map(|sk| key(keys::user(user_id), sk))
         .collect();
-    for chunk in doomed.chunks(25) {
-        let mut requests: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|k| {
-                let delete = DeleteRequest::builder().set_key(Some(k.clone())).build().expect("key is set");
-                WriteRequest::builder().delete_request(delete).build()
-            })
-            .collect();
-        // BatchWriteItem may hand back unprocessed items under load; retry them.
-        for _ in 0..5 {
-            let output = deps.dynamo.batch_write_item().request_items(&deps.config.table_name, requests).send().await?;
-            requests = output.unprocessed_items.and_then(|mut m| m.remove(&deps.config.table_name)).unwrap_or_default();
-            if requests.is_empty() {
-                break;
-            }
-        }
-    }
-    Ok(())
+    super::batch_delete(deps, doomed).await
 }

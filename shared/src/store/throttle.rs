@@ -37,15 +37,8 @@ pub struct LoginFailures {
 }
 
 pub async fn login_failures(deps: &Deps, email: &str) -> ApiResult<LoginFailures> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::login_failures(email), keys::LOGIN_FAILURES)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    let item = output.item.as_ref();
+    let item = super::get_raw(deps, key(keys::login_failures(email), keys::LOGIN_FAILURES)).await?;
+    let item = item.as_ref();
     Ok(LoginFailures { failures: number(item, "failures").unwrap_or(0), locked_until: number(item, "locked_until") })
 }
 

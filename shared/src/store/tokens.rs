@@ -46,6 +46,13 @@ impl OneTimeTokenItem {
     }
 }
 
+impl OneTimeTokenItem {
+    /// For `purpose` and not expired (TTL deletion lags, so expiry is checked here).
+    fn usable_for(&self, purpose: TokenPurpose, deps: &Deps) -> bool {
+        self.purpose == purpose && self.expires_at > deps.clock.now()
+    }
+}
+
 pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
     deps.dynamo
         .put_item()
@@ -58,17 +65,9 @@ pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
 
 /// The token if it exists, is for `purpose` and has not expired; it stays usable.
 pub async fn peek(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResult<Option<OneTimeTokenItem>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    let Some(item) = output.item else { return Ok(None) };
-    let token: OneTimeTokenItem = serde_dynamo::from_item(item)?;
-    Ok((token.purpose == purpose && token.expires_at > deps.clock.now()).then_some(token))
+    let key = key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN);
+    let token = super::get::<OneTimeTokenItem>(deps, key).await?;
+    Ok(token.filter(|token| token.usable_for(purpose, deps)))
 }
 
 /// Deletes the token and returns it if it existed, was for `purpose` and had not
@@ -85,14 +84,12 @@ pub async fn take(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResu
         .await;
     let output = match result {
         Ok(output) => output,
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-            return Ok(None)
-        }
+        Err(err) if super::condition_failed(&err) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
     let Some(item) = output.attributes else {
         return Ok(None);
     };
     let token: OneTimeTokenItem = serde_dynamo::from_item(item)?;
-    Ok((token.purpose == purpose && token.expires_at > deps.clock.now()).then_some(token))
+    Ok(token.usable_for(purpose, deps).then_some(token))
 }

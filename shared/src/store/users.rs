@@ -22,6 +22,9 @@ pub struct UserItem {
     pub last_name: String,
     pub email_verified: bool,
     pub avatar_file_id: Option<Uuid>,
+    /// The Google identity linked to this account, if any.
+    #[serde(default)]
+    pub google_sub: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub date_joined: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -40,6 +43,7 @@ impl UserItem {
             last_name: String::new(),
             email_verified: false,
             avatar_file_id: None,
+            google_sub: None,
             date_joined: now,
             last_login: None,
         }
@@ -93,18 +97,7 @@ pub async fn create(
 }
 
 pub async fn get(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(match output.item {
-        Some(item) => Some(serde_dynamo::from_item(item)?),
-        None => None,
-    })
+    super::get(deps, key(keys::user(user_id), keys::PROFILE)).await
 }
 
 /// The account that uses this (normalized) email, if any.
@@ -136,7 +129,7 @@ pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option
         .await;
     match result {
         Ok(output) => Ok(Some(updated(output)?)),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+        Err(err) if super::condition_failed(&err) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }
@@ -217,4 +210,47 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
         Err(err) => return Err(err.into()),
     }
     Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?))
+}
+
+/// Deletes the account: every item of the user's partition (sessions, known IPs,
+/// and whatever later features keep there), then, in one transaction, the profile
+/// and the claims on the email, username and Google identity, which frees them.
+pub async fn delete_account(deps: &Deps, user: &UserItem) -> ApiResult<()> {
+    let owned = super::query_prefix(deps, keys::user(user.id), "", false).await?;
+    let doomed: Vec<Item> = owned
+        .into_iter()
+        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
+        .filter(|sk| sk != keys::PROFILE)
+        .map(|sk| key(keys::user(user.id), sk))
+        .collect();
+    super::batch_delete(deps, doomed).await?;
+    let mut keys_to_delete = vec![
+        key(keys::user(user.id), keys::PROFILE),
+        key(keys::email(&user.email), keys::EMAIL_CLAIM),
+        key(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM),
+        key(keys::login_failures(&user.email), keys::LOGIN_FAILURES),
+    ];
+    if let Some(sub) = &user.google_sub {
+        keys_to_delete.push(key(keys::google(sub), keys::GOOGLE_LINK));
+    }
+    let items = keys_to_delete
+        .into_iter()
+        .map(|k| {
+            let delete =
+                Delete::builder().table_name(&deps.config.table_name).set_key(Some(k)).build().expect("table and key");
+            TransactWriteItem::builder().delete(delete).build()
+        })
+        .collect();
+    deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await?;
+    Ok(())
+}
+
+/// Records the Google identity linked to the account.
+pub async fn set_google_sub(deps: &Deps, user_id: Uuid, sub: &str) -> ApiResult<()> {
+    update(deps, user_id)
+        .update_expression("SET google_sub = :sub")
+        .expression_attribute_values(":sub", s(sub))
+        .send()
+        .await?;
+    Ok(())
 }

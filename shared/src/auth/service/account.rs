@@ -1,7 +1,7 @@
 //! Accounts: register, verify email, resend verification, profile updates.
 
 use super::{display_name, invalid_token, one_time_token, plausible_secret};
-use crate::auth::api::{RegisterRequest, UpdateMeRequest, User};
+use crate::auth::api::{RegisterRequest, UpdateMeRequest, User, VerifyEmailResponse};
 use crate::auth::{password, token};
 use crate::domain::{parse_name, Email, Password, Username, Validator};
 use crate::error::{ApiError, ApiResult};
@@ -10,7 +10,7 @@ use crate::queue::enqueue_email;
 use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
 use crate::store::tokens::TokenPurpose;
 use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
-use crate::store::{tokens, Item};
+use crate::store::{credentials, tokens, Item};
 use crate::Deps;
 use rand::Rng;
 
@@ -85,14 +85,14 @@ pub async fn register(deps: &Deps, req: RegisterRequest, ip: Option<String>) -> 
 }
 
 /// POST /auth/verify-email: single-use, expiring.
-pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<User> {
+pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<VerifyEmailResponse> {
     if !plausible_secret(secret) {
         return Err(invalid_token());
     }
     let token =
         tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail).await?.ok_or_else(invalid_token)?;
     let user = users::mark_email_verified(deps, token.user_id).await?.ok_or_else(invalid_token)?;
-    Ok(User::from(&user))
+    Ok(VerifyEmailResponse { user: User::from(&user) })
 }
 
 /// POST /auth/resend-verification: a fresh link for an unverified account; the same
@@ -127,4 +127,16 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
         Ok(updated) => Ok(User::from(&updated)),
         Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
     }
+}
+
+/// DELETE /auth/me: needs the password; removes the account and everything it owns.
+pub async fn delete_me(deps: &Deps, user: UserItem, password_offered: &str) -> ApiResult<()> {
+    let offered = Password::parse_any(password_offered).map_err(|p| ApiError::invalid_field("password", p))?;
+    let credential = credentials::get(deps, &user.email).await?;
+    if !password::verify(offered, credential.and_then(|c| c.password_hash)).await? {
+        return Err(ApiError::invalid_field("password", "The password is not correct."));
+    }
+    users::delete_account(deps, &user).await?;
+    tracing::info!(user_id = %user.id, "account deleted");
+    Ok(())
 }

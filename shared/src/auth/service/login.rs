@@ -158,7 +158,10 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
                     "An account with this email exists but its address was never verified. Verify it from the email we sent (or reset the password), then sign in with Google.",
                 ));
             }
-            credentials::link_google(deps, &identity.sub, user.id).await?;
+            tokio::try_join!(
+                credentials::link_google(deps, &identity.sub, user.id),
+                users::set_google_sub(deps, user.id, &identity.sub),
+            )?;
             (user, false)
         }
         (None, None) => {
@@ -171,6 +174,7 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
             user.first_name = identity.given_name.chars().take(crate::domain::MAX_NAME_LEN).collect();
             user.last_name = identity.family_name.chars().take(crate::domain::MAX_NAME_LEN).collect();
             user.email_verified = true;
+            user.google_sub = Some(identity.sub.clone());
             let link = credentials::google_link_item(&identity.sub, user.id);
             match create_account(deps, user, None, vec![link]).await? {
                 Some(user) => (user, true),

@@ -6,7 +6,7 @@ mod account;
 mod login;
 mod recovery;
 
-pub use account::{register, resend_verification, update_me, verify_email, REGISTERED_MESSAGE};
+pub use account::{delete_me, register, resend_verification, update_me, verify_email, REGISTERED_MESSAGE};
 pub use login::{google, list_sessions, login, logout, logout_all, revoke_session};
 pub use recovery::{change_password, confirm_password_reset, request_password_reset};
 

@@ -1,0 +1,17 @@
+//! DELETE /api/v1/auth/me
+
+use lambda_http::{Body, Request, Response};
+use shared::auth::api::DeleteMeRequest;
+use shared::auth::{authenticate_user, service};
+use shared::http::{no_content, parse_json};
+use shared::{ApiResult, Deps};
+
+/// Delete the account and all its data. Needs the password (400 `fields.password` if wrong).
+#[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeRequest,
+    responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody)))]
+pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
+    let (_, user) = authenticate_user(deps, req.headers()).await?;
+    let body: DeleteMeRequest = parse_json(&req)?;
+    service::delete_me(deps, user, &body.password).await?;
+    Ok(no_content())
+}
