@@ -254,3 +254,32 @@ pub async fn set_google_sub(deps: &Deps, user_id: Uuid, sub: &str) -> ApiResult<
         .await?;
     Ok(())
 }
+
+/// Records a sign-in from `ip` at `now` (epoch seconds), forgotten at `forget_at`;
+/// returns when that IP was last seen before, if ever.
+pub async fn record_sign_in_ip(
+    deps: &Deps,
+    user_id: Uuid,
+    ip: &str,
+    now: i64,
+    forget_at: i64,
+) -> ApiResult<Option<i64>> {
+    let output = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::known_ip(ip))))
+        .update_expression("SET last_seen = :now, #ttl = :ttl")
+        .expression_attribute_names("#ttl", keys::TTL)
+        .expression_attribute_values(":now", super::n(now))
+        .expression_attribute_values(":ttl", super::n(forget_at))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+        .send()
+        .await?;
+    Ok(output
+        .attributes
+        .as_ref()
+        .and_then(|a| a.get("last_seen"))
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok()))
+}

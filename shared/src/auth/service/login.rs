@@ -11,9 +11,8 @@ use crate::mail::EmailJob;
 use crate::queue::enqueue_email;
 use crate::ratelimit::{self, LOGIN_PER_EMAIL, LOGIN_PER_IP};
 use crate::store::users::{self, UserItem};
-use crate::store::{credentials, key, keys, n, sessions, throttle};
+use crate::store::{credentials, sessions, throttle};
 use crate::Deps;
-use aws_sdk_dynamodb::types::ReturnValue;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -99,25 +98,8 @@ async fn start_session(
 /// Records that the user signed in from `ip`; true if it was not seen in the last 90 days.
 async fn remember_ip(deps: &Deps, user_id: Uuid, ip: Option<&str>, now: OffsetDateTime) -> ApiResult<bool> {
     let Some(ip) = ip else { return Ok(false) };
-    let output = deps
-        .dynamo
-        .update_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::user(user_id), keys::known_ip(ip))))
-        .update_expression("SET last_seen = :now, #ttl = :ttl")
-        .expression_attribute_names("#ttl", keys::TTL)
-        .expression_attribute_values(":now", n(now.unix_timestamp()))
-        .expression_attribute_values(":ttl", n((now + Duration::days(KNOWN_IP_DAYS)).unix_timestamp()))
-        .return_values(ReturnValue::AllOld)
-        .send()
-        .await?;
-    let last_seen = output
-        .attributes
-        .as_ref()
-        .and_then(|a| a.get("last_seen"))
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse::<i64>().ok());
-    Ok(match last_seen {
+    let forget_at = (now + Duration::days(KNOWN_IP_DAYS)).unix_timestamp();
+    Ok(match users::record_sign_in_ip(deps, user_id, ip, now.unix_timestamp(), forget_at).await? {
         Some(seen) => now.unix_timestamp() - seen > KNOWN_IP_DAYS * 86_400,
         None => true,
     })
