@@ -6,6 +6,7 @@ mod events;
 mod google;
 mod http_basics;
 mod limits;
+mod model_stub;
 mod recovery;
 mod sessions;
 mod template;

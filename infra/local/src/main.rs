@@ -1,4 +1,4 @@
-//! `local`: runs the local stack's API gateway and queue workers against the emulator
+//! `local`: runs the local stack's API gateway, queue workers and model stub against the emulator
 //! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`).
 
 use local_stack::{gateway, poller, resources};
@@ -26,6 +26,10 @@ async fn dev() -> Result<(), Error> {
     let deps = Arc::new(Deps::new(config, Clock::system()).await);
     resources::ensure_all(&deps, resources::QueueSettings::default()).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let stub_port: u16 =
+        std::env::var("MODEL_STUB_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(model_stub::DEFAULT_PORT);
+    let stub_listener = tokio::net::TcpListener::bind(("127.0.0.1", stub_port)).await?;
+    let stub = tokio::spawn(model_stub::serve(stub_listener, std::future::pending()));
     let workers = poller::spawn_all(deps.clone());
     let endpoint = deps.config.aws_endpoint.clone().unwrap_or_default();
     println!("myclaude local stack is up:");
@@ -35,6 +39,7 @@ async fn dev() -> Result<(), Error> {
         deps.config.table_name, deps.config.files_bucket
     );
     println!("  email queue     {}", deps.config.email_queue_url);
+    println!("  model stub      http://127.0.0.1:{stub_port}   (Bedrock Converse/ConverseStream; control API under /__stub/)");
     println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));
     println!("  sent mail       make mail");
     println!("Ctrl-C stops everything.");
@@ -43,5 +48,6 @@ async fn dev() -> Result<(), Error> {
     })
     .await?;
     workers.iter().for_each(|w| w.abort());
+    stub.abort();
     Ok(())
 }
