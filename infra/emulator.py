@@ -5,12 +5,18 @@ plus one read-only endpoint for the mail SES accepted:
 
 moto's own /moto-api/data.json serialises every service's data, which becomes slow
 (seconds) once the table holds a few thousand items; this reads only SES's list.
+
+DynamoDB requests are served one at a time: moto's TransactWriteItems deep-copies
+the table for its rollback while other request threads may be writing to it, which
+fails with "dictionary changed size during iteration" (a 500) under concurrent load.
+Real DynamoDB has no such limit; this only keeps the emulator correct.
 Usage: emulator.py PORT
 """
 
 import json
 import signal
 import sys
+import threading
 from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -44,6 +50,9 @@ def sent_messages(to):
     return found
 
 
+DYNAMODB_LOCK = threading.Lock()
+
+
 class WithMail:
     def __init__(self, app):
         self.app = app
@@ -54,6 +63,10 @@ class WithMail:
             body = json.dumps(sent_messages(to)).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with DYNAMODB_LOCK:
+                # Drain the response inside the lock: moto does its work lazily.
+                return list(self.app(environ, start_response))
         return self.app(environ, start_response)
 
 
