@@ -4,6 +4,35 @@
 use secrecy::SecretString;
 use std::time::Duration;
 
+/// The model stub of the local stack (`make dev`).
+pub const DEFAULT_LOCAL_MODEL_STUB: &str = "http://127.0.0.1:4010";
+/// Bedrock cross-region inference profiles.
+pub const DEFAULT_PRIMARY_MODEL: &str = "us.anthropic.claude-sonnet-4-20250514-v1:0";
+pub const DEFAULT_FALLBACK_MODEL: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+
+/// Which models answer: the primary, then the fallbacks in order when the one before
+/// is throttled or unavailable; a small model for titles and memory extraction.
+#[derive(Clone, Debug)]
+pub struct ModelConfig {
+    pub primary: String,
+    pub fallbacks: Vec<String>,
+    pub small: String,
+    pub max_output_tokens: i32,
+}
+
+impl ModelConfig {
+    /// The primary model, then the fallbacks, without repeats.
+    pub fn chain(&self) -> Vec<String> {
+        let mut chain = vec![self.primary.clone()];
+        for model in &self.fallbacks {
+            if !chain.contains(model) {
+                chain.push(model.clone());
+            }
+        }
+        chain
+    }
+}
+
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
@@ -31,6 +60,9 @@ pub struct Config {
     pub google_client_id: Option<String>,
     pub google_userinfo_url: String,
     pub google_jwks_url: String,
+    /// Bedrock endpoint override (the local model stub). `None` in AWS.
+    pub bedrock_endpoint: Option<String>,
+    pub models: ModelConfig,
     pub version: String,
 }
 
@@ -99,6 +131,25 @@ impl Config {
                 .unwrap_or_else(|| "https://openidconnect.googleapis.com/v1/userinfo".into()),
             google_jwks_url: var("GOOGLE_JWKS_URL")
                 .unwrap_or_else(|| "https://www.googleapis.com/oauth2/v3/certs".into()),
+            bedrock_endpoint: match var("BEDROCK_ENDPOINT_URL") {
+                Some(url) => Some(url),
+                None if in_lambda => None,
+                None => Some(DEFAULT_LOCAL_MODEL_STUB.to_string()),
+            },
+            models: ModelConfig {
+                primary: var("MODEL_PRIMARY").unwrap_or_else(|| DEFAULT_PRIMARY_MODEL.into()),
+                fallbacks: var("MODEL_FALLBACKS")
+                    .unwrap_or_else(|| DEFAULT_FALLBACK_MODEL.into())
+                    .split(',')
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+                small: var("MODEL_SMALL").unwrap_or_else(|| DEFAULT_FALLBACK_MODEL.into()),
+                max_output_tokens: match var("MODEL_MAX_OUTPUT_TOKENS") {
+                    Some(v) => v.parse().map_err(|_| "MODEL_MAX_OUTPUT_TOKENS must be a number".to_string())?,
+                    None => 8192,
+                },
+            },
             version: env!("CARGO_PKG_VERSION").to_string(),
         })
     }

@@ -9,6 +9,7 @@ pub struct Deps {
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub ses: aws_sdk_ses::Client,
+    pub bedrock: aws_sdk_bedrockruntime::Client,
     pub clock: Clock,
     /// Outbound HTTPS (Google sign-in).
     pub http: reqwest::Client,
@@ -22,7 +23,14 @@ impl Deps {
             // The emulator serves buckets by path, not by virtual host.
             .force_path_style(config.aws_endpoint.is_some())
             .build();
+        let mut bedrock_config = aws_sdk_bedrockruntime::config::Builder::from(&sdk)
+            // Falling back to the next model beats retrying a throttled one.
+            .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled());
+        if let Some(endpoint) = &config.bedrock_endpoint {
+            bedrock_config = bedrock_config.endpoint_url(endpoint);
+        }
         Self {
+            bedrock: aws_sdk_bedrockruntime::Client::from_conf(bedrock_config.build()),
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sqs: aws_sdk_sqs::Client::new(&sdk),

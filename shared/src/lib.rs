@@ -9,6 +9,7 @@ pub mod deps;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod llm;
 pub mod mail;
 pub mod queue;
 pub mod ratelimit;

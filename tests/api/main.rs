@@ -6,6 +6,7 @@ mod events;
 mod google;
 mod http_basics;
 mod limits;
+mod llm;
 mod model_stub;
 mod recovery;
 mod sessions;

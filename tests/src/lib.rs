@@ -22,6 +22,9 @@ use uuid::Uuid;
 
 pub const TEST_JWT_SECRET: &str = "test-secret-for-the-system-tests-0123456789";
 pub const PASSWORD: &str = "correct horse battery staple";
+pub const PRIMARY_MODEL: &str = "test-primary-model";
+pub const FALLBACK_MODEL: &str = "test-fallback-model";
+pub const SMALL_MODEL: &str = "test-small-model";
 
 /// The emulator `make test` started.
 pub fn emulator_endpoint() -> String {
@@ -58,6 +61,8 @@ pub struct TestApp {
     /// limits of one test never meet another's.
     pub ip: IpAddr,
     pub google: FakeGoogle,
+    /// This app's own model stub (Bedrock stand-in).
+    pub model_stub: String,
     pub deps: Arc<Deps>,
     pub clock: Clock,
     shutdown: Option<oneshot::Sender<()>>,
@@ -82,7 +87,13 @@ pub struct Reply {
     pub text: String,
 }
 
-pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str, google: &FakeGoogle) -> Config {
+pub fn test_config(
+    endpoint: &str,
+    queue_prefix: &str,
+    mail_from: &str,
+    google: &FakeGoogle,
+    model_stub: &str,
+) -> Config {
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let vars = [
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
@@ -96,6 +107,10 @@ pub fn test_config(endpoint: &str, queue_prefix: &str, mail_from: &str, google: 
         ("GOOGLE_CLIENT_ID", google::CLIENT_ID.to_string()),
         ("GOOGLE_USERINFO_URL", google.userinfo_url()),
         ("GOOGLE_JWKS_URL", google.jwks_url()),
+        ("BEDROCK_ENDPOINT_URL", model_stub.to_string()),
+        ("MODEL_PRIMARY", PRIMARY_MODEL.to_string()),
+        ("MODEL_FALLBACKS", FALLBACK_MODEL.to_string()),
+        ("MODEL_SMALL", SMALL_MODEL.to_string()),
     ];
     Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         .expect("test configuration is valid")
@@ -150,7 +165,10 @@ impl TestApp {
         let endpoint = emulator_endpoint();
         let prefix = format!("t{}", &Uuid::new_v4().simple().to_string()[..12]);
         let google = FakeGoogle::start().await;
-        let config = test_config(&endpoint, &prefix, &options.mail_from, &google);
+        let stub_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
+        let model_stub = format!("http://{}", stub_listener.local_addr().expect("bound"));
+        tokio::spawn(model_stub::serve(stub_listener, std::future::pending()));
+        let config = test_config(&endpoint, &prefix, &options.mail_from, &google, &model_stub);
         let clock = Clock::system();
         let deps = Arc::new(Deps::new(config, clock.clone()).await);
         tokio::try_join!(
@@ -170,7 +188,7 @@ impl TestApp {
         }));
         let workers = if options.workers { poller::spawn_all(deps.clone()) } else { Vec::new() };
         let ip = random_loopback();
-        Self { address, http: client_from(ip), ip, deps, clock, google, shutdown: Some(tx), workers }
+        Self { address, http: client_from(ip), ip, deps, clock, google, model_stub, shutdown: Some(tx), workers }
     }
 
     /// From now on, requests come from another random loopback address.
@@ -184,6 +202,19 @@ impl TestApp {
     pub fn start_of_window(&self, secs: i64) {
         let now = self.clock.unix();
         self.clock.advance(time::Duration::seconds(secs - now.rem_euclid(secs)));
+    }
+
+    /// Queues a scripted reply in this app's model stub.
+    pub async fn script_model(&self, reply: Value) {
+        let url = format!("{}/__stub/responses", self.model_stub);
+        let response = reqwest::Client::new().post(url).json(&reply).send().await.expect("model stub");
+        assert_eq!(response.status(), 201, "the stub accepts the script");
+    }
+
+    /// Every request this app's model stub received.
+    pub async fn model_requests(&self) -> Vec<Value> {
+        let url = format!("{}/__stub/requests", self.model_stub);
+        reqwest::get(url).await.expect("model stub").json().await.expect("json")
     }
 
     pub fn url(&self, path: &str) -> String {
