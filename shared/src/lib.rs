@@ -3,6 +3,7 @@
 //! and the domain services. Handlers in `functions` stay thin on top of this crate.
 
 pub mod auth;
+pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod deps;
