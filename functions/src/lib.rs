@@ -5,6 +5,7 @@ pub mod auth;
 pub mod email_worker;
 pub mod health;
 pub mod openapi;
+pub mod prompts;
 pub mod routes;
 pub mod runtime;
 pub mod worker;

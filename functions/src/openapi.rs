@@ -29,6 +29,11 @@ use utoipa::{Modify, OpenApi};
         crate::auth::google::handle,
         crate::auth::sessions_list::handle,
         crate::auth::sessions_delete::handle,
+        crate::prompts::list::handle,
+        crate::prompts::create::handle,
+        crate::prompts::get::handle,
+        crate::prompts::update::handle,
+        crate::prompts::delete::handle,
     ),
     components(schemas(shared::error::ErrorBody)),
     modifiers(&BearerAuth)

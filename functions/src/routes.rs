@@ -91,6 +91,11 @@ static ROUTES: &[Route] = &[
     Route { name: "auth-sessions-delete", method: "DELETE", path: "/api/v1/auth/sessions/{id}", handler: http!(auth::sessions_delete::handle), permissions: WRITE, summary: "Revoke one session" },
     Route { name: "auth-me-update", method: "PATCH", path: "/api/v1/auth/me", handler: http!(auth::me_update::handle), permissions: WRITE, summary: "Update the signed-in user's profile" },
     Route { name: "auth-me-delete", method: "DELETE", path: "/api/v1/auth/me", handler: http!(auth::me_delete::handle), permissions: WRITE, summary: "Delete the account and all its data" },
+    Route { name: "prompts-list", method: "GET", path: "/api/v1/prompts", handler: http!(crate::prompts::list::handle), permissions: WRITE, summary: "The caller's saved system prompts" },
+    Route { name: "prompts-create", method: "POST", path: "/api/v1/prompts", handler: http!(crate::prompts::create::handle), permissions: WRITE, summary: "Save a system prompt" },
+    Route { name: "prompts-get", method: "GET", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::get::handle), permissions: WRITE, summary: "One saved prompt" },
+    Route { name: "prompts-update", method: "PATCH", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::update::handle), permissions: WRITE, summary: "Change a saved prompt" },
+    Route { name: "prompts-delete", method: "DELETE", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::delete::handle), permissions: WRITE, summary: "Delete a saved prompt" },
 ];
 
 static WORKERS: &[Worker] = &[Worker {

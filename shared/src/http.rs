@@ -96,6 +96,11 @@ pub fn path_param(req: &Request, name: &str) -> ApiResult<String> {
     req.path_parameters_ref().and_then(|params| params.first(name)).map(str::to_string).ok_or_else(ApiError::not_found)
 }
 
+/// A query string parameter (the first, if repeated).
+pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.query_string_parameters_ref().and_then(|params| params.first(name))
+}
+
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }

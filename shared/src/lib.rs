@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod llm;
 pub mod mail;
+pub mod prompts;
 pub mod queue;
 pub mod ratelimit;
 pub mod store;

@@ -40,10 +40,19 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     // Deleting the account gets a user of its own; the others share one.
                     let email =
                         if name == "auth-me-delete" { app.verified_user().await.email } else { user.email.clone() };
+                    // A minute on for every sample, so the logins stay under 10 a minute per email.
+                    app.clock.advance(time::Duration::seconds(60));
                     let login = app.login(&email, PASSWORD).await;
                     let bearer = json!(format!("Bearer {}", login.body["token"].as_str().unwrap()));
                     event["headers"]["Authorization"] = bearer.clone();
                     event["multiValueHeaders"]["Authorization"] = json!([bearer]);
+                }
+                // Fresh addresses and IPs, so repeated runs stay under the rate limits.
+                event["requestContext"]["identity"]["sourceIp"] = json!(random_loopback().to_string());
+                if matches!(name.as_str(), "auth-password-reset" | "auth-resend-verification" | "auth-register") {
+                    let mut body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+                    body["email"] = json!(unique_email());
+                    event["body"] = json!(body.to_string());
                 }
                 if name == "auth-login" {
                     event["body"] = json!(json!({"email": user.email, "password": PASSWORD}).to_string());
@@ -66,7 +75,8 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "auth-resend-verification" => 202,
                     "auth-verify-email" | "auth-password-reset-confirm" => 400, // sample tokens are not real ones
                     "auth-password-reset" => 202,
-                    "auth-sessions-delete" => 404, // the sample session is not the caller's
+                    "auth-sessions-delete" | "prompts-get" | "prompts-update" | "prompts-delete" => 404, // not the caller's
+                    "prompts-create" => 201,
                     "auth-logout" | "auth-logout-all" | "auth-me-delete" => 204,
                     _ => 200,
                 };

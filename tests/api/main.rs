@@ -8,6 +8,7 @@ mod http_basics;
 mod limits;
 mod llm;
 mod model_stub;
+mod prompts;
 mod recovery;
 mod sessions;
 mod template;

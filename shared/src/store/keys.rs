@@ -18,6 +18,12 @@ pub fn session(session_id: Uuid) -> String {
     format!("{SESSION_PREFIX}{session_id}")
 }
 
+pub const PROMPT_PREFIX: &str = "PROMPT#";
+/// A saved system prompt, under its owner.
+pub fn prompt(prompt_id: Uuid) -> String {
+    format!("{PROMPT_PREFIX}{prompt_id}")
+}
+
 /// An IP address the user signed in from, with when it was last seen.
 pub fn known_ip(ip: &str) -> String {
     format!("IP#{ip}")
@@ -85,5 +91,6 @@ mod tests {
         assert_eq!(rate_window(60), "W#60");
         assert_eq!(login_failures("a@b.co"), "LOGINFAIL#a@b.co");
         assert_eq!(google("123"), "GOOGLE#123");
+        assert_eq!(prompt(id), "PROMPT#00000000-0000-0000-0000-000000000000");
     }
 }

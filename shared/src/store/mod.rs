@@ -4,6 +4,8 @@
 pub mod credentials;
 pub mod jobs;
 pub mod keys;
+pub mod page;
+pub mod prompts;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -1,0 +1,135 @@
+//! Saved system prompts: a user's reusable system prompts (`/prompts`).
+
+use crate::domain::Validator;
+use crate::error::{ApiError, ApiResult};
+use crate::store::keys;
+use crate::store::page::{self, PageRequest};
+use crate::store::prompts::{self as store, PromptItem};
+use crate::Deps;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub const MAX_NAME_CHARS: usize = 200;
+/// Far more than any sensible system prompt; keeps items small.
+pub const MAX_CONTENT_CHARS: usize = 50_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedPrompt {
+    pub id: Uuid,
+    pub name: String,
+    pub content: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<PromptItem> for SavedPrompt {
+    fn from(item: PromptItem) -> Self {
+        Self {
+            id: item.id,
+            name: item.name,
+            content: item.content,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromptList {
+    pub items: Vec<SavedPrompt>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePromptRequest {
+    pub name: String,
+    pub content: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePromptRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+fn name(v: &mut Validator, raw: &str) -> Option<String> {
+    let trimmed = raw.trim();
+    let result = if trimmed.is_empty() {
+        Err("This field may not be blank.".to_string())
+    } else if trimmed.chars().count() > MAX_NAME_CHARS {
+        Err(format!("Ensure this field has no more than {MAX_NAME_CHARS} characters."))
+    } else {
+        Ok(trimmed.to_string())
+    };
+    v.check("name", result)
+}
+
+fn content(v: &mut Validator, raw: &str) -> Option<String> {
+    let result = if raw.trim().is_empty() {
+        Err("This field may not be blank.".to_string())
+    } else if raw.chars().count() > MAX_CONTENT_CHARS {
+        Err(format!("Ensure this field has no more than {MAX_CONTENT_CHARS} characters."))
+    } else {
+        Ok(raw.to_string())
+    };
+    v.check("content", result)
+}
+
+/// A path id that is not a uuid names nothing: 404, like any id the caller does not own.
+pub fn parse_id(raw: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+}
+
+pub async fn list(deps: &Deps, owner: Uuid, limit: Option<&str>, cursor: Option<&str>) -> ApiResult<PromptList> {
+    let pk = keys::user(owner);
+    let request = PageRequest::parse(limit, cursor, &pk, keys::PROMPT_PREFIX)?;
+    let (items, next_cursor) = page::query(deps, &pk, keys::PROMPT_PREFIX, true, &request).await?;
+    let items = items
+        .into_iter()
+        .map(|item| serde_dynamo::from_item::<_, PromptItem>(item).map(SavedPrompt::from))
+        .collect::<Result<_, _>>()?;
+    Ok(PromptList { items, next_cursor })
+}
+
+pub async fn create(deps: &Deps, owner: Uuid, req: CreatePromptRequest) -> ApiResult<SavedPrompt> {
+    let mut v = Validator::default();
+    let (name, content) = (name(&mut v, &req.name), content(&mut v, &req.content));
+    v.finish()?;
+    let item = PromptItem::new(owner, name.expect("validated"), content.expect("validated"), deps.clock.now());
+    store::put(deps, &item).await?;
+    Ok(item.into())
+}
+
+pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<SavedPrompt> {
+    let item = store::get(deps, owner, parse_id(id)?).await?.ok_or_else(ApiError::not_found)?;
+    Ok(item.into())
+}
+
+pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdatePromptRequest) -> ApiResult<SavedPrompt> {
+    let id = parse_id(id)?;
+    let mut v = Validator::default();
+    let new_name = req.name.as_deref().and_then(|n| name(&mut v, n));
+    let new_content = req.content.as_deref().and_then(|c| content(&mut v, c));
+    v.finish()?;
+    let item = store::update(deps, owner, id, new_name, new_content, deps.clock.now())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(item.into())
+}
+
+pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
+    if store::delete(deps, owner, parse_id(id)?).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}
