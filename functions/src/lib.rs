@@ -2,6 +2,7 @@
 //! route table that names them, and the glue that runs them.
 
 pub mod auth;
+pub mod chats;
 pub mod email_worker;
 pub mod health;
 pub mod openapi;

@@ -96,6 +96,14 @@ static ROUTES: &[Route] = &[
     Route { name: "prompts-get", method: "GET", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::get::handle), permissions: WRITE, summary: "One saved prompt" },
     Route { name: "prompts-update", method: "PATCH", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::update::handle), permissions: WRITE, summary: "Change a saved prompt" },
     Route { name: "prompts-delete", method: "DELETE", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::delete::handle), permissions: WRITE, summary: "Delete a saved prompt" },
+    Route { name: "chats-list", method: "GET", path: "/api/v1/chats", handler: http!(crate::chats::list::handle), permissions: WRITE, summary: "The caller's chats" },
+    Route { name: "chats-create", method: "POST", path: "/api/v1/chats", handler: http!(crate::chats::create::handle), permissions: WRITE, summary: "Start a chat" },
+    Route { name: "chats-get", method: "GET", path: "/api/v1/chats/{id}", handler: http!(crate::chats::get::handle), permissions: WRITE, summary: "One chat" },
+    Route { name: "chats-update", method: "PATCH", path: "/api/v1/chats/{id}", handler: http!(crate::chats::update::handle), permissions: WRITE, summary: "Change a chat" },
+    Route { name: "chats-delete", method: "DELETE", path: "/api/v1/chats/{id}", handler: http!(crate::chats::delete::handle), permissions: WRITE, summary: "Delete a chat and its messages" },
+    Route { name: "chats-archive", method: "POST", path: "/api/v1/chats/{id}/archive", handler: http!(crate::chats::archive::handle), permissions: WRITE, summary: "Archive a chat" },
+    Route { name: "chats-unarchive", method: "POST", path: "/api/v1/chats/{id}/unarchive", handler: http!(crate::chats::unarchive::handle), permissions: WRITE, summary: "Unarchive a chat" },
+    Route { name: "chats-system-prompt", method: "PUT", path: "/api/v1/chats/{id}/system-prompt", handler: http!(crate::chats::system_prompt::handle), permissions: WRITE, summary: "Set a chat's system prompt" },
 ];
 
 static WORKERS: &[Worker] = &[Worker {

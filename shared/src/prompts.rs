@@ -3,7 +3,7 @@
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys;
-use crate::store::page::{self, PageRequest};
+use crate::store::page::{self, ListSpec, PageRequest};
 use crate::store::prompts::{self as store, PromptItem};
 use crate::Deps;
 use serde::{Deserialize, Serialize};
@@ -91,8 +91,9 @@ pub fn parse_id(raw: &str) -> ApiResult<Uuid> {
 
 pub async fn list(deps: &Deps, owner: Uuid, limit: Option<&str>, cursor: Option<&str>) -> ApiResult<PromptList> {
     let pk = keys::user(owner);
-    let request = PageRequest::parse(limit, cursor, &pk, keys::PROMPT_PREFIX)?;
-    let (items, next_cursor) = page::query(deps, &pk, keys::PROMPT_PREFIX, true, &request).await?;
+    let spec = ListSpec::table(&pk, keys::PROMPT_PREFIX);
+    let request = PageRequest::parse(limit, cursor, &spec)?;
+    let (items, next_cursor) = page::query(deps, &spec, true, &request, None).await?;
     let items = items
         .into_iter()
         .map(|item| serde_dynamo::from_item::<_, PromptItem>(item).map(SavedPrompt::from))

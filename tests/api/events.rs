@@ -76,7 +76,9 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "auth-verify-email" | "auth-password-reset-confirm" => 400, // sample tokens are not real ones
                     "auth-password-reset" => 202,
                     "auth-sessions-delete" | "prompts-get" | "prompts-update" | "prompts-delete" => 404, // not the caller's
-                    "prompts-create" => 201,
+                    "chats-get" | "chats-update" | "chats-delete" | "chats-archive" | "chats-unarchive" => 404,
+                    "chats-system-prompt" => 404,
+                    "prompts-create" | "chats-create" => 201,
                     "auth-logout" | "auth-logout-all" | "auth-me-delete" => 204,
                     _ => 200,
                 };

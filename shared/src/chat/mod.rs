@@ -1,3 +1,155 @@
-//! The chat domain. So far: how the model's prompt is assembled from a chat.
+//! The chat domain: chats and their settings, and how the model's prompt is
+//! assembled from a chat.
 
+pub mod api;
 pub mod prompt;
+
+use crate::domain::Validator;
+use crate::error::{ApiError, ApiResult};
+use crate::store::chats::{self, ChatChanges, ChatItem};
+use crate::store::page::{self, ListSpec, PageRequest};
+use crate::store::{key, keys, s, Item};
+use crate::Deps;
+use api::{Chat, ChatList, CreateChatRequest, UpdateChatRequest};
+use uuid::Uuid;
+
+pub const DEFAULT_TITLE: &str = "New chat";
+pub const MAX_TITLE_CHARS: usize = 255;
+pub const MAX_SYSTEM_PROMPT_CHARS: usize = 50_000;
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// A path id that is not a uuid names nothing: 404, like an id of another user.
+pub fn parse_id(raw: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+}
+
+fn title(v: &mut Validator, raw: &str) -> Option<String> {
+    let trimmed = raw.trim();
+    let result = if trimmed.is_empty() {
+        Err("This field may not be blank.".to_string())
+    } else if trimmed.chars().count() > MAX_TITLE_CHARS {
+        Err(format!("Ensure this field has no more than {MAX_TITLE_CHARS} characters."))
+    } else {
+        Ok(trimmed.to_string())
+    };
+    v.check("title", result)
+}
+
+/// A system prompt; blank means none.
+fn system_prompt(v: &mut Validator, raw: &str) -> Option<Option<String>> {
+    if raw.chars().count() > MAX_SYSTEM_PROMPT_CHARS {
+        v.add("system_prompt", format!("Ensure this field has no more than {MAX_SYSTEM_PROMPT_CHARS} characters."));
+        return None;
+    }
+    Some((!raw.trim().is_empty()).then(|| raw.to_string()))
+}
+
+/// The project must be the caller's (another user's is as unknown as a missing one).
+async fn check_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<()> {
+    match crate::store::get_raw(deps, key(keys::user(owner), keys::project(project_id))).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid_field("project_id", "Project not found.")),
+    }
+}
+
+pub struct ListFilter<'a> {
+    pub archived: Option<&'a str>,
+    pub project_id: Option<&'a str>,
+    pub q: Option<&'a str>,
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+}
+
+/// GET /chats: most recently updated first.
+pub async fn list(deps: &Deps, owner: Uuid, filter: ListFilter<'_>) -> ApiResult<ChatList> {
+    let mut v = Validator::default();
+    let archived = match filter.archived {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            v.add("archived", "Must be true or false.");
+            false
+        }
+    };
+    let project = match filter.project_id.filter(|p| !p.is_empty()) {
+        None => None,
+        Some(raw) => v.check("project_id", Uuid::parse_str(raw).map_err(|_| "Must be a project id.".to_string())),
+    };
+    let q = filter.q.map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+        v.add("q", format!("Ensure this field has no more than {MAX_QUERY_CHARS} characters."));
+    }
+    v.finish()?;
+    let owner_pk = keys::user(owner);
+    let list_pk = keys::chats_by_update(owner, archived);
+    let spec = ListSpec::gsi1(&list_pk, &owner_pk);
+    let request = PageRequest::parse(filter.limit, filter.cursor, &spec)?;
+    let mut conditions = Vec::new();
+    let mut values = Item::new();
+    if let Some(project) = project {
+        conditions.push("project_id = :project");
+        values.insert(":project".into(), s(project.to_string()));
+    }
+    if let Some(q) = q {
+        conditions.push("contains(title_search, :q)");
+        values.insert(":q".into(), s(q.to_lowercase()));
+    }
+    let filter = (!conditions.is_empty()).then(|| (conditions.join(" AND "), values));
+    let (items, next_cursor) = page::query(deps, &spec, true, &request, filter).await?;
+    let items = items
+        .into_iter()
+        .map(|item| serde_dynamo::from_item::<_, ChatItem>(item).map(Chat::from))
+        .collect::<Result<_, _>>()?;
+    Ok(ChatList { items, next_cursor })
+}
+
+/// POST /chats.
+pub async fn create(deps: &Deps, owner: Uuid, req: CreateChatRequest) -> ApiResult<Chat> {
+    let mut v = Validator::default();
+    let chosen_title = req.title.as_deref().and_then(|t| title(&mut v, t));
+    let prompt = req.system_prompt.as_deref().and_then(|p| system_prompt(&mut v, p)).flatten();
+    v.finish()?;
+    if let Some(project) = req.project_id {
+        check_project(deps, owner, project).await?;
+    }
+    let by_user = chosen_title.is_some();
+    let mut chat =
+        ChatItem::new(owner, chosen_title.unwrap_or_else(|| DEFAULT_TITLE.into()), by_user, deps.clock.now());
+    chat.project_id = req.project_id;
+    chat.system_prompt = prompt;
+    chats::put(deps, &chat).await?;
+    Ok(chat.into())
+}
+
+/// GET /chats/{id}.
+pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<Chat> {
+    Ok(chats::get(deps, owner, parse_id(id)?).await?.ok_or_else(ApiError::not_found)?.into())
+}
+
+/// PATCH /chats/{id} (and the archive, unarchive and system-prompt routes).
+pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) -> ApiResult<Chat> {
+    let id = parse_id(id)?;
+    let mut v = Validator::default();
+    let new_title = req.title.as_deref().and_then(|t| title(&mut v, t));
+    let new_prompt = match req.system_prompt {
+        Some(Some(raw)) => system_prompt(&mut v, &raw),
+        Some(None) => Some(None),
+        None => None,
+    };
+    v.finish()?;
+    if let Some(Some(project)) = req.project_id {
+        check_project(deps, owner, project).await?;
+    }
+    let changes =
+        ChatChanges { title: new_title, system_prompt: new_prompt, project_id: req.project_id, archived: req.archived };
+    Ok(chats::update(deps, owner, id, changes, deps.clock.now()).await?.ok_or_else(ApiError::not_found)?.into())
+}
+
+/// DELETE /chats/{id}: the chat and everything in it.
+pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
+    if chats::delete(deps, owner, parse_id(id)?).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}

@@ -18,6 +18,32 @@ pub fn session(session_id: Uuid) -> String {
     format!("{SESSION_PREFIX}{session_id}")
 }
 
+pub const CHAT_PREFIX: &str = "CHAT#";
+/// A chat, under its owner.
+pub fn chat(chat_id: Uuid) -> String {
+    format!("{CHAT_PREFIX}{chat_id}")
+}
+
+/// The pairs (messages) of a chat live in a partition of their own, under the owner.
+pub fn chat_partition(user_id: Uuid, chat_id: Uuid) -> String {
+    format!("USER#{user_id}#CHAT#{chat_id}")
+}
+
+/// GSI1 partition listing a user's chats by last update, live or archived ones.
+pub fn chats_by_update(user_id: Uuid, archived: bool) -> String {
+    format!("USER#{user_id}#CHATS#{}", if archived { "ARCHIVED" } else { "LIVE" })
+}
+
+/// GSI1 sort key: the update time (zero-padded epoch milliseconds, so it sorts) and the id.
+pub fn chat_update_order(updated_at_millis: i64, chat_id: Uuid) -> String {
+    format!("{updated_at_millis:015}#{chat_id}")
+}
+
+/// A project, under its owner (the projects themselves come with the projects issue).
+pub fn project(project_id: Uuid) -> String {
+    format!("PROJECT#{project_id}")
+}
+
 pub const PROMPT_PREFIX: &str = "PROMPT#";
 /// A saved system prompt, under its owner.
 pub fn prompt(prompt_id: Uuid) -> String {
@@ -92,5 +118,9 @@ mod tests {
         assert_eq!(login_failures("a@b.co"), "LOGINFAIL#a@b.co");
         assert_eq!(google("123"), "GOOGLE#123");
         assert_eq!(prompt(id), "PROMPT#00000000-0000-0000-0000-000000000000");
+        assert_eq!(chat(id), "CHAT#00000000-0000-0000-0000-000000000000");
+        assert_eq!(chats_by_update(id, true), "USER#00000000-0000-0000-0000-000000000000#CHATS#ARCHIVED");
+        assert_eq!(chat_update_order(1_700_000_000_000, id), "001700000000000#00000000-0000-0000-0000-000000000000");
+        assert!(chat_update_order(9, id) < chat_update_order(10, id));
     }
 }

@@ -1,6 +1,7 @@
 //! The single DynamoDB table. Every item a user owns lives under a partition key that
 //! starts with the owner, so a handler can only ever address the caller's items.
 
+pub mod chats;
 pub mod credentials;
 pub mod jobs;
 pub mod keys;

@@ -1,28 +1,49 @@
-//! Cursor pagination over one partition. The cursor is the opaque, URL-safe encoding
-//! of DynamoDB's LastEvaluatedKey; a cursor is only accepted for the partition and
-//! key prefix of the list it came from, so it can neither leak nor reach another
-//! user's items (a foreign or mangled cursor is a 400, never a 500).
+//! Cursor pagination. The cursor is the opaque, URL-safe encoding of DynamoDB's
+//! LastEvaluatedKey; it is only accepted back for the list it came from (same
+//! partition, same key prefix, the caller's own table partition), so it can neither
+//! leak nor reach another user's items: a foreign or mangled cursor is a 400.
 
 use super::{keys, s, Item};
 use crate::error::{ApiError, ApiResult};
 use crate::Deps;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const DEFAULT_LIMIT: i32 = 20;
 pub const MAX_LIMIT: i32 = 100;
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
 
-#[derive(Serialize, Deserialize)]
-struct CursorKey {
-    pk: String,
-    sk: String,
+/// Which list a page is of: a key condition `partition = value AND begins_with(sort, prefix)`
+/// on the table or on GSI1, within the caller's table partition `owner_pk`.
+#[derive(Clone, Copy, Debug)]
+pub struct ListSpec<'a> {
+    pub index: Option<&'static str>,
+    pub partition_attr: &'static str,
+    pub partition: &'a str,
+    pub sort_attr: &'static str,
+    pub prefix: &'a str,
+    pub owner_pk: &'a str,
+}
+
+impl<'a> ListSpec<'a> {
+    /// Items of the table partition `pk` whose sort keys start with `prefix`.
+    pub fn table(pk: &'a str, prefix: &'a str) -> Self {
+        Self { index: None, partition_attr: keys::PK, partition: pk, sort_attr: keys::SK, prefix, owner_pk: pk }
+    }
+
+    /// Items of the GSI1 partition `gsi_pk`, owned by `owner_pk`.
+    pub fn gsi1(gsi_pk: &'a str, owner_pk: &'a str) -> Self {
+        Self { index: Some(GSI1), partition_attr: GSI1PK, partition: gsi_pk, sort_attr: GSI1SK, prefix: "", owner_pk }
+    }
 }
 
 /// A validated page request: how many, and from where.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
     pub limit: i32,
-    start: Option<(String, String)>,
+    start: Option<Item>,
 }
 
 fn invalid_cursor() -> ApiError {
@@ -30,9 +51,8 @@ fn invalid_cursor() -> ApiError {
 }
 
 impl PageRequest {
-    /// From the `limit` and `cursor` query parameters, for the list of partition
-    /// `pk` whose sort keys start with `prefix`.
-    pub fn parse(limit: Option<&str>, cursor: Option<&str>, pk: &str, prefix: &str) -> ApiResult<Self> {
+    /// From the `limit` and `cursor` query parameters, for the list `spec`.
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>, spec: &ListSpec) -> ApiResult<Self> {
         let limit = match limit {
             None | Some("") => DEFAULT_LIMIT,
             Some(text) => match text.parse::<i32>() {
@@ -50,11 +70,17 @@ impl PageRequest {
             Some(cursor) => {
                 let bytes =
                     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid_cursor())?;
-                let key: CursorKey = serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())?;
-                if key.pk != pk || !key.sk.starts_with(prefix) {
+                let key: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())?;
+                let get = |name: &str| key.get(name).map(String::as_str);
+                let ok = get(keys::PK) == Some(spec.owner_pk)
+                    && get(spec.partition_attr) == Some(spec.partition)
+                    && get(spec.sort_attr).is_some_and(|sk| sk.starts_with(spec.prefix))
+                    && get(keys::SK).is_some()
+                    && key.keys().all(|k| [keys::PK, keys::SK, GSI1PK, GSI1SK].contains(&k.as_str()));
+                if !ok {
                     return Err(invalid_cursor());
                 }
-                Some((key.pk, key.sk))
+                Some(key.into_iter().map(|(k, v)| (k, s(v))).collect())
             }
         };
         Ok(Self { limit, start })
@@ -62,32 +88,43 @@ impl PageRequest {
 }
 
 fn encode(key: &Item) -> Option<String> {
-    let pk = key.get(keys::PK)?.as_s().ok()?.clone();
-    let sk = key.get(keys::SK)?.as_s().ok()?.clone();
-    let json = serde_json::to_vec(&CursorKey { pk, sk }).ok()?;
+    let strings: BTreeMap<&str, &str> =
+        key.iter().map(|(k, v)| Some((k.as_str(), v.as_s().ok()?.as_str()))).collect::<Option<_>>()?;
+    let json = serde_json::to_vec(&strings).ok()?;
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
 }
 
-/// One page of the items of partition `pk` whose sort keys start with `prefix`, and
-/// the cursor of the next page (`None` at the end).
+/// One page of the list `spec` (newest first when sort keys grow with time), after
+/// the optional `filter` (an expression with its values), and the next cursor.
 pub async fn query(
     deps: &Deps,
-    pk: &str,
-    prefix: &str,
+    spec: &ListSpec<'_>,
     newest_first: bool,
     page: &PageRequest,
+    filter: Option<(String, Item)>,
 ) -> ApiResult<(Vec<Item>, Option<String>)> {
-    let start = page.start.as_ref().map(|(pk, sk)| super::key(pk.clone(), sk.clone()));
+    let condition = if spec.prefix.is_empty() {
+        format!("{} = :partition", spec.partition_attr)
+    } else {
+        format!("{} = :partition AND begins_with({}, :prefix)", spec.partition_attr, spec.sort_attr)
+    };
+    let mut values = Item::from([(":partition".to_string(), s(spec.partition))]);
+    if !spec.prefix.is_empty() {
+        values.insert(":prefix".into(), s(spec.prefix));
+    }
+    let (filter_expression, filter_values) = filter.map_or((None, Item::new()), |(e, v)| (Some(e), v));
+    values.extend(filter_values);
     let output = deps
         .dynamo
         .query()
         .table_name(&deps.config.table_name)
-        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-        .expression_attribute_values(":pk", s(pk))
-        .expression_attribute_values(":prefix", s(prefix))
+        .set_index_name(spec.index.map(str::to_string))
+        .key_condition_expression(condition)
+        .set_filter_expression(filter_expression)
+        .set_expression_attribute_values(Some(values))
         .scan_index_forward(!newest_first)
         .limit(page.limit)
-        .set_exclusive_start_key(start)
+        .set_exclusive_start_key(page.start.clone())
         .send()
         .await?;
     let next = output.last_evaluated_key.as_ref().and_then(encode);
@@ -98,33 +135,48 @@ pub async fn query(
 mod tests {
     use super::*;
 
-    fn cursor(pk: &str, sk: &str) -> String {
-        let mut item = Item::new();
-        item.insert(keys::PK.into(), s(pk));
-        item.insert(keys::SK.into(), s(sk));
+    fn cursor(pairs: &[(&str, &str)]) -> String {
+        let item: Item = pairs.iter().map(|(k, v)| (k.to_string(), s(*v))).collect();
         encode(&item).unwrap()
     }
 
     #[test]
     fn limits() {
-        assert_eq!(PageRequest::parse(None, None, "USER#a", "P#").unwrap().limit, 20);
-        assert_eq!(PageRequest::parse(Some("100"), None, "USER#a", "P#").unwrap().limit, 100);
+        let spec = ListSpec::table("USER#a", "P#");
+        assert_eq!(PageRequest::parse(None, None, &spec).unwrap().limit, 20);
+        assert_eq!(PageRequest::parse(Some("100"), None, &spec).unwrap().limit, 100);
         for bad in ["0", "101", "-1", "ten", "1.5"] {
-            assert!(PageRequest::parse(Some(bad), None, "USER#a", "P#").is_err(), "{bad}");
+            assert!(PageRequest::parse(Some(bad), None, &spec).is_err(), "{bad}");
         }
     }
 
     #[test]
-    fn cursors_round_trip_only_within_their_list() {
-        let good = cursor("USER#a", "P#123");
-        let page = PageRequest::parse(None, Some(&good), "USER#a", "P#").unwrap();
-        assert_eq!(page.start, Some(("USER#a".into(), "P#123".into())));
-        let other_user = cursor("USER#b", "P#123");
-        assert_eq!(PageRequest::parse(None, Some(&other_user), "USER#a", "P#").unwrap_err().code, "invalid_cursor");
-        let other_list = cursor("USER#a", "SESSION#1");
-        assert_eq!(PageRequest::parse(None, Some(&other_list), "USER#a", "P#").unwrap_err().code, "invalid_cursor");
-        for junk in ["%%%", "bm90IGpzb24", "e30"] {
-            assert_eq!(PageRequest::parse(None, Some(junk), "USER#a", "P#").unwrap_err().code, "invalid_cursor");
+    fn table_cursors_only_work_within_their_list() {
+        let spec = ListSpec::table("USER#a", "P#");
+        let good = cursor(&[("PK", "USER#a"), ("SK", "P#123")]);
+        assert!(PageRequest::parse(None, Some(&good), &spec).unwrap().start.is_some());
+        for bad in [
+            cursor(&[("PK", "USER#b"), ("SK", "P#123")]),
+            cursor(&[("PK", "USER#a"), ("SK", "SESSION#1")]),
+            cursor(&[("PK", "USER#a"), ("SK", "P#1"), ("other", "x")]),
+            "%%%".to_string(),
+            "bm90IGpzb24".to_string(),
+            "e30".to_string(),
+        ] {
+            assert_eq!(PageRequest::parse(None, Some(&bad), &spec).unwrap_err().code, "invalid_cursor", "{bad}");
         }
+    }
+
+    #[test]
+    fn index_cursors_are_bound_to_the_index_partition_and_the_owner() {
+        let spec = ListSpec::gsi1("USER#a#CHATS#L", "USER#a");
+        let good = cursor(&[("PK", "USER#a"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#L"), ("GSI1SK", "0001#1")]);
+        assert!(PageRequest::parse(None, Some(&good), &spec).is_ok());
+        let archived_list =
+            cursor(&[("PK", "USER#a"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#A"), ("GSI1SK", "0001#1")]);
+        assert!(PageRequest::parse(None, Some(&archived_list), &spec).is_err());
+        let someone_else =
+            cursor(&[("PK", "USER#b"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#L"), ("GSI1SK", "0001#1")]);
+        assert!(PageRequest::parse(None, Some(&someone_else), &spec).is_err());
     }
 }

@@ -217,6 +217,13 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
 /// and the claims on the email, username and Google identity, which frees them.
 pub async fn delete_account(deps: &Deps, user: &UserItem) -> ApiResult<()> {
     let owned = super::query_prefix(deps, keys::user(user.id), "", false).await?;
+    // Chats keep their pairs in partitions of their own.
+    for chat_id in owned.iter().filter_map(|item| {
+        let sk = item.get(keys::SK)?.as_s().ok()?;
+        Uuid::parse_str(sk.strip_prefix(keys::CHAT_PREFIX)?).ok()
+    }) {
+        super::chats::delete(deps, user.id, chat_id).await?;
+    }
     let doomed: Vec<Item> = owned
         .into_iter()
         .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())

@@ -1,0 +1,10 @@
+//! The `/chats` functions: chats and their settings.
+
+pub mod archive;
+pub mod create;
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod system_prompt;
+pub mod unarchive;
+pub mod update;
