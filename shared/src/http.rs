@@ -101,10 +101,6 @@ pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.query_string_parameters_ref().and_then(|params| params.first(name))
 }
 
-pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
 pub const CORS_ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 pub const CORS_ALLOWED_HEADERS: &str = "Authorization, Content-Type";
 

@@ -7,6 +7,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::IntoResponse;
 use functions::routes::{lookup, Lookup};
 use functions::runtime::call_http;
+use futures::FutureExt;
 use http::{Method, StatusCode};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use lambda_http::request::RequestContext;
@@ -15,6 +16,7 @@ use shared::http::{allowed_origin, apply_cors, error_response, preflight};
 use shared::{ApiError, Deps};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -80,7 +82,22 @@ async fn handle(
         .with_path_parameters(path_params)
         .with_query_string_parameters(query)
         .with_request_context(RequestContext::ApiGatewayV1(context));
-    into_axum(call_http(route, &deps, request).await)
+    // A panicking handler gets what Lambda's runtime would give it: an opaque 500
+    // (and a log line), not a dropped connection.
+    let origin = allowed_origin(&deps.config, request.headers());
+    match AssertUnwindSafe(call_http(route, &deps, request)).catch_unwind().await {
+        Ok(response) => into_axum(response),
+        Err(_) => {
+            tracing::error!(function = route.name, "handler panicked");
+            let mut response = error_response(&ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Something went wrong on our side.",
+            ));
+            apply_cors(origin, response.headers_mut());
+            into_axum(response)
+        }
+    }
 }
 
 fn gateway_error(deps: &Deps, headers: &http::HeaderMap, err: &ApiError) -> axum::response::Response {
