@@ -2,7 +2,7 @@
 //! update, in separate partitions for live and archived chats.
 
 use super::page::{GSI1PK, GSI1SK};
-use super::{condition_failed, key, keys, s, Item};
+use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -156,28 +156,14 @@ pub async fn update(
         .return_values(ReturnValue::AllNew)
         .send()
         .await;
-    match result {
-        Ok(output) => Ok(Some(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)),
-        Err(err) if condition_failed(&err) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
+    super::updated(result)
 }
 
 /// Deletes the chat and every item of its own partition (pairs and what belongs to
 /// them). `false` if the owner has no such chat.
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    let result = deps
-        .dynamo
-        .delete_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(chat_key(owner, id)))
-        .condition_expression("attribute_exists(PK)")
-        .send()
-        .await;
-    match result {
-        Ok(_) => {}
-        Err(err) if condition_failed(&err) => return Ok(false),
-        Err(err) => return Err(err.into()),
+    if !super::delete_existing(deps, chat_key(owner, id)).await? {
+        return Ok(false);
     }
     let partition = keys::chat_partition(owner, id);
     let contents: Vec<Item> = super::query_prefix(deps, partition.clone(), "", false)

@@ -55,6 +55,38 @@ pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> boo
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
+/// Deletes the item at `key` if it exists; `false` if there was none.
+pub async fn delete_existing(deps: &Deps, key: Item) -> ApiResult<bool> {
+    let result = deps
+        .dynamo
+        .delete_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key))
+        .condition_expression("attribute_exists(PK)")
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The item after an `UpdateItem` conditioned on `attribute_exists(PK)` with
+/// `ReturnValues::AllNew`; `None` when there was no such item.
+pub fn updated<T: DeserializeOwned, R: std::fmt::Debug + Send + Sync + 'static>(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>,
+    >,
+) -> ApiResult<Option<T>> {
+    match result {
+        Ok(output) => Ok(Some(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)),
+        Err(err) if condition_failed(&err) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The item at `key` (strongly consistent), as stored.
 pub async fn get_raw(deps: &Deps, key: Item) -> ApiResult<Option<Item>> {
     let output = deps

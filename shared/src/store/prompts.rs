@@ -1,6 +1,6 @@
 //! Saved system prompts, under their owner: `USER#<uid>` / `PROMPT#<id>`.
 
-use super::{condition_failed, key, keys, s, Item};
+use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
 use aws_sdk_dynamodb::types::ReturnValue;
@@ -87,26 +87,10 @@ pub async fn update(
         .return_values(ReturnValue::AllNew)
         .send()
         .await;
-    match result {
-        Ok(output) => Ok(Some(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)),
-        Err(err) if condition_failed(&err) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
+    super::updated(result)
 }
 
 /// Deletes the owner's prompt; `false` if it did not exist.
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    let result = deps
-        .dynamo
-        .delete_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(prompt_key(owner, id)))
-        .condition_expression("attribute_exists(PK)")
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::delete_existing(deps, prompt_key(owner, id)).await
 }

@@ -72,19 +72,7 @@ pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult
 
 /// Deletes the session; `false` if the user had no such session.
 pub async fn delete(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<bool> {
-    let result = deps
-        .dynamo
-        .delete_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::user(user_id), keys::session(session_id))))
-        .condition_expression("attribute_exists(PK)")
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::delete_existing(deps, key(keys::user(user_id), keys::session(session_id))).await
 }
 
 pub async fn touch(deps: &Deps, user_id: Uuid, session_id: Uuid, at: OffsetDateTime) -> ApiResult<()> {
