@@ -16,5 +16,6 @@ async fn send(deps: &Deps, job: Job) -> ApiResult<()> {
             tracing::info!(job_id = %job.id, template = email.template_name(), "email sent");
             Ok(())
         }
+        _ => Err(shared::ApiError::invalid_request("not an email job")),
     }
 }

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod prompts;
 pub mod routes;
 pub mod runtime;
+pub mod title_worker;
 pub mod worker;
 
 pub use routes::{routes, workers, Route, Worker};

@@ -19,11 +19,14 @@ pub enum Permission {
     Describe,
     EnqueueEmail,
     SendEmail,
+    /// Call the models on Bedrock.
+    InvokeModel,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Queue {
     Email,
+    Titles,
 }
 
 pub struct Route {
@@ -106,13 +109,22 @@ static ROUTES: &[Route] = &[
     Route { name: "chats-system-prompt", method: "PUT", path: "/api/v1/chats/{id}/system-prompt", handler: http!(crate::chats::system_prompt::handle), permissions: WRITE, summary: "Set a chat's system prompt" },
 ];
 
-static WORKERS: &[Worker] = &[Worker {
-    name: "email-worker",
-    queue: Queue::Email,
-    handler: worker!(crate::email_worker::handle),
-    permissions: &[TableRead, TableWrite, SendEmail],
-    summary: "Renders and sends queued emails through SES",
-}];
+static WORKERS: &[Worker] = &[
+    Worker {
+        name: "email-worker",
+        queue: Queue::Email,
+        handler: worker!(crate::email_worker::handle),
+        permissions: &[TableRead, TableWrite, SendEmail],
+        summary: "Renders and sends queued emails through SES",
+    },
+    Worker {
+        name: "title-worker",
+        queue: Queue::Titles,
+        handler: worker!(crate::title_worker::handle),
+        permissions: &[TableRead, TableWrite, InvokeModel],
+        summary: "Names new chats with the small model",
+    },
+];
 
 pub fn routes() -> &'static [Route] {
     ROUTES

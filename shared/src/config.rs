@@ -46,6 +46,7 @@ pub struct Config {
     pub table_name: String,
     pub files_bucket: String,
     pub email_queue_url: String,
+    pub title_queue_url: String,
     pub mail_from: String,
     /// Where links in emails point (the web frontend).
     pub frontend_url: String,
@@ -101,17 +102,20 @@ impl Config {
         };
         let region = var("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
         let table_name = var("TABLE_NAME").unwrap_or_else(|| "myclaude".into());
-        let email_queue_url = match var("EMAIL_QUEUE_URL") {
-            Some(url) => url,
-            None if in_lambda => return Err("EMAIL_QUEUE_URL is required".into()),
-            None => local_queue_url(aws_endpoint.as_deref().unwrap_or(DEFAULT_LOCAL_ENDPOINT), "myclaude-email"),
+        let queue_url = |variable: &str, local_name: &str| match var(variable) {
+            Some(url) => Ok(url),
+            None if in_lambda => Err(format!("{variable} is required")),
+            None => Ok(local_queue_url(aws_endpoint.as_deref().unwrap_or(DEFAULT_LOCAL_ENDPOINT), local_name)),
         };
+        let email_queue_url = queue_url("EMAIL_QUEUE_URL", "myclaude-email")?;
+        let title_queue_url = queue_url("TITLE_QUEUE_URL", "myclaude-titles")?;
         Ok(Self {
             aws_endpoint,
             region,
             table_name,
             files_bucket: var("FILES_BUCKET").unwrap_or_else(|| "myclaude-files".into()),
             email_queue_url,
+            title_queue_url,
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
             frontend_url: var("FRONTEND_URL").unwrap_or_else(|| "http://localhost:5173".into()),
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")

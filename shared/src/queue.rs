@@ -18,6 +18,12 @@ pub struct Job {
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum JobKind {
     Email(EmailJob),
+    /// Give a new chat a title from its first message (never over a user's title).
+    TitleChat {
+        user_id: Uuid,
+        chat_id: Uuid,
+        first_message: String,
+    },
 }
 
 impl Job {
@@ -28,6 +34,7 @@ impl Job {
     fn queue_url<'a>(&self, deps: &'a Deps) -> &'a str {
         match self.kind {
             JobKind::Email(_) => &deps.config.email_queue_url,
+            JobKind::TitleChat { .. } => &deps.config.title_queue_url,
         }
     }
 }

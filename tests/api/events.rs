@@ -87,8 +87,11 @@ async fn every_function_has_a_sample_event_and_it_replays() {
             Function::Worker(worker) => {
                 let event: SqsEvent = serde_json::from_str(&text).unwrap();
                 let response = (worker.handler)(&app.deps, event).await;
+                // The sample title job names a chat nobody has: it is done, with nothing to title.
                 assert!(response.batch_item_failures.is_empty(), "{name}");
-                assert!(!mails_to("ada@example.com", "Verify your email").await.is_empty());
+                if name == "email-worker" {
+                    assert!(!mails_to("ada@example.com", "Verify your email").await.is_empty());
+                }
             }
         }
     }

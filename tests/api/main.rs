@@ -13,3 +13,4 @@ mod prompts;
 mod recovery;
 mod sessions;
 mod template;
+mod titles;

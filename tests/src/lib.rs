@@ -95,9 +95,11 @@ pub fn test_config(
     model_stub: &str,
 ) -> Config {
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
+    let title_queue = local_queue_url(endpoint, &format!("{queue_prefix}-titles"));
     let vars = [
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("EMAIL_QUEUE_URL", email_queue),
+        ("TITLE_QUEUE_URL", title_queue),
         ("MAIL_FROM", mail_from.to_string()),
         ("JWT_SECRET", TEST_JWT_SECRET.to_string()),
         ("TABLE_NAME", "myclaude-test".to_string()),

@@ -14,6 +14,7 @@ use std::time::Duration;
 pub fn queue_url(deps: &Deps, queue: Queue) -> &str {
     match queue {
         Queue::Email => &deps.config.email_queue_url,
+        Queue::Titles => &deps.config.title_queue_url,
     }
 }
 

@@ -124,7 +124,11 @@ pub fn queue_name(url: &str) -> &str {
 }
 
 pub async fn ensure_queues(deps: &Deps, settings: QueueSettings) -> Result<(), Error> {
-    ensure_queue_with_dlq(deps, queue_name(&deps.config.email_queue_url), settings).await
+    tokio::try_join!(
+        ensure_queue_with_dlq(deps, queue_name(&deps.config.email_queue_url), settings),
+        ensure_queue_with_dlq(deps, queue_name(&deps.config.title_queue_url), settings),
+    )?;
+    Ok(())
 }
 
 async fn ensure_queue_with_dlq(deps: &Deps, name: &str, settings: QueueSettings) -> Result<(), Error> {

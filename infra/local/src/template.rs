@@ -33,6 +33,7 @@ fn sub(text: &str) -> Value {
 fn queue_resource(queue: Queue) -> &'static str {
     match queue {
         Queue::Email => "EmailQueue",
+        Queue::Titles => "TitleQueue",
     }
 }
 
@@ -60,6 +61,14 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
                 "Resource": [get_att("EmailQueue", "Arn")],
+            }),
+            Permission::InvokeModel => json!({
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                "Resource": [
+                    sub("arn:${AWS::Partition}:bedrock:*::foundation-model/*"),
+                    sub("arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*")
+                ],
             }),
             Permission::SendEmail => json!({
                 "Effect": "Allow",
@@ -194,6 +203,21 @@ pub fn document() -> Value {
         json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true } }),
     );
     resources.insert(
+        "TitleDeadLetterQueue".into(),
+        json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true } }),
+    );
+    resources.insert(
+        "TitleQueue".into(),
+        json!({
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "VisibilityTimeout": 360,
+                "SqsManagedSseEnabled": true,
+                "RedrivePolicy": { "deadLetterTargetArn": get_att("TitleDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
+            }
+        }),
+    );
+    resources.insert(
         "EmailQueue".into(),
         json!({
             "Type": "AWS::SQS::Queue",
@@ -220,7 +244,10 @@ pub fn document() -> Value {
             "FrontendUrl": { "Type": "String", "Default": "http://localhost:5173", "Description": "Base URL of the web frontend (links in emails)" },
             "CorsAllowedOrigin": { "Type": "String", "Default": "http://localhost:5173", "Description": "Origin of the web frontend allowed by CORS" },
             "MailFrom": { "Type": "String", "Default": "myclaude <no-reply@example.com>", "Description": "Sender of every email" },
-            "MailDomain": { "Type": "String", "Default": "example.com", "Description": "SES-verified domain of MailFrom" }
+            "MailDomain": { "Type": "String", "Default": "example.com", "Description": "SES-verified domain of MailFrom" },
+            "ModelPrimary": { "Type": "String", "Default": shared::config::DEFAULT_PRIMARY_MODEL, "Description": "Bedrock model (inference profile) that answers chats" },
+            "ModelFallbacks": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Comma-separated fallback models" },
+            "ModelSmall": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Small model for titles and memory extraction" }
         },
         "Globals": {
             "Function": {
@@ -237,6 +264,10 @@ pub fn document() -> Value {
                         "TABLE_NAME": reference("Table"),
                         "FILES_BUCKET": reference("FilesBucket"),
                         "EMAIL_QUEUE_URL": reference("EmailQueue"),
+                        "TITLE_QUEUE_URL": reference("TitleQueue"),
+                        "MODEL_PRIMARY": reference("ModelPrimary"),
+                        "MODEL_FALLBACKS": reference("ModelFallbacks"),
+                        "MODEL_SMALL": reference("ModelSmall"),
                         "JWT_SECRET": reference("JwtSecret"),
                         "MAIL_FROM": reference("MailFrom"),
                         "FRONTEND_URL": reference("FrontendUrl"),

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod prompt;
+pub mod titles;
 
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};

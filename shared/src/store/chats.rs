@@ -175,3 +175,25 @@ pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
     super::batch_delete(deps, contents).await?;
     Ok(true)
 }
+
+/// Sets a generated title unless the user has chosen one (or the chat is gone).
+/// `true` if the title was set.
+pub async fn set_generated_title(deps: &Deps, owner: Uuid, id: Uuid, title: &str) -> ApiResult<bool> {
+    let result = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(chat_key(owner, id)))
+        .update_expression("SET title = :title, title_search = :search")
+        .condition_expression("attribute_exists(PK) AND title_set_by_user = :false")
+        .expression_attribute_values(":title", s(title))
+        .expression_attribute_values(":search", s(title.to_lowercase()))
+        .expression_attribute_values(":false", AttributeValue::Bool(false))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if super::condition_failed(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
