@@ -75,14 +75,7 @@ pub fn chat_key(owner: Uuid, id: Uuid) -> Item {
 }
 
 pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<()> {
-    deps.dynamo
-        .put_item()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(chat)?))
-        .condition_expression("attribute_not_exists(PK)")
-        .send()
-        .await?;
-    Ok(())
+    super::put_new(deps, chat).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ChatItem>> {
@@ -191,9 +184,5 @@ pub async fn set_generated_title(deps: &Deps, owner: Uuid, id: Uuid, title: &str
         .expression_attribute_values(":false", AttributeValue::Bool(false))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::applied(result)
 }

@@ -47,11 +47,7 @@ pub async fn set_password(deps: &Deps, email: &str, hash: &str, expected_version
         .expression_attribute_values(":expected", n(expected_version))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::applied(result)
 }
 
 fn google_key(sub: &str) -> super::Item {

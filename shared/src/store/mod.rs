@@ -55,21 +55,42 @@ pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> boo
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
-/// Deletes the item at `key` if it exists; `false` if there was none.
-pub async fn delete_existing(deps: &Deps, key: Item) -> ApiResult<bool> {
-    let result = deps
-        .dynamo
-        .delete_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key))
-        .condition_expression("attribute_exists(PK)")
-        .send()
-        .await;
+/// Whether a conditional write happened: `false` when only its condition failed.
+pub fn applied<O, E, R>(result: Result<O, SdkError<E, R>>) -> ApiResult<bool>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
     match result {
         Ok(_) => Ok(true),
         Err(err) if condition_failed(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Writes a new item; fails (as an internal error) if one exists at its key.
+pub async fn put_new<T: serde::Serialize>(deps: &Deps, item: &T) -> ApiResult<()> {
+    deps.dynamo
+        .put_item()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(serde_dynamo::to_item(item)?))
+        .condition_expression("attribute_not_exists(PK)")
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Deletes the item at `key` if it exists; `false` if there was none.
+pub async fn delete_existing(deps: &Deps, key: Item) -> ApiResult<bool> {
+    applied(
+        deps.dynamo
+            .delete_item()
+            .table_name(&deps.config.table_name)
+            .set_key(Some(key))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await,
+    )
 }
 
 /// The item after an `UpdateItem` conditioned on `attribute_exists(PK)` with

@@ -36,14 +36,7 @@ fn prompt_key(owner: Uuid, id: Uuid) -> Item {
 }
 
 pub async fn put(deps: &Deps, prompt: &PromptItem) -> ApiResult<()> {
-    deps.dynamo
-        .put_item()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(prompt)?))
-        .condition_expression("attribute_not_exists(PK)")
-        .send()
-        .await?;
-    Ok(())
+    super::put_new(deps, prompt).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<PromptItem>> {
