@@ -215,6 +215,24 @@ pub fn parse_name(input: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
+/// Required text of at most `max` characters. A label (`trim = true`) is stored
+/// trimmed; a body of text (`trim = false`) is kept as written.
+pub fn required_text(raw: &str, max: usize, trim: bool) -> Result<String, String> {
+    let text = if trim { raw.trim() } else { raw };
+    if text.trim().is_empty() {
+        Err("This field may not be blank.".into())
+    } else if text.chars().count() > max {
+        Err(format!("Ensure this field has no more than {max} characters."))
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+/// A path id that is not a uuid names nothing: 404, like an id the caller does not own.
+pub fn parse_path_id(raw: &str) -> ApiResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+}
+
 /// Free-text device description sent at login, bounded.
 pub fn parse_device_info(input: &str) -> Result<String, String> {
     if input.chars().count() > MAX_DEVICE_INFO_LEN {

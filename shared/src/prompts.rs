@@ -1,6 +1,6 @@
 //! Saved system prompts: a user's reusable system prompts (`/prompts`).
 
-use crate::domain::Validator;
+use crate::domain::{parse_path_id, required_text, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys;
 use crate::store::page::{self, ListSpec, PageRequest};
@@ -62,43 +62,19 @@ pub struct UpdatePromptRequest {
 }
 
 fn name(v: &mut Validator, raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    let result = if trimmed.is_empty() {
-        Err("This field may not be blank.".to_string())
-    } else if trimmed.chars().count() > MAX_NAME_CHARS {
-        Err(format!("Ensure this field has no more than {MAX_NAME_CHARS} characters."))
-    } else {
-        Ok(trimmed.to_string())
-    };
-    v.check("name", result)
+    v.check("name", required_text(raw, MAX_NAME_CHARS, true))
 }
 
 fn content(v: &mut Validator, raw: &str) -> Option<String> {
-    let result = if raw.trim().is_empty() {
-        Err("This field may not be blank.".to_string())
-    } else if raw.chars().count() > MAX_CONTENT_CHARS {
-        Err(format!("Ensure this field has no more than {MAX_CONTENT_CHARS} characters."))
-    } else {
-        Ok(raw.to_string())
-    };
-    v.check("content", result)
-}
-
-/// A path id that is not a uuid names nothing: 404, like any id the caller does not own.
-pub fn parse_id(raw: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+    v.check("content", required_text(raw, MAX_CONTENT_CHARS, false))
 }
 
 pub async fn list(deps: &Deps, owner: Uuid, limit: Option<&str>, cursor: Option<&str>) -> ApiResult<PromptList> {
     let pk = keys::user(owner);
     let spec = ListSpec::table(&pk, keys::PROMPT_PREFIX);
     let request = PageRequest::parse(limit, cursor, &spec)?;
-    let (items, next_cursor) = page::query(deps, &spec, true, &request, None).await?;
-    let items = items
-        .into_iter()
-        .map(|item| serde_dynamo::from_item::<_, PromptItem>(item).map(SavedPrompt::from))
-        .collect::<Result<_, _>>()?;
-    Ok(PromptList { items, next_cursor })
+    let (items, next_cursor) = page::query::<PromptItem>(deps, &spec, true, &request, None).await?;
+    Ok(PromptList { items: items.into_iter().map(SavedPrompt::from).collect(), next_cursor })
 }
 
 pub async fn create(deps: &Deps, owner: Uuid, req: CreatePromptRequest) -> ApiResult<SavedPrompt> {
@@ -111,12 +87,12 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreatePromptRequest) -> ApiRe
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<SavedPrompt> {
-    let item = store::get(deps, owner, parse_id(id)?).await?.ok_or_else(ApiError::not_found)?;
+    let item = store::get(deps, owner, parse_path_id(id)?).await?.ok_or_else(ApiError::not_found)?;
     Ok(item.into())
 }
 
 pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdatePromptRequest) -> ApiResult<SavedPrompt> {
-    let id = parse_id(id)?;
+    let id = parse_path_id(id)?;
     let mut v = Validator::default();
     let new_name = req.name.as_deref().and_then(|n| name(&mut v, n));
     let new_content = req.content.as_deref().and_then(|c| content(&mut v, c));
@@ -128,7 +104,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdatePromptRequest
 }
 
 pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
-    if store::delete(deps, owner, parse_id(id)?).await? {
+    if store::delete(deps, owner, parse_path_id(id)?).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

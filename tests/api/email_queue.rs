@@ -13,6 +13,18 @@ fn unverified_sender() -> String {
     format!("myclaude <no-reply@unverified-{}.test>", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
+/// An app whose mail is refused by SES (its sender is not verified) and whose queue
+/// the test drives by hand.
+async fn app_with_unverified_sender(mail_from: &str) -> TestApp {
+    TestApp::spawn_with(AppOptions {
+        mail_from: mail_from.to_string(),
+        verify_sender: false,
+        workers: false,
+        ..Default::default()
+    })
+    .await
+}
+
 async fn queue_depth(app: &TestApp, url: &str) -> usize {
     let attrs = app
         .deps
@@ -32,13 +44,7 @@ async fn queue_depth(app: &TestApp, url: &str) -> usize {
 #[tokio::test]
 async fn a_failed_send_is_retried_and_delivered() {
     let mail_from = unverified_sender();
-    let app = TestApp::spawn_with(AppOptions {
-        mail_from: mail_from.clone(),
-        verify_sender: false,
-        workers: false,
-        ..Default::default()
-    })
-    .await;
+    let app = app_with_unverified_sender(&mail_from).await;
     let email = unique_email();
     assert_eq!(app.register(&email, PASSWORD).await.status, 201);
     let arn = queue_arn(&app.deps, Queue::Email).await;
@@ -70,13 +76,7 @@ async fn a_failed_send_is_retried_and_delivered() {
 
 #[tokio::test]
 async fn a_message_that_keeps_failing_ends_in_the_dlq() {
-    let app = TestApp::spawn_with(AppOptions {
-        mail_from: unverified_sender(),
-        verify_sender: false,
-        workers: false,
-        ..Default::default()
-    })
-    .await;
+    let app = app_with_unverified_sender(&unverified_sender()).await;
     let email = unique_email();
     assert_eq!(app.register(&email, PASSWORD).await.status, 201);
     let arn = queue_arn(&app.deps, Queue::Email).await;

@@ -5,7 +5,7 @@ pub mod api;
 pub mod prompt;
 pub mod titles;
 
-use crate::domain::Validator;
+use crate::domain::{parse_path_id, required_text, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::chats::{self, ChatChanges, ChatItem};
 use crate::store::page::{self, ListSpec, PageRequest};
@@ -19,21 +19,8 @@ pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_SYSTEM_PROMPT_CHARS: usize = 50_000;
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// A path id that is not a uuid names nothing: 404, like an id of another user.
-pub fn parse_id(raw: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
-}
-
 fn title(v: &mut Validator, raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    let result = if trimmed.is_empty() {
-        Err("This field may not be blank.".to_string())
-    } else if trimmed.chars().count() > MAX_TITLE_CHARS {
-        Err(format!("Ensure this field has no more than {MAX_TITLE_CHARS} characters."))
-    } else {
-        Ok(trimmed.to_string())
-    };
-    v.check("title", result)
+    v.check("title", required_text(raw, MAX_TITLE_CHARS, true))
 }
 
 /// A system prompt; blank means none.
@@ -96,12 +83,8 @@ pub async fn list(deps: &Deps, owner: Uuid, filter: ListFilter<'_>) -> ApiResult
         values.insert(":q".into(), s(q.to_lowercase()));
     }
     let filter = (!conditions.is_empty()).then(|| (conditions.join(" AND "), values));
-    let (items, next_cursor) = page::query(deps, &spec, true, &request, filter).await?;
-    let items = items
-        .into_iter()
-        .map(|item| serde_dynamo::from_item::<_, ChatItem>(item).map(Chat::from))
-        .collect::<Result<_, _>>()?;
-    Ok(ChatList { items, next_cursor })
+    let (items, next_cursor) = page::query::<ChatItem>(deps, &spec, true, &request, filter).await?;
+    Ok(ChatList { items: items.into_iter().map(Chat::from).collect(), next_cursor })
 }
 
 /// POST /chats.
@@ -124,12 +107,12 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateChatRequest) -> ApiResu
 
 /// GET /chats/{id}.
 pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<Chat> {
-    Ok(chats::get(deps, owner, parse_id(id)?).await?.ok_or_else(ApiError::not_found)?.into())
+    Ok(chats::get(deps, owner, parse_path_id(id)?).await?.ok_or_else(ApiError::not_found)?.into())
 }
 
 /// PATCH /chats/{id} (and the archive, unarchive and system-prompt routes).
 pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) -> ApiResult<Chat> {
-    let id = parse_id(id)?;
+    let id = parse_path_id(id)?;
     let mut v = Validator::default();
     let new_title = req.title.as_deref().and_then(|t| title(&mut v, t));
     let new_prompt = match req.system_prompt {
@@ -148,7 +131,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) 
 
 /// DELETE /chats/{id}: the chat and everything in it.
 pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
-    if chats::delete(deps, owner, parse_id(id)?).await? {
+    if chats::delete(deps, owner, parse_path_id(id)?).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

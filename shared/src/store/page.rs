@@ -94,15 +94,15 @@ fn encode(key: &Item) -> Option<String> {
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
 }
 
-/// One page of the list `spec` (newest first when sort keys grow with time), after
+/// One page of the list `spec`, mapped to `T` (newest first when sort keys grow with time), after
 /// the optional `filter` (an expression with its values), and the next cursor.
-pub async fn query(
+pub async fn query<T: serde::de::DeserializeOwned>(
     deps: &Deps,
     spec: &ListSpec<'_>,
     newest_first: bool,
     page: &PageRequest,
     filter: Option<(String, Item)>,
-) -> ApiResult<(Vec<Item>, Option<String>)> {
+) -> ApiResult<(Vec<T>, Option<String>)> {
     let condition = if spec.prefix.is_empty() {
         format!("{} = :partition", spec.partition_attr)
     } else {
@@ -128,7 +128,8 @@ pub async fn query(
         .send()
         .await?;
     let next = output.last_evaluated_key.as_ref().and_then(encode);
-    Ok((output.items.unwrap_or_default(), next))
+    let items = output.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+    Ok((items, next))
 }
 
 #[cfg(test)]
