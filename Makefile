@@ -9,6 +9,7 @@ help:
 	@echo "make template   regenerate template.yaml from the route table"
 	@echo "make lint       cargo fmt --check + clippy -D warnings"
 	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
+	@echo "make bench         chat stream latency and DynamoDB round trips, tokenizer load and throughput"
 	@echo "make bench-login   login timing: unknown email vs wrong password (optimised build)"
 
 dev:
@@ -31,7 +32,10 @@ build-lambda:
 	@bash infra/venv.sh
 	.venv/bin/cargo-lambda lambda build --release --arm64 --bin bootstrap
 
-bench-login:
-	@bash scripts/bench-login.sh
+bench:
+	@bash scripts/bench.sh chat tokenizer
 
-.PHONY: help dev test mail template lint build-lambda bench-login
+bench-login:
+	@bash scripts/bench.sh login
+
+.PHONY: help dev test mail template lint build-lambda bench bench-login

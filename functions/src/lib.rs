@@ -2,6 +2,7 @@
 //! route table that names them, and the glue that runs them.
 
 pub mod auth;
+pub mod chat_stream;
 pub mod chats;
 pub mod email_worker;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod prompts;
 pub mod routes;
 pub mod runtime;
 pub mod title_worker;
+pub mod usage;
 pub mod worker;
 
 pub use routes::{routes, workers, Route, Worker};

@@ -2,10 +2,11 @@
 //! in template.yaml) picks the handler from the route table.
 
 use functions::routes::{function, Function};
-use functions::runtime::{call_http, init_logging};
+use functions::runtime::{call_http, call_stream, init_logging};
 use lambda_runtime::LambdaEvent;
 use shared::{Clock, Config, Deps};
 use std::convert::Infallible;
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -13,21 +14,40 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let name = std::env::var("FUNCTION").map_err(|_| "FUNCTION is not set")?;
     let function = function(&name).ok_or_else(|| format!("unknown FUNCTION {name:?}"))?;
     let config = Config::from_env()?;
+    // The tokenizer (~75 ms to load) loads during the init phase, alongside the clients,
+    // so no request waits for it.
+    let tokenizer = match function {
+        Function::Http(route) if route.counts_tokens() => Some(tokio::task::spawn_blocking(shared::tokens::load)),
+        _ => None,
+    };
     // Built once per container, during the init phase, and shared by every invocation.
-    let deps: &'static Deps = Box::leak(Box::new(Deps::new(config, Clock::system()).await));
+    let deps = Arc::new(Deps::new(config, Clock::system()).await);
+    if let Some(loading) = tokenizer {
+        loading.await?;
+    }
     match function {
         Function::Http(route) => {
             if route.name == "auth-login" {
                 shared::auth::password::warm_up();
             }
-            lambda_http::run(lambda_http::service_fn(move |req| async move {
-                Ok::<_, Infallible>(call_http(route, deps, req).await)
-            }))
-            .await
+            if route.streams() {
+                lambda_http::run_with_streaming_response(lambda_http::service_fn(move |req| {
+                    let deps = deps.clone();
+                    async move { Ok::<_, Infallible>(call_stream(route, deps, req).await) }
+                }))
+                .await
+            } else {
+                lambda_http::run(lambda_http::service_fn(move |req| {
+                    let deps = deps.clone();
+                    async move { Ok::<_, Infallible>(call_http(route, &deps, req).await) }
+                }))
+                .await
+            }
         }
         Function::Worker(worker) => {
-            lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| async move {
-                Ok::<_, Infallible>((worker.handler)(deps, event.payload).await)
+            lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| {
+                let deps = deps.clone();
+                async move { Ok::<_, Infallible>((worker.handler)(&deps, event.payload).await) }
             }))
             .await
         }

@@ -42,6 +42,13 @@ use utoipa::{Modify, OpenApi};
         crate::chats::archive::handle,
         crate::chats::unarchive::handle,
         crate::chats::system_prompt::handle,
+        crate::chats::messages::handle,
+        crate::chats::pair_update::handle,
+        crate::chats::pair_toggle::handle,
+        crate::chats::pair_delete::handle,
+        crate::chats::usage::handle,
+        crate::chat_stream::handle,
+        crate::usage::handle,
     ),
     components(schemas(shared::error::ErrorBody)),
     modifiers(&BearerAuth)
@@ -70,6 +77,8 @@ pub fn document() -> &'static serde_json::Value {
     static DOC: OnceLock<serde_json::Value> = OnceLock::new();
     DOC.get_or_init(|| {
         let mut doc = ApiDoc::openapi();
+        // The stream's event payloads are not response bodies; list them as schemas.
+        doc.merge(crate::chat_stream::StreamEvents::openapi());
         doc.info.version = env!("CARGO_PKG_VERSION").to_string();
         serde_json::to_value(doc).expect("the OpenAPI document serialises")
     })

@@ -5,9 +5,14 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
+use shared::sse::StreamBody;
 use shared::{ApiResult, Deps};
+use std::sync::Arc;
 
 pub type HttpHandler = for<'a> fn(&'a Deps, Request) -> BoxFuture<'a, ApiResult<Response<Body>>>;
+/// A STREAM route: its body outlives the call (it is written by a task of its own),
+/// so it holds the dependencies by `Arc`.
+pub type StreamHandler = fn(Arc<Deps>, Request) -> BoxFuture<'static, ApiResult<Response<StreamBody>>>;
 pub type WorkerHandler = for<'a> fn(&'a Deps, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
 
 /// What a function may do, turned into its IAM policy in `template.yaml`.
@@ -21,6 +26,16 @@ pub enum Permission {
     SendEmail,
     /// Call the models on Bedrock.
     InvokeModel,
+    /// Queue chat-title jobs.
+    EnqueueTitle,
+}
+
+/// How a route answers: a whole response (API Gateway buffers it), or a stream
+/// (Lambda response streaming; the integration is in `STREAM` mode).
+#[derive(Clone, Copy)]
+pub enum Handler {
+    Buffered(HttpHandler),
+    Streaming(StreamHandler),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,9 +50,22 @@ pub struct Route {
     pub method: &'static str,
     /// API Gateway resource path, with `{param}` segments.
     pub path: &'static str,
-    pub handler: HttpHandler,
+    pub handler: Handler,
     pub permissions: &'static [Permission],
     pub summary: &'static str,
+}
+
+/// Functions that count tokens: they load the tokenizer while the container starts.
+const COUNTS_TOKENS: &[&str] = &["chat-stream", "chats-pair-update"];
+
+impl Route {
+    pub fn streams(&self) -> bool {
+        matches!(self.handler, Handler::Streaming(_))
+    }
+
+    pub fn counts_tokens(&self) -> bool {
+        COUNTS_TOKENS.contains(&self.name)
+    }
 }
 
 pub struct Worker {
@@ -53,7 +81,16 @@ macro_rules! http {
         fn call<'a>(deps: &'a Deps, req: Request) -> BoxFuture<'a, ApiResult<Response<Body>>> {
             Box::pin($f(deps, req))
         }
-        call as HttpHandler
+        Handler::Buffered(call as HttpHandler)
+    }};
+}
+
+macro_rules! stream {
+    ($f:path) => {{
+        fn call(deps: Arc<Deps>, req: Request) -> BoxFuture<'static, ApiResult<Response<StreamBody>>> {
+            Box::pin($f(deps, req))
+        }
+        Handler::Streaming(call as StreamHandler)
     }};
 }
 
@@ -72,6 +109,7 @@ use Permission::*;
 /// Authenticated routes write too: the session's `last_used_at` is refreshed.
 const WRITE: &[Permission] = &[TableRead, TableWrite];
 const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
+const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle];
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -107,6 +145,13 @@ static ROUTES: &[Route] = &[
     Route { name: "chats-archive", method: "POST", path: "/api/v1/chats/{id}/archive", handler: http!(crate::chats::archive::handle), permissions: WRITE, summary: "Archive a chat" },
     Route { name: "chats-unarchive", method: "POST", path: "/api/v1/chats/{id}/unarchive", handler: http!(crate::chats::unarchive::handle), permissions: WRITE, summary: "Unarchive a chat" },
     Route { name: "chats-system-prompt", method: "PUT", path: "/api/v1/chats/{id}/system-prompt", handler: http!(crate::chats::system_prompt::handle), permissions: WRITE, summary: "Set a chat's system prompt" },
+    Route { name: "chats-messages", method: "GET", path: "/api/v1/chats/{id}/messages", handler: http!(crate::chats::messages::handle), permissions: WRITE, summary: "A chat's messages, oldest first" },
+    Route { name: "chats-pair-update", method: "PATCH", path: "/api/v1/chats/{id}/pairs/{pair_id}", handler: http!(crate::chats::pair_update::handle), permissions: WRITE, summary: "Edit a user message" },
+    Route { name: "chats-pair-toggle", method: "POST", path: "/api/v1/chats/{id}/pairs/{pair_id}/toggle", handler: http!(crate::chats::pair_toggle::handle), permissions: WRITE, summary: "Hide a message pair from the model, or show it again" },
+    Route { name: "chats-pair-delete", method: "DELETE", path: "/api/v1/chats/{id}/pairs/{pair_id}", handler: http!(crate::chats::pair_delete::handle), permissions: WRITE, summary: "Delete a message pair" },
+    Route { name: "chats-usage", method: "GET", path: "/api/v1/chats/{id}/usage", handler: http!(crate::chats::usage::handle), permissions: WRITE, summary: "A chat's token usage" },
+    Route { name: "chat-stream", method: "POST", path: "/api/v1/chat/stream", handler: stream!(crate::chat_stream::handle), permissions: CHAT, summary: "Send a message; the answer streams back as Server-Sent Events" },
+    Route { name: "usage-get", method: "GET", path: "/api/v1/usage", handler: http!(crate::usage::handle), permissions: WRITE, summary: "Token usage per day and model" },
 ];
 
 static WORKERS: &[Worker] = &[

@@ -18,6 +18,8 @@ pub struct ModelConfig {
     pub fallbacks: Vec<String>,
     pub small: String,
     pub max_output_tokens: i32,
+    /// The models' context window in tokens; history is trimmed to fit it.
+    pub context_window: usize,
 }
 
 impl ModelConfig {
@@ -30,6 +32,11 @@ impl ModelConfig {
             }
         }
         chain
+    }
+
+    /// Whether `model` is one of the configured models (a request may pick one).
+    pub fn knows(&self, model: &str) -> bool {
+        self.primary == model || self.small == model || self.fallbacks.iter().any(|m| m == model)
     }
 }
 
@@ -64,6 +71,10 @@ pub struct Config {
     /// Bedrock endpoint override (the local model stub). `None` in AWS.
     pub bedrock_endpoint: Option<String>,
     pub models: ModelConfig,
+    /// Streams send a keep-alive comment after this long without an event.
+    pub stream_keep_alive: Duration,
+    /// A generating answer is saved at least this often.
+    pub stream_save_every: Duration,
     pub version: String,
 }
 
@@ -93,6 +104,17 @@ impl Config {
                     .map(|h| Duration::from_secs(h * 3600))
                     .map_err(|_| format!("{name} must be a whole number of hours")),
                 None => Ok(Duration::from_secs(default * 3600)),
+            }
+        };
+        let millis = |name: &str, default: u64| -> Result<Duration, String> {
+            match var(name) {
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms > 0)
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| format!("{name} must be a positive number of milliseconds")),
+                None => Ok(Duration::from_millis(default)),
             }
         };
         let aws_endpoint = match var("AWS_ENDPOINT_URL") {
@@ -153,7 +175,13 @@ impl Config {
                     Some(v) => v.parse().map_err(|_| "MODEL_MAX_OUTPUT_TOKENS must be a number".to_string())?,
                     None => 8192,
                 },
+                context_window: match var("MODEL_CONTEXT_TOKENS") {
+                    Some(v) => v.parse().map_err(|_| "MODEL_CONTEXT_TOKENS must be a number".to_string())?,
+                    None => 200_000,
+                },
             },
+            stream_keep_alive: millis("STREAM_KEEP_ALIVE_MS", 15_000)?,
+            stream_save_every: millis("STREAM_SAVE_EVERY_MS", 2_000)?,
             version: env!("CARGO_PKG_VERSION").to_string(),
         })
     }

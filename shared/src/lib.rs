@@ -15,7 +15,10 @@ pub mod mail;
 pub mod prompts;
 pub mod queue;
 pub mod ratelimit;
+pub mod sse;
 pub mod store;
+pub mod tokens;
+pub mod usage;
 
 pub use clock::Clock;
 pub use config::Config;

@@ -66,12 +66,17 @@ pub fn model_unavailable() -> ApiError {
     )
 }
 
-/// A stream from the model that answered.
+/// A stream from the model that accepted the request. Until its first text it may
+/// still move on to the next model of the chain (`model` tells which one answers).
 pub struct ModelStream {
     pub model: String,
+    client: aws_sdk_bedrockruntime::Client,
+    prompt: Prompt,
+    max_tokens: i32,
+    /// Models not tried yet, for a failure before the first text.
+    remaining: VecDeque<String>,
     receiver: EventReceiver<ConverseStreamOutput, ConverseStreamOutputError>,
-    /// Events read ahead while deciding whether the model really answered.
-    pending: VecDeque<StreamEvent>,
+    text_seen: bool,
     stop_reason: String,
     usage: Usage,
     finished: bool,
@@ -150,83 +155,108 @@ impl ModelStream {
         StreamEvent::Failed { code: "model_error", message: "The model stopped before finishing its answer.".into() }
     }
 
+    /// Before any text: moves on to the next model that accepts the request.
+    async fn switch(&mut self) -> bool {
+        while let Some(model) = self.remaining.pop_front() {
+            if let Some(receiver) = send(&self.client, &model, &self.prompt, self.max_tokens).await {
+                self.model = model;
+                self.receiver = receiver;
+                self.stop_reason.clear();
+                self.usage = Usage::default();
+                return true;
+            }
+        }
+        false
+    }
+
     /// The next event; `None` after `Done` or `Failed`.
     pub async fn next(&mut self) -> Option<StreamEvent> {
-        if let Some(event) = self.pending.pop_front() {
-            return Some(event);
-        }
         if self.finished {
             return None;
         }
-        Some(match self.read().await {
-            Next::Event(event) => event,
-            Next::End => self.done(),
-            Next::Error(err) => self.failed(ErrorChain(&err).to_string()),
-            Next::Broken(message) => self.failed(message),
-        })
+        loop {
+            let next = self.read().await;
+            let retry = match &next {
+                Next::Error(err) if !self.text_seen && transient_in_stream(err) => {
+                    tracing::warn!(model = %self.model, error = %ErrorChain(err), "model failed before any text; trying the next one");
+                    true
+                }
+                Next::Broken(message) if !self.text_seen => {
+                    tracing::warn!(model = %self.model, error = %message, "model stream broke before any text; trying the next one");
+                    true
+                }
+                _ => false,
+            };
+            if retry {
+                if self.switch().await {
+                    continue;
+                }
+                self.finished = true;
+                let err = model_unavailable();
+                return Some(StreamEvent::Failed { code: err.code, message: err.message });
+            }
+            return Some(match next {
+                Next::Event(event) => {
+                    self.text_seen = true;
+                    event
+                }
+                Next::End => self.done(),
+                Next::Error(err) => self.failed(ErrorChain(&err).to_string()),
+                Next::Broken(message) => self.failed(message),
+            });
+        }
     }
 }
 
-fn request(
-    deps: &Deps,
+/// Sends the request to one model; `None` when it is throttled, unavailable or
+/// timed out (the next model should be tried) or rejects the request.
+async fn send(
+    client: &aws_sdk_bedrockruntime::Client,
     model: &str,
     prompt: &Prompt,
-) -> aws_sdk_bedrockruntime::operation::converse_stream::builders::ConverseStreamFluentBuilder {
-    let max_tokens = prompt.max_output_tokens.unwrap_or(deps.config.models.max_output_tokens);
-    deps.bedrock
+    max_tokens: i32,
+) -> Option<EventReceiver<ConverseStreamOutput, ConverseStreamOutputError>> {
+    let request = client
         .converse_stream()
         .model_id(model)
         .set_system(Some(prompt.system.iter().map(|s| SystemContentBlock::Text(s.clone())).collect()))
         .set_messages(Some(prompt.messages.clone()))
-        .inference_config(InferenceConfiguration::builder().max_tokens(max_tokens).build())
+        .inference_config(InferenceConfiguration::builder().max_tokens(max_tokens).build());
+    match request.send().await {
+        Ok(output) => Some(output.stream),
+        Err(err) => {
+            let service = err.into_service_error();
+            if transient_before_start(&service) {
+                tracing::warn!(%model, error = %ErrorChain(&service), "model unavailable; trying the next one");
+            } else {
+                tracing::error!(%model, error = %ErrorChain(&service), "model request failed");
+            }
+            None
+        }
+    }
 }
 
-/// Opens a stream on the first model of `models` that answers. 502
-/// `model_unavailable` when none does; a request the model rejects is a 502 too
-/// (it is our prompt that is wrong, not the user's input).
-pub async fn stream(deps: &Deps, models: &[String], prompt: &Prompt) -> Result<ModelStream, ApiError> {
-    for model in models {
-        let output = match request(deps, model, prompt).send().await {
-            Ok(output) => output,
-            Err(err) => {
-                let service = err.into_service_error();
-                if transient_before_start(&service) {
-                    tracing::warn!(%model, error = %ErrorChain(&service), "model unavailable; trying the next one");
-                    continue;
-                }
-                tracing::error!(%model, error = %ErrorChain(&service), "model request failed");
-                return Err(model_unavailable());
-            }
-        };
-        let mut stream = ModelStream {
-            model: model.clone(),
-            receiver: output.stream,
-            pending: VecDeque::new(),
-            stop_reason: String::new(),
-            usage: Usage::default(),
-            finished: false,
-        };
-        // Read up to the first text: a failure before it still allows the next model.
-        match stream.read().await {
-            Next::Event(first) => {
-                stream.pending.push_back(first);
-                return Ok(stream);
-            }
-            Next::End => {
-                let done = stream.done();
-                stream.pending.push_back(done);
-                return Ok(stream);
-            }
-            Next::Error(err) if transient_in_stream(&err) => {
-                tracing::warn!(%model, error = %ErrorChain(&err), "model failed before any text; trying the next one");
-            }
-            Next::Error(err) => {
-                tracing::error!(%model, error = %ErrorChain(&err), "model stream failed");
-                return Err(model_unavailable());
-            }
-            Next::Broken(message) => {
-                tracing::warn!(%model, error = %message, "model stream broke before any text; trying the next one");
-            }
+/// Opens a stream on the first model of `models` that accepts the request (its
+/// first text may still be on its way). 502 `model_unavailable` when none does; a
+/// request a model rejects counts as unavailable too (it is our prompt that is
+/// wrong, not the user's input) and the next model is asked.
+pub async fn open(deps: &Deps, models: &[String], prompt: Prompt) -> Result<ModelStream, ApiError> {
+    let max_tokens = prompt.max_output_tokens.unwrap_or(deps.config.models.max_output_tokens);
+    let mut remaining: VecDeque<String> = models.iter().cloned().collect();
+    while let Some(model) = remaining.pop_front() {
+        if let Some(receiver) = send(&deps.bedrock, &model, &prompt, max_tokens).await {
+            return Ok(ModelStream {
+                model,
+                client: deps.bedrock.clone(),
+                prompt,
+                max_tokens,
+                remaining,
+                receiver,
+                text_seen: false,
+                stop_reason: String::new(),
+                usage: Usage::default(),
+                finished: false,
+            });
         }
     }
     Err(model_unavailable())
@@ -234,8 +264,8 @@ pub async fn stream(deps: &Deps, models: &[String], prompt: &Prompt) -> Result<M
 
 /// A whole (short) answer, for titles and memory extraction, via the same fallback
 /// rules. Returns the text, the model that answered and the usage.
-pub async fn complete(deps: &Deps, models: &[String], prompt: &Prompt) -> Result<(String, String, Usage), ApiError> {
-    let mut stream = stream(deps, models, prompt).await?;
+pub async fn complete(deps: &Deps, models: &[String], prompt: Prompt) -> Result<(String, String, Usage), ApiError> {
+    let mut stream = open(deps, models, prompt).await?;
     let mut text = String::new();
     while let Some(event) = stream.next().await {
         match event {

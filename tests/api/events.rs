@@ -3,12 +3,18 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use functions::routes::{function, Function};
-use functions::runtime::call_http;
+use functions::runtime::call_stream;
 use serde_json::{json, Value};
 use system_tests::*;
 
 fn events_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+async fn collect_body(body: shared::sse::StreamBody) -> String {
+    use http_body_util::BodyExt;
+    let bytes = body.collect().await.expect("bodies do not fail").to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
 }
 
 #[tokio::test]
@@ -69,7 +75,12 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                 }
                 let request = lambda_http::request::from_str(&event.to_string())
                     .unwrap_or_else(|e| panic!("{name}: lambda_http rejects the event: {e}"));
-                let response = call_http(route, &app.deps, request).await;
+                let response = call_stream(route, app.deps.clone(), request).await;
+                let status = response.status().as_u16();
+                let body = collect_body(response.into_body()).await;
+                if route.streams() {
+                    assert!(body.contains("event: start") && body.contains("event: done"), "{name}: {body}");
+                }
                 let expected = match name.as_str() {
                     "auth-register" => 201,
                     "auth-resend-verification" => 202,
@@ -77,12 +88,13 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "auth-password-reset" => 202,
                     "auth-sessions-delete" | "prompts-get" | "prompts-update" | "prompts-delete" => 404, // not the caller's
                     "chats-get" | "chats-update" | "chats-delete" | "chats-archive" | "chats-unarchive" => 404,
-                    "chats-system-prompt" => 404,
+                    "chats-system-prompt" | "chats-messages" | "chats-usage" => 404,
+                    "chats-pair-update" | "chats-pair-toggle" | "chats-pair-delete" => 404,
                     "prompts-create" | "chats-create" => 201,
                     "auth-logout" | "auth-logout-all" | "auth-me-delete" => 204,
                     _ => 200,
                 };
-                assert_eq!(response.status().as_u16(), expected, "{name}: {:?}", response.body());
+                assert_eq!(status, expected, "{name}: {body}");
             }
             Function::Worker(worker) => {
                 let event: SqsEvent = serde_json::from_str(&text).unwrap();

@@ -30,7 +30,7 @@ async fn the_primary_model_streams_and_reports_usage() {
     let app = TestApp::spawn().await;
     app.script_model(json!({"text": "fn main() {}", "chunk_size": 4, "input_tokens": 42, "output_tokens": 7})).await;
     let chain = app.deps.config.models.chain();
-    let mut stream = llm::stream(&app.deps, &chain, &prompt("write main")).await.unwrap();
+    let mut stream = llm::open(&app.deps, &chain, prompt("write main")).await.unwrap();
     assert_eq!(stream.model, PRIMARY_MODEL);
     let (text, events) = collect(&mut stream).await;
     assert_eq!(text, "fn main() {}");
@@ -56,13 +56,16 @@ async fn a_throttled_or_unavailable_primary_falls_back_before_any_text() {
     let chain = app.deps.config.models.chain();
     for error in ["ThrottlingException", "ServiceUnavailableException", "ModelTimeoutException"] {
         app.script_model(json!({"error": error, "model": PRIMARY_MODEL})).await;
-        let mut stream = llm::stream(&app.deps, &chain, &prompt("hello")).await.unwrap();
+        let mut stream = llm::open(&app.deps, &chain, prompt("hello")).await.unwrap();
         assert_eq!(stream.model, FALLBACK_MODEL, "{error}");
         assert_eq!(collect(&mut stream).await.0, "Stub reply to: hello");
     }
-    // A stream that fails before its first text counts as unavailable too.
+    // A stream that fails before its first text counts as unavailable too: the
+    // primary accepted the request, then the fallback answers.
     app.script_model(json!({"text": "", "error": "ModelStreamErrorException", "model": PRIMARY_MODEL})).await;
-    let stream = llm::stream(&app.deps, &chain, &prompt("hello")).await.unwrap();
+    let mut stream = llm::open(&app.deps, &chain, prompt("hello")).await.unwrap();
+    assert_eq!(stream.model, PRIMARY_MODEL);
+    assert_eq!(collect(&mut stream).await.0, "Stub reply to: hello");
     assert_eq!(stream.model, FALLBACK_MODEL);
 }
 
@@ -72,7 +75,7 @@ async fn after_text_a_failure_ends_the_stream_without_switching() {
     app.script_model(json!({"text": "half an ans", "error": "ModelStreamErrorException", "model": PRIMARY_MODEL}))
         .await;
     let chain = app.deps.config.models.chain();
-    let mut stream = llm::stream(&app.deps, &chain, &prompt("hello")).await.unwrap();
+    let mut stream = llm::open(&app.deps, &chain, prompt("hello")).await.unwrap();
     assert_eq!(stream.model, PRIMARY_MODEL);
     let (text, events) = collect(&mut stream).await;
     assert_eq!(text, "half an ans", "the partial text arrived");
@@ -85,7 +88,7 @@ async fn when_every_model_is_unavailable_the_answer_is_502() {
     let app = TestApp::spawn().await;
     app.script_model(json!({"error": "ThrottlingException", "times": 0})).await;
     let chain = app.deps.config.models.chain();
-    let err = llm::stream(&app.deps, &chain, &prompt("hello")).await.err().expect("no model answered");
+    let err = llm::open(&app.deps, &chain, prompt("hello")).await.err().expect("no model answered");
     assert_eq!(err.status.as_u16(), 502);
     assert_eq!(err.code, "model_unavailable");
     assert_eq!(app.model_requests().await.len(), 2, "each model was tried once");
@@ -96,6 +99,6 @@ async fn complete_returns_a_whole_answer_from_the_small_model() {
     let app = TestApp::spawn().await;
     app.script_model(json!({"text": "Rust ownership basics", "model": SMALL_MODEL, "output_tokens": 4})).await;
     let models = vec![app.deps.config.models.small.clone()];
-    let (text, model, usage) = llm::complete(&app.deps, &models, &prompt("title this chat")).await.unwrap();
+    let (text, model, usage) = llm::complete(&app.deps, &models, prompt("title this chat")).await.unwrap();
     assert_eq!((text.as_str(), model.as_str(), usage.output_tokens), ("Rust ownership basics", SMALL_MODEL, 4));
 }

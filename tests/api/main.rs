@@ -12,5 +12,6 @@ mod model_stub;
 mod prompts;
 mod recovery;
 mod sessions;
+mod stream;
 mod template;
 mod titles;

@@ -32,6 +32,8 @@ pub fn emulator_endpoint() -> String {
         .expect("MYCLAUDE_TEST_ENDPOINT is not set: run the tests with `make test`, which starts the emulator")
 }
 
+pub type DepsHook = Box<dyn FnOnce(&mut Deps)>;
+
 pub struct AppOptions {
     /// Sender address; its domain is verified in SES unless `verify_sender` is false.
     pub mail_from: String,
@@ -39,6 +41,8 @@ pub struct AppOptions {
     /// Run the queue workers in the background (like Lambda's event source mapping).
     pub workers: bool,
     pub queues: QueueSettings,
+    /// Changes the app's dependencies before it serves (e.g. instruments the clients).
+    pub deps_hook: Option<DepsHook>,
 }
 
 impl Default for AppOptions {
@@ -48,6 +52,7 @@ impl Default for AppOptions {
             verify_sender: true,
             workers: true,
             queues: QueueSettings { visibility_timeout_secs: 1, max_receive_count: 3 },
+            deps_hook: None,
         }
     }
 }
@@ -113,6 +118,8 @@ pub fn test_config(
         ("MODEL_PRIMARY", PRIMARY_MODEL.to_string()),
         ("MODEL_FALLBACKS", FALLBACK_MODEL.to_string()),
         ("MODEL_SMALL", SMALL_MODEL.to_string()),
+        // Short, so a test sees keep-alives without waiting 15 s.
+        ("STREAM_KEEP_ALIVE_MS", "400".to_string()),
     ];
     Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         .expect("test configuration is valid")
@@ -172,7 +179,11 @@ impl TestApp {
         tokio::spawn(model_stub::serve(stub_listener, std::future::pending()));
         let config = test_config(&endpoint, &prefix, &options.mail_from, &google, &model_stub);
         let clock = Clock::system();
-        let deps = Arc::new(Deps::new(config, clock.clone()).await);
+        let mut deps = Deps::new(config, clock.clone()).await;
+        if let Some(hook) = options.deps_hook {
+            hook(&mut deps);
+        }
+        let deps = Arc::new(deps);
         tokio::try_join!(
             resources::ensure_table(&deps),
             resources::ensure_bucket(&deps),
@@ -281,6 +292,107 @@ impl TestApp {
         let mail = wait_for_mail(email, "Verify your email", 1).await.pop().expect("a mail");
         token_from(&mail.body)
     }
+}
+
+/// One Server-Sent Event as the client received it.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub name: String,
+    pub data: Value,
+    /// When it arrived, since the request was sent.
+    pub at: Duration,
+}
+
+/// An open event stream, read as it arrives.
+pub struct SseStream {
+    pub headers: HeaderMap,
+    response: reqwest::Response,
+    buffer: String,
+    sent_at: Instant,
+    /// `: keep-alive` comments received so far.
+    pub keep_alives: usize,
+}
+
+impl SseStream {
+    /// The next event; `None` when the stream ended.
+    pub async fn next_event(&mut self) -> Option<SseEvent> {
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = None;
+                let mut data = String::new();
+                for line in block.lines() {
+                    if line.starts_with(':') {
+                        self.keep_alives += 1;
+                    } else if let Some(value) = line.strip_prefix("event: ") {
+                        name = Some(value.to_string());
+                    } else if let Some(value) = line.strip_prefix("data: ") {
+                        data.push_str(value);
+                    }
+                }
+                if let Some(name) = name {
+                    let data = serde_json::from_str(&data).unwrap_or_else(|_| panic!("event data is JSON: {data}"));
+                    return Some(SseEvent { name, data, at: self.sent_at.elapsed() });
+                }
+            }
+            let chunk = self.response.chunk().await.expect("the stream reads")?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+        }
+    }
+
+    /// Every remaining event, to the end of the stream.
+    pub async fn rest(mut self) -> Vec<SseEvent> {
+        let mut events = Vec::new();
+        while let Some(event) = self.next_event().await {
+            events.push(event);
+        }
+        events
+    }
+}
+
+impl TestApp {
+    /// `POST /chat/stream`: the open stream, or the JSON reply when none started.
+    pub async fn open_stream(&self, token: &str, body: Value) -> Result<SseStream, Reply> {
+        let sent_at = Instant::now();
+        let request = self
+            .http
+            .post(self.url("/api/v1/chat/stream"))
+            .bearer_auth(token)
+            .header("Origin", "http://localhost:5173")
+            .json(&body);
+        let response = request.send().await.expect("the request reaches the gateway");
+        let is_stream = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
+        if response.status() == 200 && is_stream {
+            let headers = response.headers().clone();
+            return Ok(SseStream { headers, response, buffer: String::new(), sent_at, keep_alives: 0 });
+        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Err(Reply { status, headers, body, text })
+    }
+
+    /// Sends a chat message and reads the whole answer's events.
+    pub async fn chat(&self, token: &str, body: Value) -> Vec<SseEvent> {
+        match self.open_stream(token, body).await {
+            Ok(stream) => stream.rest().await,
+            Err(reply) => panic!("no stream: {} {}", reply.status, reply.text),
+        }
+    }
+}
+
+/// The event named `name` (the first one).
+pub fn event<'a>(events: &'a [SseEvent], name: &str) -> &'a SseEvent {
+    events.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("no {name} event in {events:?}"))
+}
+
+/// The text of every `delta`, joined.
+pub fn streamed_text(events: &[SseEvent]) -> String {
+    events.iter().filter(|e| e.name == "delta").map(|e| e.data["text"].as_str().expect("delta text")).collect()
 }
 
 /// A random address in 127.0.0.0/8 (not 127.0.0.1).

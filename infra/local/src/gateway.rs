@@ -1,12 +1,13 @@
 //! The local API Gateway: serves every route of the route table over HTTP, building
 //! the same `lambda_http::Request` (path and query parameters, request context with
 //! the caller's IP) that API Gateway's REST proxy integration hands a function.
+//! STREAM routes stream, as with Lambda response streaming.
 
 use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::response::IntoResponse;
 use functions::routes::{lookup, Lookup};
-use functions::runtime::call_http;
+use functions::runtime::call_stream;
 use futures::FutureExt;
 use http::{Method, StatusCode};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
@@ -85,8 +86,10 @@ async fn handle(
     // A panicking handler gets what Lambda's runtime would give it: an opaque 500
     // (and a log line), not a dropped connection.
     let origin = allowed_origin(&deps.config, request.headers());
-    match AssertUnwindSafe(call_http(route, &deps, request)).catch_unwind().await {
-        Ok(response) => into_axum(response),
+    match AssertUnwindSafe(call_stream(route, deps.clone(), request)).catch_unwind().await {
+        // STREAM routes' bodies are written as their events come (hyper sends each
+        // frame as a chunk at once); the others are one frame.
+        Ok(response) => response.map(axum::body::Body::new),
         Err(_) => {
             tracing::error!(function = route.name, "handler panicked");
             let mut response = error_response(&ApiError::new(

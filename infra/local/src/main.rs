@@ -23,6 +23,8 @@ async fn dev() -> Result<(), Error> {
     functions::runtime::init_logging();
     let config = Config::from_env()?;
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    // Loads while the stack starts, so the first chat message does not wait for it.
+    shared::tokens::warm_up();
     let deps = Arc::new(Deps::new(config, Clock::system()).await);
     resources::ensure_all(&deps, resources::QueueSettings::default()).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -62,6 +62,11 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Action": ["sqs:SendMessage"],
                 "Resource": [get_att("EmailQueue", "Arn")],
             }),
+            Permission::EnqueueTitle => json!({
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [get_att("TitleQueue", "Arn")],
+            }),
             Permission::InvokeModel => json!({
                 "Effect": "Allow",
                 "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
@@ -86,21 +91,29 @@ fn policies(permissions: &[Permission]) -> Value {
     json!([{ "Version": "2012-10-17", "Statement": statements(permissions) }])
 }
 
+/// How long a streamed answer may take (the function's timeout, and the REST API
+/// integration's, which may exceed 29 s only for streaming integrations).
+const STREAM_TIMEOUT_SECS: u64 = 300;
+
 fn http_function(route: &Route) -> Value {
-    json!({
+    let mut event = json!({ "RestApiId": reference("Api"), "Path": route.path, "Method": route.method.to_lowercase() });
+    let mut function = json!({
         "Type": "AWS::Serverless::Function",
         "Properties": {
             "Description": route.summary,
             "Environment": { "Variables": { "FUNCTION": route.name } },
             "Policies": policies(route.permissions),
-            "Events": {
-                "Api": {
-                    "Type": "Api",
-                    "Properties": { "RestApiId": reference("Api"), "Path": route.path, "Method": route.method.to_lowercase() }
-                }
-            }
         }
-    })
+    });
+    if route.streams() {
+        // Lambda response streaming through the REST API: the integration invokes
+        // the function with InvokeWithResponseStream and passes the body on as written.
+        event["ResponseTransferMode"] = json!("STREAM");
+        event["TimeoutInMillis"] = json!(STREAM_TIMEOUT_SECS * 1000);
+        function["Properties"]["Timeout"] = json!(STREAM_TIMEOUT_SECS);
+    }
+    function["Properties"]["Events"] = json!({ "Api": { "Type": "Api", "Properties": event } });
+    function
 }
 
 fn worker_function(worker: &Worker) -> Value {

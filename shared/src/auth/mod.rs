@@ -40,12 +40,34 @@ fn claims(deps: &Deps, headers: &HeaderMap) -> ApiResult<token::Claims> {
     token::verify(&deps.config, token, deps.clock.unix()).ok_or_else(ApiError::unauthenticated)
 }
 
+/// A caller whose token is valid; its session is still to be checked. Lets a handler
+/// start the reads it needs (under `user_id`) while the session is checked, and
+/// answer only once both are done.
+#[derive(Clone, Debug)]
+pub struct TokenCaller {
+    pub user_id: Uuid,
+    session_id: Uuid,
+}
+
+impl TokenCaller {
+    /// Checks the bearer token (no I/O).
+    pub fn from_headers(deps: &Deps, headers: &HeaderMap) -> ApiResult<Self> {
+        let claims = claims(deps, headers)?;
+        Ok(Self { user_id: claims.sub, session_id: claims.sid })
+    }
+
+    /// Checks that the token's session is still live; 401 otherwise.
+    pub async fn verify_session(&self, deps: &Deps) -> ApiResult<AuthUser> {
+        let session =
+            sessions::get_live(deps, self.user_id, self.session_id).await?.ok_or_else(ApiError::unauthenticated)?;
+        caller(deps, session).await
+    }
+}
+
 /// Checks the bearer token and that its session is still live (not logged out, not
 /// revoked by a password change, not expired).
 pub async fn authenticate(deps: &Deps, headers: &HeaderMap) -> ApiResult<AuthUser> {
-    let claims = claims(deps, headers)?;
-    let session = sessions::get_live(deps, claims.sub, claims.sid).await?.ok_or_else(ApiError::unauthenticated)?;
-    caller(deps, session).await
+    TokenCaller::from_headers(deps, headers)?.verify_session(deps).await
 }
 
 /// Like `authenticate`, also loading the user; both reads run concurrently.

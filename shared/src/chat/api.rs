@@ -83,3 +83,175 @@ pub struct SystemPromptRequest {
     /// The chat's own system prompt (for example a saved prompt's text); empty removes it.
     pub system_prompt: String,
 }
+
+/// One block of a message's content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Text { text: String },
+    Image { file_id: Uuid, filename: String, media_type: String, size: i64 },
+    Document { file_id: Uuid, filename: String, media_type: String, size: i64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    /// The answer is being written; `assistant_message` holds the text so far.
+    Generating,
+    Complete,
+    /// The model stopped mid-answer; the text it produced is kept.
+    Failed,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    pub id: Uuid,
+    pub role: Role,
+    pub content: Vec<Block>,
+    /// Tokens of the message: counted for user text, as reported by the model for answers.
+    pub token_count: i64,
+    /// The model that wrote an answer; null for user messages.
+    pub model: Option<String>,
+    pub stop_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A user message and the answer to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Pair {
+    pub id: Uuid,
+    pub hidden: bool,
+    pub status: PairStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub user_message: Message,
+    pub assistant_message: Message,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PairList {
+    /// Oldest first.
+    pub items: Vec<Pair>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditPairRequest {
+    /// The user message's new text (attachments stay).
+    pub text: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StreamRequest {
+    /// The chat to continue; without it a chat is created.
+    #[serde(default)]
+    pub chat_id: Option<Uuid>,
+    /// For a new chat: the project it belongs to.
+    #[serde(default)]
+    pub project_id: Option<Uuid>,
+    /// The user's message (ignored with `regenerate_pair_id`).
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub file_ids: Vec<Uuid>,
+    /// Answer this pair again (its current user text), replacing its answer.
+    #[serde(default)]
+    pub regenerate_pair_id: Option<Uuid>,
+    /// One of the configured models; the configured fallbacks follow it.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+/// `start` event of `POST /chat/stream`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamStart {
+    pub chat_id: Uuid,
+    pub pair_id: Uuid,
+    pub user_message_id: Uuid,
+    pub assistant_message_id: Uuid,
+    /// The model answering (after any fallback before its first text).
+    pub model: String,
+    pub chat_created: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TokenUsage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+/// `done` event of `POST /chat/stream`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamDone {
+    pub stop_reason: String,
+    pub model: String,
+    pub usage: TokenUsage,
+    pub chat_id: Uuid,
+    pub pair_id: Uuid,
+    pub assistant_message_id: Uuid,
+}
+
+/// `error` event of a stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ModelUsage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub requests: i64,
+}
+
+/// `GET /chats/{id}/usage`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatUsage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    /// Per model id.
+    pub by_model: std::collections::BTreeMap<String, ModelUsage>,
+    /// Tokens of the conversation as of the latest answer (its input plus its output):
+    /// about what the next message will carry as context.
+    pub context_tokens: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayUsage {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub requests: i64,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct UsageTotal {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub requests: i64,
+}
+
+/// `GET /usage`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageReport {
+    pub from: String,
+    pub to: String,
+    /// Every day of the range, oldest first (days without use count zero).
+    pub days: Vec<DayUsage>,
+    pub total: UsageTotal,
+    pub by_model: std::collections::BTreeMap<String, ModelUsage>,
+}

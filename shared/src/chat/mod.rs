@@ -2,7 +2,9 @@
 //! assembled from a chat.
 
 pub mod api;
+pub mod messages;
 pub mod prompt;
+pub mod stream;
 pub mod titles;
 
 use crate::domain::{parse_path_id, required_text, Validator};

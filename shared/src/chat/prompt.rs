@@ -38,6 +38,9 @@ pub struct PastPair {
     /// The answer as stored (possibly partial, if generation failed).
     pub assistant: String,
     pub hidden: bool,
+    /// The pair's tokens when already known (stored counts), so a long history is
+    /// not counted again on every message.
+    pub tokens: Option<usize>,
 }
 
 /// A knowledge item of the chat's project that is included in chat.
@@ -162,7 +165,10 @@ pub fn assemble(input: &PromptInput, count: &dyn Fn(&str) -> usize) -> Assembled
     // Pairs the model may see: not hidden, and answered (roles must alternate).
     let visible: Vec<&PastPair> =
         input.history.iter().filter(|p| !p.hidden && !p.assistant.trim().is_empty()).collect();
-    let costs: Vec<usize> = visible.iter().map(|p| parts_tokens(&p.user, count) + count(&p.assistant)).collect();
+    let costs: Vec<usize> = visible
+        .iter()
+        .map(|p| p.tokens.unwrap_or_else(|| parts_tokens(&p.user, count) + count(&p.assistant)))
+        .collect();
     // Keep the newest pairs that fit.
     let mut used = fixed;
     let mut kept_from = visible.len();
@@ -193,7 +199,7 @@ mod tests {
     }
 
     fn pair(user: &str, assistant: &str, hidden: bool) -> PastPair {
-        PastPair { user: vec![Part::Text(user.into())], assistant: assistant.into(), hidden }
+        PastPair { user: vec![Part::Text(user.into())], assistant: assistant.into(), hidden, tokens: None }
     }
 
     fn input<'a>(history: &'a [PastPair], new_message: &'a [Part]) -> PromptInput<'a> {

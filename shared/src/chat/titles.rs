@@ -42,7 +42,7 @@ pub async fn generate(deps: &Deps, user_id: Uuid, chat_id: Uuid, first_message: 
     };
     let mut models = vec![deps.config.models.small.clone()];
     models.extend(deps.config.models.chain().into_iter().filter(|m| *m != deps.config.models.small));
-    let (reply, model, _usage) = llm::complete(deps, &models, &prompt).await?;
+    let (reply, model, _usage) = llm::complete(deps, &models, prompt).await?;
     let Some(title) = clean_title(&reply) else {
         tracing::warn!(%chat_id, %model, "the model gave no usable title");
         return Ok(None);

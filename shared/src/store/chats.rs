@@ -40,9 +40,12 @@ pub struct ChatItem {
     pub message_count: i64,
     #[serde(default)]
     pub total_tokens: i64,
+    /// Input plus output tokens of the latest answer.
+    #[serde(default)]
+    pub context_tokens: i64,
 }
 
-fn millis(at: OffsetDateTime) -> i64 {
+pub(crate) fn millis(at: OffsetDateTime) -> i64 {
     (at.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
@@ -66,6 +69,7 @@ impl ChatItem {
             updated_at: now,
             message_count: 0,
             total_tokens: 0,
+            context_tokens: 0,
         }
     }
 }

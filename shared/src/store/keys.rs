@@ -29,6 +29,31 @@ pub fn chat_partition(user_id: Uuid, chat_id: Uuid) -> String {
     format!("USER#{user_id}#CHAT#{chat_id}")
 }
 
+pub const PAIR_PREFIX: &str = "PAIR#";
+/// A message pair (user message and answer), in its chat's partition. Pair ids are
+/// time-ordered (v7), so the partition lists a chat oldest first.
+pub fn pair(pair_id: Uuid) -> String {
+    format!("{PAIR_PREFIX}{pair_id}")
+}
+
+pub const USAGE_PREFIX: &str = "USAGE#";
+/// Token usage of one model in a chat, in the chat's partition.
+pub fn chat_usage(model: &str) -> String {
+    format!("{USAGE_PREFIX}{model}")
+}
+
+/// Token usage of one model on one day (`YYYY-MM-DD`, UTC), under the user; kept
+/// when chats are deleted (it is what the user used).
+pub fn daily_usage(date: &str, model: &str) -> String {
+    format!("{USAGE_PREFIX}{date}#{model}")
+}
+
+/// Bounds of a `BETWEEN` over the daily usage items from `from` to `to`, inclusive.
+pub fn daily_usage_range(from: &str, to: &str) -> (String, String) {
+    // '~' sorts after every character of a model id.
+    (format!("{USAGE_PREFIX}{from}"), format!("{USAGE_PREFIX}{to}#~"))
+}
+
 /// GSI1 partition listing a user's chats by last update, live or archived ones.
 pub fn chats_by_update(user_id: Uuid, archived: bool) -> String {
     format!("USER#{user_id}#CHATS#{}", if archived { "ARCHIVED" } else { "LIVE" })
@@ -122,5 +147,11 @@ mod tests {
         assert_eq!(chats_by_update(id, true), "USER#00000000-0000-0000-0000-000000000000#CHATS#ARCHIVED");
         assert_eq!(chat_update_order(1_700_000_000_000, id), "001700000000000#00000000-0000-0000-0000-000000000000");
         assert!(chat_update_order(9, id) < chat_update_order(10, id));
+        assert_eq!(pair(id), "PAIR#00000000-0000-0000-0000-000000000000");
+        assert_eq!(chat_usage("m:1"), "USAGE#m:1");
+        let day = daily_usage("2026-11-24", "us.anthropic.claude-sonnet-4-20250514-v1:0");
+        let (from, to) = daily_usage_range("2026-11-24", "2026-11-24");
+        assert!(from.as_str() <= day.as_str() && day.as_str() <= to.as_str());
+        assert!(daily_usage("2026-11-25", "a") > to);
     }
 }

@@ -6,10 +6,12 @@ pub mod credentials;
 pub mod jobs;
 pub mod keys;
 pub mod page;
+pub mod pairs;
 pub mod prompts;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use crate::error::ApiResult;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make bench` / `make bench-login`: benchmarks (optimised builds) against their own
+# emulator. Usage: scripts/bench.sh [chat|tokenizer|login]... (default: chat tokenizer)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+benches=("$@")
+[ ${#benches[@]} -gt 0 ] || benches=(chat tokenizer)
+needs_emulator=false
+for bench in "${benches[@]}"; do
+  case "$bench" in
+    chat | login) needs_emulator=true ;;
+    tokenizer) ;;
+    *) echo "unknown benchmark: $bench (chat, tokenizer, login)" >&2; exit 2 ;;
+  esac
+done
+if $needs_emulator; then
+  bash infra/venv.sh
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  mkdir -p target
+  pid="$(bash infra/emulator.sh "$port" target/bench-emulator.log)"
+  trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
+  export MYCLAUDE_TEST_ENDPOINT="http://127.0.0.1:$port"
+fi
+for bench in "${benches[@]}"; do
+  case "$bench" in
+    chat) cargo bench --locked -p system-tests --bench chat_stream ;;
+    tokenizer) cargo bench --locked -p shared --bench tokenizer ;;
+    login) cargo bench --locked -p system-tests --bench login_timing ;;
+  esac
+done

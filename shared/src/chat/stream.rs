@@ -1,0 +1,374 @@
+//! `POST /chat/stream`: one message in, the model's answer streamed out as it is
+//! written, and everything stored on the way.
+//!
+//! Before the response starts (so failures are ordinary JSON errors): the token is
+//! checked, then ONE concurrent round of reads (session, chat, history, the pair to
+//! regenerate, the project), then the model is asked — the first model of the chain
+//! that accepts the request. From then on the answer streams: the pair is stored as
+//! `generating` while the model thinks, `start` goes out, each delta is forwarded
+//! the moment it arrives, the text so far is saved every `stream_save_every`, and
+//! the end (`complete` with the model's usage, or `failed` with the partial text) is
+//! stored before `done`/`error`. The generation runs in a task of its own: a client
+//! that goes away stops receiving, not the answer.
+
+use super::api::{Block, PairStatus, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
+use super::prompt::{self, Part, PastPair, PromptInput};
+use super::{check_project, DEFAULT_TITLE};
+use crate::auth::TokenCaller;
+use crate::domain::Validator;
+use crate::error::{ApiError, ApiResult};
+use crate::llm::{self, ModelStream, StreamEvent};
+use crate::queue::{self, JobKind};
+use crate::sse::{EventSender, StreamBody};
+use crate::store::chats::{self, ChatItem};
+use crate::store::pairs::{self, ChatWrite, Outcome, PairItem};
+use crate::Deps;
+use http::{Response, StatusCode};
+use std::sync::Arc;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// The longest user message, in characters (the pair item must stay far below
+/// DynamoDB's 400 KB).
+pub const MAX_MESSAGE_CHARS: usize = 60_000;
+
+/// What the request asks for, checked.
+struct Checked {
+    text: Option<String>,
+    models: Vec<String>,
+}
+
+fn check(deps: &Deps, req: &StreamRequest) -> ApiResult<Checked> {
+    let mut v = Validator::default();
+    let text = match (&req.regenerate_pair_id, &req.text) {
+        (Some(_), _) => None,
+        (None, None) => {
+            v.add("text", "This field is required.");
+            None
+        }
+        (None, Some(text)) if text.trim().is_empty() => {
+            v.add("text", "This field may not be blank.");
+            None
+        }
+        (None, Some(text)) if text.chars().count() > MAX_MESSAGE_CHARS => {
+            v.add("text", format!("Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."));
+            None
+        }
+        (None, Some(text)) => Some(text.clone()),
+    };
+    if req.regenerate_pair_id.is_some() && req.chat_id.is_none() {
+        v.add("chat_id", "Required to regenerate an answer.");
+    }
+    if req.chat_id.is_some() && req.project_id.is_some() {
+        v.add(
+            "project_id",
+            "Only for a new chat: an existing chat keeps its project (change it with PATCH /chats/{id}).",
+        );
+    }
+    let config = &deps.config.models;
+    let mut models = config.chain();
+    if let Some(model) = &req.model {
+        if config.knows(model) {
+            models.retain(|m| m != model);
+            models.insert(0, model.clone());
+        } else {
+            v.add("model", "Unknown model.");
+        }
+    }
+    v.finish()?;
+    if !req.file_ids.is_empty() {
+        // Uploads arrive with the files feature; until then no file id can be the caller's.
+        return Err(ApiError::invalid_field("file_ids", "Unknown file."));
+    }
+    Ok(Checked { text, models })
+}
+
+/// What the reads found.
+struct Loaded {
+    chat: Option<ChatItem>,
+    history: Vec<PairItem>,
+    regenerate: Option<PairItem>,
+}
+
+async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
+    let Some(chat_id) = req.chat_id else {
+        if let Some(project) = req.project_id {
+            check_project(deps, owner, project).await?;
+        }
+        return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None });
+    };
+    let regenerate = async {
+        match req.regenerate_pair_id {
+            Some(pair_id) => pairs::get(deps, owner, chat_id, pair_id).await,
+            None => Ok(None),
+        }
+    };
+    let (chat, history, regenerate) = tokio::try_join!(
+        chats::get(deps, owner, chat_id),
+        pairs::history(deps, owner, chat_id, req.regenerate_pair_id),
+        regenerate
+    )?;
+    let chat = chat.ok_or_else(ApiError::not_found)?;
+    if req.regenerate_pair_id.is_some() {
+        match &regenerate {
+            None => return Err(ApiError::not_found()),
+            Some(pair) if pair.status == PairStatus::Generating => {
+                return Err(ApiError::conflict(
+                    "answer_in_progress",
+                    "An answer to this message is being written; wait for it to finish.",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Loaded { chat: Some(chat), history, regenerate })
+}
+
+fn past_pair(pair: &PairItem) -> PastPair {
+    PastPair {
+        user: vec![Part::Text(pair.user_text())],
+        assistant: pair.assistant_text.clone(),
+        hidden: pair.hidden,
+        tokens: Some((pair.user_token_count + pair.assistant_token_count).max(0) as usize),
+    }
+}
+
+/// What the generation task needs to store what it streams.
+struct Generation {
+    owner: Uuid,
+    chat_id: Uuid,
+    /// A chat made by this request, stored with the pair.
+    new_chat: Option<ChatItem>,
+    /// The new pair, or `None` when regenerating `pair_id`.
+    new_pair: Option<PairItem>,
+    pair_id: Uuid,
+    user_message_id: Uuid,
+    assistant_message_id: Uuid,
+    /// The first message of a new chat, for its title.
+    title_from: Option<String>,
+}
+
+/// Answers `POST /chat/stream`.
+pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> ApiResult<Response<StreamBody>> {
+    let checked = check(&deps, &req)?;
+    let owner = caller.user_id;
+    let (_user, loaded) = tokio::try_join!(caller.verify_session(&deps), load(&deps, owner, &req))?;
+    let now = deps.clock.now();
+
+    let (text, history) = match &loaded.regenerate {
+        Some(pair) => (pair.user_text(), &loaded.history),
+        None => (checked.text.clone().unwrap_or_default(), &loaded.history),
+    };
+    let past: Vec<PastPair> = history.iter().map(past_pair).collect();
+    let new_message = [Part::Text(text.clone())];
+    let max_output = deps.config.models.max_output_tokens.max(1) as usize;
+    let assembled = prompt::assemble(
+        &PromptInput {
+            chat_system_prompt: loaded.chat.as_ref().and_then(|c| c.system_prompt.as_deref()),
+            project: None,
+            memories: None,
+            history: &past,
+            new_message: &new_message,
+            context_window: deps.config.models.context_window,
+            max_output_tokens: max_output,
+        },
+        &|text| crate::tokens::count(text) as usize,
+    );
+    if assembled.dropped_pairs > 0 {
+        tracing::info!(
+            dropped_pairs = assembled.dropped_pairs,
+            estimated_tokens = assembled.estimated_tokens,
+            "history trimmed to fit the context window"
+        );
+    }
+
+    let model_stream = llm::open(&deps, &checked.models, assembled.prompt).await?;
+
+    let generation = match (loaded.chat, loaded.regenerate) {
+        (Some(chat), Some(pair)) => Generation {
+            owner,
+            chat_id: chat.id,
+            new_chat: None,
+            new_pair: None,
+            pair_id: pair.id,
+            user_message_id: pair.user_message_id,
+            assistant_message_id: Uuid::now_v7(),
+            title_from: None,
+        },
+        (chat, _) => {
+            let (chat_id, new_chat) = match chat {
+                Some(chat) => (chat.id, None),
+                None => {
+                    let mut chat = ChatItem::new(owner, DEFAULT_TITLE.into(), false, now);
+                    chat.project_id = req.project_id;
+                    chat.message_count = 2;
+                    (chat.id, Some(chat))
+                }
+            };
+            let content = vec![Block::Text { text: text.clone() }];
+            let pair =
+                PairItem::new(owner, chat_id, content, crate::tokens::count(&text) as i64, &model_stream.model, now);
+            Generation {
+                owner,
+                chat_id,
+                pair_id: pair.id,
+                user_message_id: pair.user_message_id,
+                assistant_message_id: pair.assistant_message_id,
+                title_from: new_chat.is_some().then(|| text.clone()),
+                new_chat,
+                new_pair: Some(pair),
+            }
+        }
+    };
+    let (body, events) = StreamBody::events(deps.config.stream_keep_alive);
+    tokio::spawn(generate(deps, generation, model_stream, events));
+    Ok(body.response())
+}
+
+fn send_error(events: &EventSender, err: &ApiError) {
+    events.send("error", &StreamError { code: err.code.to_string(), message: err.message.clone() });
+}
+
+/// Stores the pair, streams the answer, saves it as it grows and when it ends.
+async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events: EventSender) {
+    let deps = &*deps;
+    // The pair is stored while the model thinks: its first text is read meanwhile.
+    let asked = model.model.clone();
+    let (stored, first) = tokio::join!(stored_start(deps, &g, &asked), model.next());
+    let started = match stored {
+        Ok(true) => true,
+        Ok(false) => {
+            send_error(&events, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "The chat or message is gone."));
+            false
+        }
+        Err(err) => {
+            send_error(&events, &err);
+            false
+        }
+    };
+    if !started {
+        return;
+    }
+    events.send(
+        "start",
+        &StreamStart {
+            chat_id: g.chat_id,
+            pair_id: g.pair_id,
+            user_message_id: g.user_message_id,
+            assistant_message_id: g.assistant_message_id,
+            model: model.model.clone(),
+            chat_created: g.new_chat.is_some(),
+        },
+    );
+    let title = async {
+        if let Some(first_message) = &g.title_from {
+            let job = JobKind::TitleChat { user_id: g.owner, chat_id: g.chat_id, first_message: first_message.clone() };
+            if let Err(err) = queue::enqueue(deps, job).await {
+                tracing::error!(chat_id = %g.chat_id, code = err.code, "could not queue the chat's title");
+            }
+        }
+    };
+    let (text_tx, text_rx) = watch::channel(String::new());
+    let (done_tx, done_rx) = watch::channel(false);
+    let stream = async {
+        let mut next = first;
+        let outcome = loop {
+            match next {
+                Some(StreamEvent::Delta(delta)) => {
+                    events.send("delta", &serde_json::json!({ "text": delta }));
+                    text_tx.send_modify(|text| text.push_str(&delta));
+                }
+                Some(StreamEvent::Done { stop_reason, usage }) => break Ok((stop_reason, usage)),
+                Some(StreamEvent::Failed { code, message }) => break Err((code, message)),
+                None => break Err(("model_error", "The model stopped before finishing its answer.".to_string())),
+            }
+            next = model.next().await;
+        };
+        let _ = done_tx.send(true);
+        let text = text_tx.borrow().clone();
+        (text, outcome)
+    };
+    let ((text, outcome), (), ()) = tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title);
+    let usage = match &outcome {
+        Ok((_, usage)) => *usage,
+        Err(_) => llm::Usage::default(),
+    };
+    let end = Outcome {
+        status: if outcome.is_ok() { PairStatus::Complete } else { PairStatus::Failed },
+        text: &text,
+        token_count: match &outcome {
+            Ok((_, usage)) => usage.output_tokens,
+            Err(_) => crate::tokens::count(&text) as i64,
+        },
+        model: &model.model,
+        stop_reason: outcome.as_ref().ok().map(|(reason, _)| reason.as_str()),
+        usage,
+    };
+    let now = deps.clock.now();
+    if let Err(err) = pairs::finish(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, end, now).await {
+        tracing::error!(pair_id = %g.pair_id, code = err.code, "could not store the answer");
+    }
+    match outcome {
+        Ok((stop_reason, usage)) => {
+            events.send(
+                "done",
+                &StreamDone {
+                    stop_reason,
+                    model: model.model.clone(),
+                    usage: TokenUsage { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens },
+                    chat_id: g.chat_id,
+                    pair_id: g.pair_id,
+                    assistant_message_id: g.assistant_message_id,
+                },
+            );
+        }
+        Err((code, message)) => {
+            events.send("error", &StreamError { code: code.to_string(), message });
+        }
+    }
+    if !events.is_connected() {
+        tracing::info!(pair_id = %g.pair_id, "client went away; the answer was stored");
+    }
+}
+
+/// Stores the pair as `generating` (with the new chat, or a fresh answer for a
+/// regenerated pair). `false` when the chat or pair is gone.
+async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<bool> {
+    match (&g.new_pair, &g.new_chat) {
+        (Some(pair), Some(chat)) => pairs::begin(deps, g.owner, ChatWrite::Create(chat), pair).await,
+        (Some(pair), None) => pairs::begin(deps, g.owner, ChatWrite::Existing, pair).await,
+        (None, _) => {
+            let now = deps.clock.now();
+            pairs::begin_regenerate(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, model, now).await
+        }
+    }
+}
+
+/// Saves the text so far every `stream_save_every` while it changes, until `done`.
+async fn save_while_generating(
+    deps: &Deps,
+    g: &Generation,
+    mut text: watch::Receiver<String>,
+    mut done: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(deps.config.stream_save_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = done.changed() => return,
+            _ = tick.tick() => {
+                if !text.has_changed().unwrap_or(false) {
+                    continue;
+                }
+                let snapshot = text.borrow_and_update().clone();
+                let now = deps.clock.now();
+                match pairs::save_partial(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, &snapshot, now).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::info!(pair_id = %g.pair_id, "the pair went away while generating"),
+                    Err(err) => tracing::warn!(pair_id = %g.pair_id, code = err.code, "could not save the answer so far"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! Message pairs, in their chat's own partition (`USER#<uid>#CHAT#<cid>` /
+//! `PAIR#<pid>`), and the transactions that keep the chat's counters and the usage
+//! figures in step with them.
+
+use super::chats::{chat_key, ChatItem};
+use super::page::GSI1SK;
+use super::{condition_failed_at, key, keys, n, s, usage, Item};
+use crate::chat::api::{Block, Message, Pair, PairStatus, Role};
+use crate::error::ApiResult;
+use crate::llm::Usage;
+use crate::Deps;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PairItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: Uuid,
+    pub chat_id: Uuid,
+    pub hidden: bool,
+    pub status: PairStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub user_message_id: Uuid,
+    pub user_content: Vec<Block>,
+    pub user_token_count: i64,
+    pub assistant_message_id: Uuid,
+    /// The answer (so far, while generating).
+    pub assistant_text: String,
+    pub assistant_token_count: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub assistant_created_at: OffsetDateTime,
+    /// The model writing or that wrote the answer.
+    pub model: Option<String>,
+    pub stop_reason: Option<String>,
+    #[serde(default)]
+    pub input_tokens: i64,
+    #[serde(default)]
+    pub output_tokens: i64,
+}
+
+impl PairItem {
+    /// A pair whose answer is about to be generated.
+    pub fn new(
+        owner: Uuid,
+        chat_id: Uuid,
+        user_content: Vec<Block>,
+        user_token_count: i64,
+        model: &str,
+        now: OffsetDateTime,
+    ) -> Self {
+        let id = Uuid::now_v7();
+        Self {
+            pk: keys::chat_partition(owner, chat_id),
+            sk: keys::pair(id),
+            id,
+            chat_id,
+            hidden: false,
+            status: PairStatus::Generating,
+            created_at: now,
+            updated_at: now,
+            user_message_id: Uuid::now_v7(),
+            user_content,
+            user_token_count,
+            assistant_message_id: Uuid::now_v7(),
+            assistant_text: String::new(),
+            assistant_token_count: 0,
+            assistant_created_at: now,
+            model: Some(model.to_string()),
+            stop_reason: None,
+            input_tokens: 0,
+            output_tokens: 0,
+        }
+    }
+
+    /// The text of the user message (its text blocks, joined).
+    pub fn user_text(&self) -> String {
+        let texts: Vec<&str> = self
+            .user_content
+            .iter()
+            .filter_map(|block| match block {
+                Block::Text { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        texts.join("\n\n")
+    }
+}
+
+impl From<PairItem> for Pair {
+    fn from(item: PairItem) -> Self {
+        Pair {
+            id: item.id,
+            hidden: item.hidden,
+            status: item.status,
+            created_at: item.created_at,
+            user_message: Message {
+                id: item.user_message_id,
+                role: Role::User,
+                content: item.user_content,
+                token_count: item.user_token_count,
+                model: None,
+                stop_reason: None,
+                created_at: item.created_at,
+            },
+            assistant_message: Message {
+                id: item.assistant_message_id,
+                role: Role::Assistant,
+                content: if item.assistant_text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Block::Text { text: item.assistant_text }]
+                },
+                token_count: item.assistant_token_count,
+                model: item.model,
+                stop_reason: item.stop_reason,
+                created_at: item.assistant_created_at,
+            },
+        }
+    }
+}
+
+pub fn pair_key(owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> Item {
+    key(keys::chat_partition(owner, chat_id), keys::pair(pair_id))
+}
+
+fn rfc3339(at: OffsetDateTime) -> AttributeValue {
+    s(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+}
+
+fn status(value: PairStatus) -> AttributeValue {
+    s(match value {
+        PairStatus::Generating => "generating",
+        PairStatus::Complete => "complete",
+        PairStatus::Failed => "failed",
+    })
+}
+
+fn transact(update: Update) -> TransactWriteItem {
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// Moves the chat to the top of its list (and counts `messages` more messages).
+fn touch_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, now: OffsetDateTime, messages: i64) -> Update {
+    Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(chat_key(owner, chat_id)))
+        .update_expression(format!("SET updated_at = :now, {GSI1SK} = :order ADD message_count :messages"))
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":order", s(keys::chat_update_order(super::chats::millis(now), chat_id)))
+        .expression_attribute_values(":messages", n(messages))
+        .build()
+        .expect("table, key and expression are set")
+}
+
+pub async fn get(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> ApiResult<Option<PairItem>> {
+    super::get(deps, pair_key(owner, chat_id, pair_id)).await
+}
+
+/// Every pair of the chat, oldest first; with `before`, only the pairs older than it.
+pub async fn history(deps: &Deps, owner: Uuid, chat_id: Uuid, before: Option<Uuid>) -> ApiResult<Vec<PairItem>> {
+    let high = match before {
+        Some(pair) => keys::pair(pair),
+        None => format!("{}~", keys::PAIR_PREFIX),
+    };
+    let mut pairs: Vec<PairItem> = Vec::new();
+    let mut start = None;
+    loop {
+        let output = deps
+            .dynamo
+            .query()
+            .table_name(&deps.config.table_name)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(keys::chat_partition(owner, chat_id)))
+            .expression_attribute_values(":low", s(keys::PAIR_PREFIX))
+            .expression_attribute_values(":high", s(high.clone()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            pairs.push(serde_dynamo::from_item(item)?);
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    if let Some(before) = before {
+        pairs.retain(|pair| pair.id != before);
+    }
+    Ok(pairs)
+}
+
+/// Where a new pair goes: into a chat created with it, or an existing chat.
+pub enum ChatWrite<'a> {
+    Create(&'a ChatItem),
+    Existing,
+}
+
+/// Stores a new pair (status `generating`) with its chat's counters, or the new chat
+/// itself. `false` when the existing chat is gone.
+pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem) -> ApiResult<bool> {
+    let chat_item = match chat {
+        ChatWrite::Create(chat) => {
+            let put = Put::builder()
+                .table_name(&deps.config.table_name)
+                .set_item(Some(serde_dynamo::to_item(chat)?))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .expect("table and item are set");
+            TransactWriteItem::builder().put(put).build()
+        }
+        ChatWrite::Existing => transact(touch_chat(deps, owner, pair.chat_id, pair.created_at, 2)),
+    };
+    let put_pair = Put::builder()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(serde_dynamo::to_item(pair)?))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("table and item are set");
+    let items = vec![chat_item, TransactWriteItem::builder().put(put_pair).build()];
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed_at(&err, 0) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Starts a new answer to an existing pair: its old answer goes. `false` when the
+/// pair or its chat is gone, or an answer to it is being generated already.
+pub async fn begin_regenerate(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Uuid,
+    pair_id: Uuid,
+    assistant_message_id: Uuid,
+    model: &str,
+    now: OffsetDateTime,
+) -> ApiResult<bool> {
+    let pair = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(pair_key(owner, chat_id, pair_id)))
+        .update_expression(
+            "SET #status = :generating, assistant_message_id = :mid, assistant_text = :empty, \
+             assistant_token_count = :zero, assistant_created_at = :now, updated_at = :now, #model = :model, \
+             input_tokens = :zero, output_tokens = :zero REMOVE stop_reason",
+        )
+        .condition_expression("attribute_exists(PK) AND #status <> :generating")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_names("#model", "model")
+        .expression_attribute_values(":generating", status(PairStatus::Generating))
+        .expression_attribute_values(":mid", s(assistant_message_id.to_string()))
+        .expression_attribute_values(":empty", s(""))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":model", s(model))
+        .build()
+        .expect("table, key and expression are set");
+    let items = vec![transact(pair), transact(touch_chat(deps, owner, chat_id, now, 0))];
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Saves the answer so far, while this generation (`assistant_message_id`) still owns
+/// the pair. `false` when it no longer does (deleted, or already finished).
+pub async fn save_partial(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Uuid,
+    pair_id: Uuid,
+    assistant_message_id: Uuid,
+    text: &str,
+    now: OffsetDateTime,
+) -> ApiResult<bool> {
+    super::applied(
+        deps.dynamo
+            .update_item()
+            .table_name(&deps.config.table_name)
+            .set_key(Some(pair_key(owner, chat_id, pair_id)))
+            .update_expression("SET assistant_text = :text, updated_at = :now")
+            .condition_expression("#status = :generating AND assistant_message_id = :mid")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":text", s(text))
+            .expression_attribute_values(":now", rfc3339(now))
+            .expression_attribute_values(":generating", status(PairStatus::Generating))
+            .expression_attribute_values(":mid", s(assistant_message_id.to_string()))
+            .send()
+            .await,
+    )
+}
+
+/// How a generation ended.
+pub struct Outcome<'a> {
+    pub status: PairStatus,
+    pub text: &'a str,
+    pub token_count: i64,
+    pub model: &'a str,
+    pub stop_reason: Option<&'a str>,
+    /// As the model reported it (zero when it failed before reporting).
+    pub usage: Usage,
+}
+
+/// Stores the end of a generation: the answer and its figures on the pair, the chat's
+/// totals, and the usage per chat and per day, in one transaction. When the pair or
+/// chat went away meanwhile, only the user's daily usage is recorded (it was used).
+pub async fn finish(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Uuid,
+    pair_id: Uuid,
+    assistant_message_id: Uuid,
+    outcome: Outcome<'_>,
+    now: OffsetDateTime,
+) -> ApiResult<bool> {
+    let mut pair = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(pair_key(owner, chat_id, pair_id)))
+        .condition_expression("attribute_exists(PK) AND assistant_message_id = :mid")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_names("#model", "model")
+        .expression_attribute_values(":mid", s(assistant_message_id.to_string()))
+        .expression_attribute_values(":status", status(outcome.status))
+        .expression_attribute_values(":text", s(outcome.text))
+        .expression_attribute_values(":count", n(outcome.token_count))
+        .expression_attribute_values(":model", s(outcome.model))
+        .expression_attribute_values(":input", n(outcome.usage.input_tokens))
+        .expression_attribute_values(":output", n(outcome.usage.output_tokens))
+        .expression_attribute_values(":now", rfc3339(now));
+    let mut expression = "SET #status = :status, assistant_text = :text, assistant_token_count = :count, \
+                          #model = :model, input_tokens = :input, output_tokens = :output, updated_at = :now"
+        .to_string();
+    match outcome.stop_reason {
+        Some(reason) => {
+            expression.push_str(", stop_reason = :reason");
+            pair = pair.expression_attribute_values(":reason", s(reason));
+        }
+        None => expression.push_str(" REMOVE stop_reason"),
+    }
+    let pair = pair.update_expression(expression).build().expect("table, key and expression are set");
+    let total = outcome.usage.input_tokens + outcome.usage.output_tokens;
+    let chat = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(chat_key(owner, chat_id)))
+        .update_expression("ADD total_tokens :total SET context_tokens = :context")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":total", n(total))
+        .expression_attribute_values(":context", n(total))
+        .build()
+        .expect("table, key and expression are set");
+    let date = now.date().to_string();
+    let items = vec![
+        transact(pair),
+        transact(chat),
+        transact(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
+        transact(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
+    ];
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => {
+            update_one(deps, usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)).await?;
+            Ok(false)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn update_one(deps: &Deps, update: Update) -> ApiResult<()> {
+    deps.dynamo
+        .update_item()
+        .table_name(update.table_name())
+        .set_key(Some(update.key().clone()))
+        .update_expression(update.update_expression())
+        .set_expression_attribute_names(update.expression_attribute_names().cloned())
+        .set_expression_attribute_values(update.expression_attribute_values().cloned())
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Replaces the user message's content. `None` when there is no such pair.
+pub async fn set_user_content(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Uuid,
+    pair_id: Uuid,
+    content: &[Block],
+    token_count: i64,
+    now: OffsetDateTime,
+) -> ApiResult<Option<PairItem>> {
+    let content = serde_dynamo::to_attribute_value(content)?;
+    let result = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(pair_key(owner, chat_id, pair_id)))
+        .update_expression("SET user_content = :content, user_token_count = :count, updated_at = :now")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":content", content)
+        .expression_attribute_values(":count", n(token_count))
+        .expression_attribute_values(":now", rfc3339(now))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await;
+    super::updated(result)
+}
+
+/// Sets `hidden` if it still is `was`. `None` when the pair is gone or changed meanwhile.
+pub async fn set_hidden(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Uuid,
+    pair_id: Uuid,
+    was: bool,
+    now: OffsetDateTime,
+) -> ApiResult<Option<PairItem>> {
+    let result = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(pair_key(owner, chat_id, pair_id)))
+        .update_expression("SET #hidden = :hidden, updated_at = :now")
+        .condition_expression("attribute_exists(PK) AND #hidden = :was")
+        .expression_attribute_names("#hidden", "hidden")
+        .expression_attribute_values(":hidden", AttributeValue::Bool(!was))
+        .expression_attribute_values(":was", AttributeValue::Bool(was))
+        .expression_attribute_values(":now", rfc3339(now))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await;
+    super::updated(result)
+}
+
+/// Deletes a pair and counts its two messages off the chat. `false` if there was none.
+pub async fn delete(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> ApiResult<bool> {
+    let delete = Delete::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(pair_key(owner, chat_id, pair_id)))
+        .condition_expression("attribute_exists(PK)")
+        .build()
+        .expect("table and key are set");
+    let chat = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(chat_key(owner, chat_id)))
+        .update_expression("ADD message_count :minus")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":minus", n(-2))
+        .build()
+        .expect("table, key and expression are set");
+    let items = vec![TransactWriteItem::builder().delete(delete).build(), transact(chat)];
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}

@@ -1,0 +1,87 @@
+//! Token usage counters: per model and chat (in the chat's partition, gone with the
+//! chat) and per model and day (under the user, kept). Both are `ADD`ed in the same
+//! transaction as the answer they count.
+
+use super::{key, keys, n, s, Item};
+use crate::error::ApiResult;
+use crate::llm::Usage;
+use crate::Deps;
+use aws_sdk_dynamodb::types::Update;
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct UsageItem {
+    pub model: String,
+    /// Set on daily items.
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub input_tokens: i64,
+    #[serde(default)]
+    pub output_tokens: i64,
+    #[serde(default)]
+    pub requests: i64,
+}
+
+fn add(deps: &Deps, key: Item, model: &str, date: Option<&str>, usage: Usage) -> Update {
+    let mut expression = "ADD input_tokens :input, output_tokens :output, requests :one SET model = :model".to_string();
+    let mut builder = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key))
+        .expression_attribute_values(":input", n(usage.input_tokens))
+        .expression_attribute_values(":output", n(usage.output_tokens))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":model", s(model));
+    if let Some(date) = date {
+        expression.push_str(", #date = :date");
+        builder = builder.expression_attribute_names("#date", "date").expression_attribute_values(":date", s(date));
+    }
+    builder.update_expression(expression).build().expect("table, key and expression are set")
+}
+
+/// Adds one answer's usage to the chat's figures for `model`.
+pub fn add_to_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, model: &str, usage: Usage) -> Update {
+    add(deps, key(keys::chat_partition(owner, chat_id), keys::chat_usage(model)), model, None, usage)
+}
+
+/// Adds one answer's usage to the user's figures for `date` and `model`.
+pub fn add_to_day(deps: &Deps, owner: Uuid, date: &str, model: &str, usage: Usage) -> Update {
+    add(deps, key(keys::user(owner), keys::daily_usage(date, model)), model, Some(date), usage)
+}
+
+/// The chat's usage, one item per model.
+pub async fn of_chat(deps: &Deps, owner: Uuid, chat_id: Uuid) -> ApiResult<Vec<UsageItem>> {
+    super::query_prefix(deps, keys::chat_partition(owner, chat_id), keys::USAGE_PREFIX, false)
+        .await?
+        .into_iter()
+        .map(|item| Ok(serde_dynamo::from_item(item)?))
+        .collect()
+}
+
+/// The user's usage from `from` to `to` (inclusive, `YYYY-MM-DD`), one item per day and model.
+pub async fn of_days(deps: &Deps, owner: Uuid, from: &str, to: &str) -> ApiResult<Vec<UsageItem>> {
+    let (low, high) = keys::daily_usage_range(from, to);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let output = deps
+            .dynamo
+            .query()
+            .table_name(&deps.config.table_name)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(keys::user(owner)))
+            .expression_attribute_values(":low", s(low.clone()))
+            .expression_attribute_values(":high", s(high.clone()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            items.push(serde_dynamo::from_item(item)?);
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! `GET /usage`: the tokens the models reported for the user's messages, per day and
+//! per model.
+
+use crate::chat::api::{DayUsage, ModelUsage, UsageReport, UsageTotal};
+use crate::domain::Validator;
+use crate::error::ApiResult;
+use crate::store::usage;
+use crate::Deps;
+use std::collections::BTreeMap;
+use time::macros::format_description;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+/// Days a report covers when `from` is not given (ending today).
+pub const DEFAULT_DAYS: i64 = 30;
+/// The longest range one report covers.
+pub const MAX_DAYS: i64 = 366;
+
+fn parse_date(raw: &str) -> Result<Date, String> {
+    Date::parse(raw, format_description!("[year]-[month]-[day]")).map_err(|_| "Must be a date as YYYY-MM-DD.".into())
+}
+
+pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&str>) -> ApiResult<UsageReport> {
+    let mut v = Validator::default();
+    let today = deps.clock.now().date();
+    let to = match to.filter(|t| !t.is_empty()) {
+        Some(raw) => v.check("to", parse_date(raw)),
+        None => Some(today),
+    };
+    let from = match from.filter(|f| !f.is_empty()) {
+        Some(raw) => v.check("from", parse_date(raw)),
+        None => to.map(|to| to - Duration::days(DEFAULT_DAYS - 1)),
+    };
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            v.add("from", "Must not be after `to`.");
+        } else if (to - from).whole_days() + 1 > MAX_DAYS {
+            v.add("from", format!("A report covers at most {MAX_DAYS} days."));
+        }
+    }
+    v.finish()?;
+    let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
+    let items = usage::of_days(deps, owner, &from.to_string(), &to.to_string()).await?;
+    let mut days: BTreeMap<String, DayUsage> = BTreeMap::new();
+    let mut day = from;
+    while day <= to {
+        let date = day.to_string();
+        days.insert(date.clone(), DayUsage { date, input_tokens: 0, output_tokens: 0, requests: 0 });
+        match day.next_day() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    let mut by_model: BTreeMap<String, ModelUsage> = BTreeMap::new();
+    let mut total = UsageTotal::default();
+    for item in items {
+        if let Some(day) = item.date.as_ref().and_then(|d| days.get_mut(d)) {
+            day.input_tokens += item.input_tokens;
+            day.output_tokens += item.output_tokens;
+            day.requests += item.requests;
+        }
+        let model = by_model.entry(item.model).or_default();
+        model.input_tokens += item.input_tokens;
+        model.output_tokens += item.output_tokens;
+        model.requests += item.requests;
+        total.input_tokens += item.input_tokens;
+        total.output_tokens += item.output_tokens;
+        total.requests += item.requests;
+    }
+    total.total_tokens = total.input_tokens + total.output_tokens;
+    Ok(UsageReport { from: from.to_string(), to: to.to_string(), days: days.into_values().collect(), total, by_model })
+}
