@@ -130,7 +130,6 @@ async fn run() {
     let timeline = Timeline::default();
     let hook_timeline = timeline.clone();
     let options = AppOptions {
-        workers: false,
         deps_hook: Some(Box::new(move |deps: &mut shared::Deps| {
             let dynamo = deps
                 .dynamo
@@ -232,4 +231,5 @@ async fn run() {
     println!(
         "sequential DynamoDB round trips before the model call: median {typical_trips}, max {max_trips} (target <= 2)"
     );
+    println!("the last request, traced (each call from sending its request to its response headers):\n{trace}");
 }

@@ -152,6 +152,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Stream frames are small: without TCP_NODELAY, Nagle's algorithm holds each one
+    // back until the previous is acknowledged.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(Shared::default())).with_graceful_shutdown(shutdown).await
 }
 
