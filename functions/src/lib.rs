@@ -5,6 +5,8 @@ pub mod auth;
 pub mod chat_stream;
 pub mod chats;
 pub mod email_worker;
+pub mod files;
+pub mod files_cleanup;
 pub mod health;
 pub mod openapi;
 pub mod prompts;
@@ -14,4 +16,4 @@ pub mod title_worker;
 pub mod usage;
 pub mod worker;
 
-pub use routes::{routes, workers, Route, Worker};
+pub use routes::{routes, scheduled, workers, Route, Scheduled, Worker};

@@ -44,6 +44,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .await
             }
         }
+        Function::Scheduled(job) => {
+            lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| {
+                let deps = deps.clone();
+                async move {
+                    // A failed run is reported to Lambda (and logged); the next run retries.
+                    (job.handler)(&deps, event.payload).await.map_err(|err| format!("{}: {}", err.code, err.message))
+                }
+            }))
+            .await
+        }
         Function::Worker(worker) => {
             lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| {
                 let deps = deps.clone();

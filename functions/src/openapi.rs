@@ -49,6 +49,11 @@ use utoipa::{Modify, OpenApi};
         crate::chats::usage::handle,
         crate::chat_stream::handle,
         crate::usage::handle,
+        crate::files::validate::handle,
+        crate::files::create::handle,
+        crate::files::complete::handle,
+        crate::files::get::handle,
+        crate::files::delete::handle,
     ),
     components(schemas(shared::error::ErrorBody)),
     modifiers(&BearerAuth)

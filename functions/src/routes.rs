@@ -2,6 +2,7 @@
 //! serve, and what AWS resources they may touch. The local gateway serves from it,
 //! `template.yaml` is generated from it, and tests check both stay in step.
 
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
@@ -14,6 +15,7 @@ pub type HttpHandler = for<'a> fn(&'a Deps, Request) -> BoxFuture<'a, ApiResult<
 /// so it holds the dependencies by `Arc`.
 pub type StreamHandler = fn(Arc<Deps>, Request) -> BoxFuture<'static, ApiResult<Response<StreamBody>>>;
 pub type WorkerHandler = for<'a> fn(&'a Deps, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
+pub type ScheduledHandler = for<'a> fn(&'a Deps, EventBridgeEvent) -> BoxFuture<'a, ApiResult<()>>;
 
 /// What a function may do, turned into its IAM policy in `template.yaml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub enum Permission {
     InvokeModel,
     /// Queue chat-title jobs.
     EnqueueTitle,
+    /// Read, write and delete objects in the files bucket (and presign such requests).
+    Files,
 }
 
 /// How a route answers: a whole response (API Gateway buffers it), or a stream
@@ -68,6 +72,18 @@ impl Route {
     }
 }
 
+/// A function run on a schedule (EventBridge).
+pub struct Scheduled {
+    pub name: &'static str,
+    /// EventBridge schedule expression.
+    pub schedule: &'static str,
+    /// The same period, for the local stack's scheduler.
+    pub every: std::time::Duration,
+    pub handler: ScheduledHandler,
+    pub permissions: &'static [Permission],
+    pub summary: &'static str,
+}
+
 pub struct Worker {
     pub name: &'static str,
     pub queue: Queue,
@@ -82,6 +98,15 @@ macro_rules! http {
             Box::pin($f(deps, req))
         }
         Handler::Buffered(call as HttpHandler)
+    }};
+}
+
+macro_rules! scheduled {
+    ($f:path) => {{
+        fn call<'a>(deps: &'a Deps, event: EventBridgeEvent) -> BoxFuture<'a, ApiResult<()>> {
+            Box::pin($f(deps, event))
+        }
+        call as ScheduledHandler
     }};
 }
 
@@ -109,7 +134,8 @@ use Permission::*;
 /// Authenticated routes write too: the session's `last_used_at` is refreshed.
 const WRITE: &[Permission] = &[TableRead, TableWrite];
 const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
-const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle];
+const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle, Files];
+const FILES: &[Permission] = &[TableRead, TableWrite, Files];
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -152,6 +178,11 @@ static ROUTES: &[Route] = &[
     Route { name: "chats-usage", method: "GET", path: "/api/v1/chats/{id}/usage", handler: http!(crate::chats::usage::handle), permissions: WRITE, summary: "A chat's token usage" },
     Route { name: "chat-stream", method: "POST", path: "/api/v1/chat/stream", handler: stream!(crate::chat_stream::handle), permissions: CHAT, summary: "Send a message; the answer streams back as Server-Sent Events" },
     Route { name: "usage-get", method: "GET", path: "/api/v1/usage", handler: http!(crate::usage::handle), permissions: WRITE, summary: "Token usage per day and model" },
+    Route { name: "files-validate", method: "POST", path: "/api/v1/files/validate", handler: http!(crate::files::validate::handle), permissions: WRITE, summary: "Check a file before uploading it" },
+    Route { name: "files-create", method: "POST", path: "/api/v1/files", handler: http!(crate::files::create::handle), permissions: FILES, summary: "Start an upload (presigned PUT)" },
+    Route { name: "files-complete", method: "POST", path: "/api/v1/files/{id}/complete", handler: http!(crate::files::complete::handle), permissions: FILES, summary: "Check an uploaded file and make it ready" },
+    Route { name: "files-get", method: "GET", path: "/api/v1/files/{id}", handler: http!(crate::files::get::handle), permissions: FILES, summary: "A file, with a download URL" },
+    Route { name: "files-delete", method: "DELETE", path: "/api/v1/files/{id}", handler: http!(crate::files::delete::handle), permissions: FILES, summary: "Delete a file" },
 ];
 
 static WORKERS: &[Worker] = &[
@@ -171,6 +202,15 @@ static WORKERS: &[Worker] = &[
     },
 ];
 
+static SCHEDULED: &[Scheduled] = &[Scheduled {
+    name: "files-cleanup",
+    schedule: "rate(1 hour)",
+    every: std::time::Duration::from_secs(3600),
+    handler: scheduled!(crate::files_cleanup::handle),
+    permissions: &[TableRead, TableWrite, Files],
+    summary: "Removes uploads never completed and the files of deleted chats",
+}];
+
 pub fn routes() -> &'static [Route] {
     ROUTES
 }
@@ -179,10 +219,15 @@ pub fn workers() -> &'static [Worker] {
     WORKERS
 }
 
+pub fn scheduled() -> &'static [Scheduled] {
+    SCHEDULED
+}
+
 /// A function of the table, by name.
 pub enum Function {
     Http(&'static Route),
     Worker(&'static Worker),
+    Scheduled(&'static Scheduled),
 }
 
 pub fn function(name: &str) -> Option<Function> {
@@ -191,6 +236,7 @@ pub fn function(name: &str) -> Option<Function> {
         .find(|r| r.name == name)
         .map(Function::Http)
         .or_else(|| workers().iter().find(|w| w.name == name).map(Function::Worker))
+        .or_else(|| scheduled().iter().find(|s| s.name == name).map(Function::Scheduled))
 }
 
 /// Matches a request path (trailing slash tolerated) against a route path; returns the
@@ -254,8 +300,13 @@ mod tests {
 
     #[test]
     fn names_and_routes_are_unique() {
-        let names: HashSet<_> = routes().iter().map(|r| r.name).chain(workers().iter().map(|w| w.name)).collect();
-        assert_eq!(names.len(), routes().len() + workers().len());
+        let names: HashSet<_> = routes()
+            .iter()
+            .map(|r| r.name)
+            .chain(workers().iter().map(|w| w.name))
+            .chain(scheduled().iter().map(|s| s.name))
+            .collect();
+        assert_eq!(names.len(), routes().len() + workers().len() + scheduled().len());
         let endpoints: HashSet<_> = routes().iter().map(|r| (r.method, r.path)).collect();
         assert_eq!(endpoints.len(), routes().len());
         assert!(routes().iter().all(|r| r.path.starts_with(API_PREFIX)));

@@ -217,6 +217,14 @@ pub fn parse_name(input: &str) -> Result<String, String> {
 
 /// Required text of at most `max` characters. A label (`trim = true`) is stored
 /// trimmed; a body of text (`trim = false`) is kept as written.
+/// For optional fields that can be cleared: absent → `None` (leave as is); `null` →
+/// `Some(None)` (clear); a value → `Some(Some(v))`. Use with `#[serde(default)]`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 pub fn required_text(raw: &str, max: usize, trim: bool) -> Result<String, String> {
     let text = if trim { raw.trim() } else { raw };
     if text.trim().is_empty() {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod deps;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod llm;
 pub mod mail;

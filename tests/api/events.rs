@@ -30,6 +30,7 @@ async fn every_function_has_a_sample_event_and_it_replays() {
         .iter()
         .map(|r| r.name.to_string())
         .chain(functions::workers().iter().map(|w| w.name.to_string()))
+        .chain(functions::scheduled().iter().map(|s| s.name.to_string()))
         .collect();
     expected_names.sort();
     assert_eq!(names, expected_names, "one event per function, nothing else");
@@ -90,11 +91,18 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "chats-get" | "chats-update" | "chats-delete" | "chats-archive" | "chats-unarchive" => 404,
                     "chats-system-prompt" | "chats-messages" | "chats-usage" => 404,
                     "chats-pair-update" | "chats-pair-toggle" | "chats-pair-delete" => 404,
-                    "prompts-create" | "chats-create" => 201,
+                    "prompts-create" | "chats-create" | "files-create" => 201,
+                    "files-complete" | "files-get" | "files-delete" => 404,
                     "auth-logout" | "auth-logout-all" | "auth-me-delete" => 204,
                     _ => 200,
                 };
                 assert_eq!(status, expected, "{name}: {body}");
+            }
+            Function::Scheduled(job) => {
+                let event: aws_lambda_events::event::eventbridge::EventBridgeEvent =
+                    serde_json::from_str(&text).unwrap();
+                assert_eq!(event.detail_type, "Scheduled Event");
+                assert!((job.handler)(&app.deps, event).await.is_ok(), "{name}");
             }
             Function::Worker(worker) => {
                 let event: SqsEvent = serde_json::from_str(&text).unwrap();

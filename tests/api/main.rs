@@ -4,6 +4,7 @@ mod auth;
 mod chats;
 mod email_queue;
 mod events;
+mod files;
 mod google;
 mod http_basics;
 mod limits;

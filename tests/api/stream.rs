@@ -426,7 +426,6 @@ async fn bad_stream_requests_are_refused_and_store_nothing() {
         (json!({"text": "   "}), "text"),
         (json!({"text": long}), "text"),
         (json!({"text": "hi", "model": "gpt-4"}), "model"),
-        (json!({"text": "hi", "file_ids": [uuid::Uuid::now_v7()]}), "file_ids"),
         (json!({"regenerate_pair_id": uuid::Uuid::now_v7()}), "chat_id"),
         (json!({"text": "hi", "project_id": uuid::Uuid::now_v7()}), "project_id"),
         (json!({"text": "hi", "chat_id": uuid::Uuid::now_v7(), "project_id": uuid::Uuid::now_v7()}), "project_id"),
@@ -445,6 +444,8 @@ async fn bad_stream_requests_are_refused_and_store_nothing() {
     assert_eq!(reply.status, 401);
     let unknown_chat = json!({"text": "hi", "chat_id": uuid::Uuid::now_v7()});
     assert_eq!(app.open_stream(&user.token, unknown_chat).await.err().expect("no stream").status, 404);
+    let unknown_file = json!({"text": "hi", "file_ids": [uuid::Uuid::now_v7()]});
+    assert_eq!(app.open_stream(&user.token, unknown_file).await.err().expect("no stream").status, 404);
     assert_eq!(app.get_auth("/api/v1/chats", &user.token).await.body["items"], json!([]));
     assert!(app.model_requests().await.is_empty(), "the model was never asked");
 }

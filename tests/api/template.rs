@@ -15,6 +15,7 @@ fn template_and_route_table_have_the_same_functions() {
     let template: Value = serde_yaml_ng::from_str(&committed_template()).expect("valid YAML");
     let mut http_in_template = BTreeSet::new();
     let mut workers_in_template = BTreeSet::new();
+    let mut scheduled_in_template = BTreeSet::new();
     for (id, resource) in template["Resources"].as_object().unwrap() {
         if resource["Type"] != "AWS::Serverless::Function" {
             continue;
@@ -38,6 +39,10 @@ fn template_and_route_table_have_the_same_functions() {
                 assert_eq!(event["Properties"]["FunctionResponseTypes"][0], "ReportBatchItemFailures");
                 workers_in_template.insert(name.to_string());
             }
+            "Schedule" => {
+                scheduled_in_template
+                    .insert((name.to_string(), event["Properties"]["Schedule"].as_str().unwrap().to_string()));
+            }
             other => panic!("{id}: unexpected trigger {other}"),
         }
     }
@@ -46,6 +51,9 @@ fn template_and_route_table_have_the_same_functions() {
     let workers_in_table: BTreeSet<_> = functions::workers().iter().map(|w| w.name.to_string()).collect();
     assert_eq!(http_in_template, http_in_table);
     assert_eq!(workers_in_template, workers_in_table);
+    let scheduled_in_table: BTreeSet<_> =
+        functions::scheduled().iter().map(|s| (s.name.to_string(), s.schedule.to_string())).collect();
+    assert_eq!(scheduled_in_template, scheduled_in_table);
     // Every queue has a dead-letter queue.
     for (id, resource) in template["Resources"].as_object().unwrap() {
         if resource["Type"] == "AWS::SQS::Queue" && !id.contains("DeadLetter") {

@@ -43,6 +43,8 @@ pub struct AppOptions {
     pub queues: QueueSettings,
     /// Changes the app's dependencies before it serves (e.g. instruments the clients).
     pub deps_hook: Option<DepsHook>,
+    /// A table of its own, for tests of jobs that work across all users' items.
+    pub own_table: bool,
 }
 
 impl Default for AppOptions {
@@ -53,6 +55,7 @@ impl Default for AppOptions {
             workers: true,
             queues: QueueSettings { visibility_timeout_secs: 1, max_receive_count: 3 },
             deps_hook: None,
+            own_table: false,
         }
     }
 }
@@ -177,7 +180,10 @@ impl TestApp {
         let stub_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
         let model_stub = format!("http://{}", stub_listener.local_addr().expect("bound"));
         tokio::spawn(model_stub::serve(stub_listener, std::future::pending()));
-        let config = test_config(&endpoint, &prefix, &options.mail_from, &google, &model_stub);
+        let mut config = test_config(&endpoint, &prefix, &options.mail_from, &google, &model_stub);
+        if options.own_table {
+            config.table_name = format!("myclaude-test-{prefix}");
+        }
         let clock = Clock::system();
         let mut deps = Deps::new(config, clock.clone()).await;
         if let Some(hook) = options.deps_hook {

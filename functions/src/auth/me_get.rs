@@ -11,5 +11,5 @@ use shared::{ApiResult, Deps};
     responses((status = 200, body = User), (status = 401, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let (_, user) = authenticate_user(deps, req.headers()).await?;
-    Ok(ok(&User::from(&user)))
+    Ok(ok(&shared::auth::service::user_view(deps, &user).await?))
 }

@@ -113,5 +113,20 @@ pub async fn poll_once(deps: &Deps, worker: &Worker, arn: Option<&str>, wait_sec
 
 /// One polling task per worker of the route table.
 pub fn spawn_all(deps: Arc<Deps>) -> Vec<tokio::task::JoinHandle<()>> {
-    functions::workers().iter().map(|worker| tokio::spawn(run(deps.clone(), worker))).collect()
+    let workers = functions::workers().iter().map(|worker| tokio::spawn(run(deps.clone(), worker)));
+    let scheduled = functions::scheduled().iter().map(|job| tokio::spawn(run_every(deps.clone(), job)));
+    workers.chain(scheduled).collect()
+}
+
+/// Runs a scheduled function at its period, as its EventBridge schedule would.
+async fn run_every(deps: Arc<Deps>, job: &'static functions::Scheduled) {
+    let mut tick = tokio::time::interval(job.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let event = aws_lambda_events::event::eventbridge::EventBridgeEvent::default();
+        if let Err(err) = (job.handler)(&deps, event).await {
+            tracing::warn!(function = job.name, code = err.code, "scheduled run failed");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! `cargo run -p local-stack --bin local -- template > template.yaml`; a test checks
 //! the committed file is current.
 
-use functions::routes::{Permission, Queue, Route, Worker};
+use functions::routes::{Permission, Queue, Route, Scheduled, Worker};
 use serde_json::{json, Value};
 
 /// `FunctionName` → `FunctionNameFunction` in CamelCase, the resource's logical id.
@@ -61,6 +61,11 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
                 "Resource": [get_att("EmailQueue", "Arn")],
+            }),
+            Permission::Files => json!({
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": [sub("${FilesBucket.Arn}/uploads/*"), sub("${FilesBucket.Arn}/files/*")],
             }),
             Permission::EnqueueTitle => json!({
                 "Effect": "Allow",
@@ -139,6 +144,21 @@ fn worker_function(worker: &Worker) -> Value {
     })
 }
 
+fn scheduled_function(job: &Scheduled) -> Value {
+    json!({
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Description": job.summary,
+            "Timeout": 300,
+            "Environment": { "Variables": { "FUNCTION": job.name } },
+            "Policies": policies(job.permissions),
+            "Events": {
+                "Schedule": { "Type": "Schedule", "Properties": { "Schedule": job.schedule } }
+            }
+        }
+    })
+}
+
 pub fn document() -> Value {
     let mut resources = serde_json::Map::new();
     resources.insert(
@@ -202,6 +222,12 @@ pub fn document() -> Value {
                 },
                 "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
                 "BucketEncryption": { "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }] },
+                // A backstop behind the cleanup job: uploads are checked within minutes
+                // and moved to `files/`; anything left in `uploads/` goes after 2 days.
+                "LifecycleConfiguration": { "Rules": [
+                    { "Id": "expire-unchecked-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 2 },
+                    { "Id": "abort-incomplete-multipart", "Status": "Enabled", "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 } }
+                ] },
                 "CorsConfiguration": { "CorsRules": [{
                     "AllowedOrigins": [reference("CorsAllowedOrigin")],
                     "AllowedMethods": ["PUT", "GET"],
@@ -246,6 +272,9 @@ pub fn document() -> Value {
     }
     for worker in functions::workers() {
         resources.insert(logical_id(worker.name), worker_function(worker));
+    }
+    for job in functions::scheduled() {
+        resources.insert(logical_id(job.name), scheduled_function(job));
     }
 
     json!({

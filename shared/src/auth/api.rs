@@ -22,8 +22,9 @@ pub struct User {
     pub last_login: Option<OffsetDateTime>,
 }
 
-impl From<&UserItem> for User {
-    fn from(item: &UserItem) -> Self {
+impl User {
+    /// The user as the API shows it; `avatar_url` is a download URL of the avatar.
+    pub fn new(item: &UserItem, avatar_url: Option<String>) -> Self {
         Self {
             id: item.id,
             email: item.email.clone(),
@@ -31,7 +32,7 @@ impl From<&UserItem> for User {
             first_name: item.first_name.clone(),
             last_name: item.last_name.clone(),
             email_verified: item.email_verified,
-            avatar_url: None,
+            avatar_url,
             date_joined: item.date_joined,
             last_login: item.last_login,
         }
@@ -92,6 +93,10 @@ pub struct UpdateMeRequest {
     pub last_name: Option<String>,
     #[serde(default)]
     pub username: Option<String>,
+    /// A completed upload with purpose `avatar`; `null` removes the avatar.
+    #[serde(default, deserialize_with = "crate::domain::present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub avatar_file_id: Option<Option<Uuid>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

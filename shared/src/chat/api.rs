@@ -1,7 +1,7 @@
 //! Request and response bodies of the `/chats` routes.
 
 use crate::store::chats::ChatItem;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -55,22 +55,17 @@ pub struct CreateChatRequest {
     pub system_prompt: Option<String>,
 }
 
-/// Absent → `None` (leave as is); `null` → `Some(None)` (clear); a value → `Some(Some(v))`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateChatRequest {
     #[serde(default)]
     pub title: Option<String>,
     /// `null` removes the chat's own system prompt.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::domain::present")]
     #[schema(value_type = Option<String>)]
     pub system_prompt: Option<Option<String>>,
     /// `null` takes the chat out of its project.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::domain::present")]
     #[schema(value_type = Option<Uuid>)]
     pub project_id: Option<Option<Uuid>>,
     #[serde(default)]

@@ -2,6 +2,7 @@
 //! assembled from a chat.
 
 pub mod api;
+pub mod attachments;
 pub mod messages;
 pub mod prompt;
 pub mod stream;

@@ -13,14 +13,16 @@
 
 use super::api::{Block, PairStatus, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
 use super::prompt::{self, Part, PastPair, PromptInput};
-use super::{check_project, DEFAULT_TITLE};
+use super::{attachments, check_project, DEFAULT_TITLE};
 use crate::auth::TokenCaller;
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
+use crate::files;
 use crate::llm::{self, ModelStream, StreamEvent};
 use crate::queue::{self, JobKind};
 use crate::sse::{EventSender, StreamBody};
 use crate::store::chats::{self, ChatItem};
+use crate::store::files::FileItem;
 use crate::store::pairs::{self, ChatWrite, Outcome, PairItem};
 use crate::Deps;
 use http::{Response, StatusCode};
@@ -76,10 +78,6 @@ fn check(deps: &Deps, req: &StreamRequest) -> ApiResult<Checked> {
         }
     }
     v.finish()?;
-    if !req.file_ids.is_empty() {
-        // Uploads arrive with the files feature; until then no file id can be the caller's.
-        return Err(ApiError::invalid_field("file_ids", "Unknown file."));
-    }
     Ok(Checked { text, models })
 }
 
@@ -88,14 +86,29 @@ struct Loaded {
     chat: Option<ChatItem>,
     history: Vec<PairItem>,
     regenerate: Option<PairItem>,
+    /// The new message's files (none when regenerating: the pair keeps its own).
+    files: Vec<FileItem>,
 }
 
+/// Every read the message needs, concurrently.
 async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
+    let files = async {
+        match req.regenerate_pair_id {
+            Some(_) => Ok(Vec::new()),
+            None => files::for_message(deps, owner, req.chat_id, &req.file_ids).await,
+        }
+    };
+    let (mut loaded, files) = tokio::try_join!(load_chat(deps, owner, req), files)?;
+    loaded.files = files;
+    Ok(loaded)
+}
+
+async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
     let Some(chat_id) = req.chat_id else {
         if let Some(project) = req.project_id {
             check_project(deps, owner, project).await?;
         }
-        return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None });
+        return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None, files: Vec::new() });
     };
     let regenerate = async {
         match req.regenerate_pair_id {
@@ -121,15 +134,22 @@ async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded
             Some(_) => {}
         }
     }
-    Ok(Loaded { chat: Some(chat), history, regenerate })
+    Ok(Loaded { chat: Some(chat), history, regenerate, files: Vec::new() })
 }
 
-fn past_pair(pair: &PairItem) -> PastPair {
+/// Whether the model sees an earlier pair (as prompt assembly decides).
+fn visible(pair: &PairItem) -> bool {
+    !pair.hidden && !pair.assistant_text.trim().is_empty()
+}
+
+fn past_pair(pair: &PairItem, user: Vec<Part>) -> PastPair {
+    let attachments = pair.user_content.iter().filter(|b| !matches!(b, Block::Text { .. })).count();
+    let text_tokens = (pair.user_token_count + pair.assistant_token_count).max(0) as usize;
     PastPair {
-        user: vec![Part::Text(pair.user_text())],
+        user,
         assistant: pair.assistant_text.clone(),
         hidden: pair.hidden,
-        tokens: Some((pair.user_token_count + pair.assistant_token_count).max(0) as usize),
+        tokens: Some(text_tokens + attachments * prompt::ATTACHMENT_TOKENS),
     }
 }
 
@@ -146,6 +166,8 @@ struct Generation {
     assistant_message_id: Uuid,
     /// The first message of a new chat, for its title.
     title_from: Option<String>,
+    /// Files attached to the new message, bound to the chat with the pair.
+    files: Vec<Uuid>,
 }
 
 /// Answers `POST /chat/stream`.
@@ -155,12 +177,17 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
     let (_user, loaded) = tokio::try_join!(caller.verify_session(&deps), load(&deps, owner, &req))?;
     let now = deps.clock.now();
 
-    let (text, history) = match &loaded.regenerate {
-        Some(pair) => (pair.user_text(), &loaded.history),
-        None => (checked.text.clone().unwrap_or_default(), &loaded.history),
+    let (text, content) = match &loaded.regenerate {
+        Some(pair) => (pair.user_text(), pair.user_content.clone()),
+        None => {
+            let text = checked.text.clone().unwrap_or_default();
+            let content = attachments::blocks(&loaded.files, &text);
+            (text, content)
+        }
     };
-    let past: Vec<PastPair> = history.iter().map(past_pair).collect();
-    let new_message = [Part::Text(text.clone())];
+    let (new_message, history_parts) = attachments::parts(&deps, owner, &content, &loaded.history, visible).await?;
+    let past: Vec<PastPair> =
+        loaded.history.iter().zip(history_parts).map(|(pair, user)| past_pair(pair, user)).collect();
     let max_output = deps.config.models.max_output_tokens.max(1) as usize;
     let assembled = prompt::assemble(
         &PromptInput {
@@ -194,6 +221,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
             user_message_id: pair.user_message_id,
             assistant_message_id: Uuid::now_v7(),
             title_from: None,
+            files: Vec::new(),
         },
         (chat, _) => {
             let (chat_id, new_chat) = match chat {
@@ -205,7 +233,6 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                     (chat.id, Some(chat))
                 }
             };
-            let content = vec![Block::Text { text: text.clone() }];
             let pair =
                 PairItem::new(owner, chat_id, content, crate::tokens::count(&text) as i64, &model_stream.model, now);
             Generation {
@@ -215,6 +242,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                 user_message_id: pair.user_message_id,
                 assistant_message_id: pair.assistant_message_id,
                 title_from: new_chat.is_some().then(|| text.clone()),
+                files: loaded.files.iter().map(|f| f.id).collect(),
                 new_chat,
                 new_pair: Some(pair),
             }
@@ -335,8 +363,8 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
 /// regenerated pair). `false` when the chat or pair is gone.
 async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<bool> {
     match (&g.new_pair, &g.new_chat) {
-        (Some(pair), Some(chat)) => pairs::begin(deps, g.owner, ChatWrite::Create(chat), pair).await,
-        (Some(pair), None) => pairs::begin(deps, g.owner, ChatWrite::Existing, pair).await,
+        (Some(pair), Some(chat)) => pairs::begin(deps, g.owner, ChatWrite::Create(chat), pair, &g.files).await,
+        (Some(pair), None) => pairs::begin(deps, g.owner, ChatWrite::Existing, pair, &g.files).await,
         (None, _) => {
             let now = deps.clock.now();
             pairs::begin_regenerate(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, model, now).await

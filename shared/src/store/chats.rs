@@ -163,13 +163,25 @@ pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
         return Ok(false);
     }
     let partition = keys::chat_partition(owner, id);
-    let contents: Vec<Item> = super::query_prefix(deps, partition.clone(), "", false)
-        .await?
+    let contents = super::query_prefix(deps, partition.clone(), "", false).await?;
+    // The files attached in the chat go to the cleanup job (it deletes their bytes).
+    let mut files: Vec<Uuid> = contents
+        .iter()
+        .filter(|item| {
+            item.get(keys::SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::PAIR_PREFIX))
+        })
+        .filter_map(|item| serde_dynamo::from_item::<_, super::pairs::PairItem>(item.clone()).ok())
+        .flat_map(|pair| pair.file_ids())
+        .collect();
+    files.sort();
+    files.dedup();
+    super::files::mark_chat_deleted(deps, owner, id, &files, deps.clock.now()).await?;
+    let keys: Vec<Item> = contents
         .into_iter()
         .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
         .map(|sk| key(partition.clone(), sk))
         .collect();
-    super::batch_delete(deps, contents).await?;
+    super::batch_delete(deps, keys).await?;
     Ok(true)
 }
 

@@ -69,6 +69,30 @@ pub fn project(project_id: Uuid) -> String {
     format!("PROJECT#{project_id}")
 }
 
+pub const FILE_PREFIX: &str = "FILE#";
+/// An uploaded file's record, under its owner.
+pub fn file(file_id: Uuid) -> String {
+    format!("{FILE_PREFIX}{file_id}")
+}
+
+/// GSI1 partitions the cleanup job reads: uploads never completed, and files whose
+/// chat was deleted. Sort key: `<epoch ms, 15 digits>#<owner>#<file id>`.
+pub const FILES_PENDING: &str = "FILES#PENDING";
+pub const FILES_DELETED: &str = "FILES#DELETED";
+pub fn file_cleanup_order(at_millis: i64, owner: Uuid, file_id: Uuid) -> String {
+    format!("{at_millis:015}#{owner}#{file_id}")
+}
+
+/// S3 object keys: under the owner, by id; a filename never is part of one. Uploads
+/// land under `uploads/` (a lifecycle rule expires what is left there) and move to
+/// `files/` once checked.
+pub fn upload_object(owner: Uuid, file_id: Uuid) -> String {
+    format!("uploads/{owner}/{file_id}")
+}
+pub fn file_object(owner: Uuid, file_id: Uuid) -> String {
+    format!("files/{owner}/{file_id}")
+}
+
 pub const PROMPT_PREFIX: &str = "PROMPT#";
 /// A saved system prompt, under its owner.
 pub fn prompt(prompt_id: Uuid) -> String {
@@ -148,6 +172,10 @@ mod tests {
         assert_eq!(chat_update_order(1_700_000_000_000, id), "001700000000000#00000000-0000-0000-0000-000000000000");
         assert!(chat_update_order(9, id) < chat_update_order(10, id));
         assert_eq!(pair(id), "PAIR#00000000-0000-0000-0000-000000000000");
+        assert_eq!(file(id), "FILE#00000000-0000-0000-0000-000000000000");
+        assert_eq!(upload_object(id, id), format!("uploads/{id}/{id}"));
+        assert_eq!(file_object(id, id), format!("files/{id}/{id}"));
+        assert!(file_cleanup_order(9, id, id) < file_cleanup_order(10, id, id));
         assert_eq!(chat_usage("m:1"), "USAGE#m:1");
         let day = daily_usage("2026-11-24", "us.anthropic.claude-sonnet-4-20250514-v1:0");
         let (from, to) = daily_usage_range("2026-11-24", "2026-11-24");

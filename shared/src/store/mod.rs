@@ -3,6 +3,7 @@
 
 pub mod chats;
 pub mod credentials;
+pub mod files;
 pub mod jobs;
 pub mod keys;
 pub mod page;

@@ -80,6 +80,17 @@ impl PairItem {
         }
     }
 
+    /// The files attached to the user message.
+    pub fn file_ids(&self) -> Vec<Uuid> {
+        self.user_content
+            .iter()
+            .filter_map(|block| match block {
+                Block::Image { file_id, .. } | Block::Document { file_id, .. } => Some(*file_id),
+                Block::Text { .. } => None,
+            })
+            .collect()
+    }
+
     /// The text of the user message (its text blocks, joined).
     pub fn user_text(&self) -> String {
         let texts: Vec<&str> = self
@@ -207,8 +218,9 @@ pub enum ChatWrite<'a> {
 }
 
 /// Stores a new pair (status `generating`) with its chat's counters, or the new chat
-/// itself. `false` when the existing chat is gone.
-pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem) -> ApiResult<bool> {
+/// itself, and binds the message's files to the chat. `false` when the existing chat
+/// is gone or a file went away meanwhile.
+pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem, files: &[Uuid]) -> ApiResult<bool> {
     let chat_item = match chat {
         ChatWrite::Create(chat) => {
             let put = Put::builder()
@@ -227,10 +239,13 @@ pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairIte
         .condition_expression("attribute_not_exists(PK)")
         .build()
         .expect("table and item are set");
-    let items = vec![chat_item, TransactWriteItem::builder().put(put_pair).build()];
+    let mut items = vec![chat_item, TransactWriteItem::builder().put(put_pair).build()];
+    items.extend(files.iter().map(|id| transact(super::files::attach(deps, owner, *id, pair.chat_id))));
     match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => Ok(true),
-        Err(err) if condition_failed_at(&err, 0) => Ok(false),
+        Err(err) if condition_failed_at(&err, 0) || (2..2 + files.len()).any(|i| condition_failed_at(&err, i)) => {
+            Ok(false)
+        }
         Err(err) => Err(err.into()),
     }
 }

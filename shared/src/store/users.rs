@@ -151,6 +151,8 @@ pub struct ProfileChanges {
     pub last_name: Option<String>,
     /// The new username (already validated) and the current one it replaces.
     pub username: Option<(String, String)>,
+    /// `Some(None)` removes the avatar.
+    pub avatar: Option<Option<Uuid>>,
 }
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
@@ -166,15 +168,31 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
         sets.push("last_name = :last");
         values.insert(":last".to_string(), s(last));
     }
+    let mut removes = Vec::new();
+    match changes.avatar {
+        Some(Some(file_id)) => {
+            sets.push("avatar_file_id = :avatar");
+            values.insert(":avatar".to_string(), s(file_id.to_string()));
+        }
+        Some(None) => removes.push("avatar_file_id"),
+        None => {}
+    }
     let username_change = changes.username.filter(|(new, old)| new != old);
     if let Some((new, _)) = &username_change {
         sets.push("username = :username");
         values.insert(":username".to_string(), s(new));
     }
-    if sets.is_empty() {
+    if sets.is_empty() && removes.is_empty() {
         return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
     }
-    let expression = format!("SET {}", sets.join(", "));
+    let mut clauses = Vec::new();
+    if !sets.is_empty() {
+        clauses.push(format!("SET {}", sets.join(", ")));
+    }
+    if !removes.is_empty() {
+        clauses.push(format!("REMOVE {}", removes.join(", ")));
+    }
+    let expression = clauses.join(" ");
     let Some((new, old)) = username_change else {
         let output = update(deps, user_id)
             .update_expression(expression)
@@ -250,6 +268,17 @@ pub async fn delete_account(deps: &Deps, user: &UserItem) -> ApiResult<()> {
         .collect();
     deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await?;
     Ok(())
+}
+
+/// Removes the avatar if it is `file_id` (the file is being deleted).
+pub async fn clear_avatar(deps: &Deps, user_id: Uuid, file_id: Uuid) -> ApiResult<()> {
+    let result = update(deps, user_id)
+        .update_expression("REMOVE avatar_file_id")
+        .condition_expression("avatar_file_id = :file")
+        .expression_attribute_values(":file", s(file_id.to_string()))
+        .send()
+        .await;
+    super::applied(result).map(|_| ())
 }
 
 /// Records the Google identity linked to the account.

@@ -92,7 +92,7 @@ pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<VerifyEmailRes
     let token =
         tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail).await?.ok_or_else(invalid_token)?;
     let user = users::mark_email_verified(deps, token.user_id).await?.ok_or_else(invalid_token)?;
-    Ok(VerifyEmailResponse { user: User::from(&user) })
+    Ok(VerifyEmailResponse { user: super::user_view(deps, &user).await? })
 }
 
 /// POST /auth/resend-verification: a fresh link for an unverified account; the same
@@ -118,13 +118,18 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
     let last_name = req.last_name.as_deref().map(parse_name).and_then(|r| v.check("last_name", r));
     let username = req.username.as_deref().map(Username::parse).and_then(|r| v.check("username", r));
     v.finish()?;
+    let avatar = match req.avatar_file_id {
+        Some(Some(id)) => Some(Some(crate::files::for_avatar(deps, user.id, id).await?.id)),
+        other => other.map(|_| None),
+    };
     let changes = ProfileChanges {
         first_name,
         last_name,
         username: username.map(|u| (u.as_str().to_string(), user.username.clone())),
+        avatar,
     };
     match users::update_profile(deps, user.id, changes).await? {
-        Ok(updated) => Ok(User::from(&updated)),
+        Ok(updated) => super::user_view(deps, &updated).await,
         Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
     }
 }
@@ -136,6 +141,7 @@ pub async fn delete_me(deps: &Deps, user: UserItem, password_offered: &str) -> A
     if !password::verify(offered, credential.and_then(|c| c.password_hash)).await? {
         return Err(ApiError::invalid_field("password", "The password is not correct."));
     }
+    crate::files::delete_all_objects_of(deps, user.id).await?;
     users::delete_account(deps, &user).await?;
     tracing::info!(user_id = %user.id, "account deleted");
     Ok(())

@@ -3,7 +3,7 @@
 
 use super::account::create_account;
 use super::{display_name, invalid_credentials};
-use crate::auth::api::{GoogleLoginResponse, GoogleRequest, LoginRequest, LoginResponse, Session, SessionList, User};
+use crate::auth::api::{GoogleLoginResponse, GoogleRequest, LoginRequest, LoginResponse, Session, SessionList};
 use crate::auth::{google, lockout, password, token, AuthUser};
 use crate::domain::{parse_device_info, Email, Password, Username, Validator};
 use crate::error::{ApiError, ApiResult};
@@ -92,7 +92,7 @@ async fn start_session(
             EmailJob::NewSignIn { to: user.email.clone(), name, ip: ip.unwrap_or_default(), device_info, at: now };
         enqueue_email(deps, job).await?;
     }
-    Ok(LoginResponse { token, expires_at, user: User::from(&user) })
+    Ok(LoginResponse { token, expires_at, user: super::user_view(deps, &user).await? })
 }
 
 /// Records that the user signed in from `ip`; true if it was not seen in the last 90 days.

@@ -45,3 +45,12 @@ fn invalid_credentials() -> ApiError {
 fn plausible_secret(secret: &str) -> bool {
     !secret.is_empty() && secret.len() <= 128
 }
+
+/// The user as the API shows it, with a fresh download URL of the avatar.
+pub async fn user_view(deps: &Deps, user: &crate::store::users::UserItem) -> crate::ApiResult<crate::auth::api::User> {
+    let avatar_url = match user.avatar_file_id {
+        Some(file_id) => Some(crate::files::avatar_url(deps, user.id, file_id).await?),
+        None => None,
+    };
+    Ok(crate::auth::api::User::new(user, avatar_url))
+}
