@@ -32,6 +32,9 @@ pub enum Permission {
     EnqueueTitle,
     /// Read, write and delete objects in the files bucket (and presign such requests).
     Files,
+    /// Read objects in the files bucket: presigned download URLs (the avatar) work
+    /// only with a signer that may read them.
+    ReadFiles,
 }
 
 /// How a route answers: a whole response (API Gateway buffers it), or a stream
@@ -136,6 +139,9 @@ const WRITE: &[Permission] = &[TableRead, TableWrite];
 const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
 const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle, Files];
 const FILES: &[Permission] = &[TableRead, TableWrite, Files];
+/// Routes answering with the user (and its avatar URL).
+const USER: &[Permission] = &[TableRead, TableWrite, ReadFiles];
+const USER_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail, ReadFiles];
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -144,20 +150,20 @@ static ROUTES: &[Route] = &[
     Route { name: "health", method: "GET", path: "/api/v1/health", handler: http!(crate::health::handle), permissions: &[Describe], summary: "Liveness and dependency check" },
     Route { name: "openapi", method: "GET", path: "/api/v1/openapi.json", handler: http!(crate::openapi::handle), permissions: &[], summary: "This API's OpenAPI 3.1 document" },
     Route { name: "auth-register", method: "POST", path: "/api/v1/auth/register", handler: http!(auth::register::handle), permissions: WRITE_MAIL, summary: "Create an account" },
-    Route { name: "auth-verify-email", method: "POST", path: "/api/v1/auth/verify-email", handler: http!(auth::verify_email::handle), permissions: WRITE, summary: "Verify an email address with the emailed token" },
+    Route { name: "auth-verify-email", method: "POST", path: "/api/v1/auth/verify-email", handler: http!(auth::verify_email::handle), permissions: USER, summary: "Verify an email address with the emailed token" },
     Route { name: "auth-resend-verification", method: "POST", path: "/api/v1/auth/resend-verification", handler: http!(auth::resend_verification::handle), permissions: WRITE_MAIL, summary: "Send the verification email again" },
-    Route { name: "auth-login", method: "POST", path: "/api/v1/auth/login", handler: http!(auth::login::handle), permissions: WRITE_MAIL, summary: "Log in with email and password" },
+    Route { name: "auth-login", method: "POST", path: "/api/v1/auth/login", handler: http!(auth::login::handle), permissions: USER_MAIL, summary: "Log in with email and password" },
     Route { name: "auth-logout", method: "POST", path: "/api/v1/auth/logout", handler: http!(auth::logout::handle), permissions: WRITE, summary: "Revoke this token" },
     Route { name: "auth-logout-all", method: "POST", path: "/api/v1/auth/logout-all", handler: http!(auth::logout_all::handle), permissions: WRITE, summary: "Revoke every token of the user" },
-    Route { name: "auth-me-get", method: "GET", path: "/api/v1/auth/me", handler: http!(auth::me_get::handle), permissions: WRITE, summary: "The signed-in user" },
+    Route { name: "auth-me-get", method: "GET", path: "/api/v1/auth/me", handler: http!(auth::me_get::handle), permissions: USER, summary: "The signed-in user" },
     Route { name: "auth-password-reset", method: "POST", path: "/api/v1/auth/password/reset", handler: http!(auth::password_reset::handle), permissions: WRITE_MAIL, summary: "Email a password reset link" },
     Route { name: "auth-password-reset-confirm", method: "POST", path: "/api/v1/auth/password/reset/confirm", handler: http!(auth::password_reset_confirm::handle), permissions: WRITE_MAIL, summary: "Set a new password with the emailed token" },
     Route { name: "auth-password-change", method: "POST", path: "/api/v1/auth/password/change", handler: http!(auth::password_change::handle), permissions: WRITE_MAIL, summary: "Change the password" },
-    Route { name: "auth-google", method: "POST", path: "/api/v1/auth/google", handler: http!(auth::google::handle), permissions: WRITE_MAIL, summary: "Sign in with Google" },
+    Route { name: "auth-google", method: "POST", path: "/api/v1/auth/google", handler: http!(auth::google::handle), permissions: USER_MAIL, summary: "Sign in with Google" },
     Route { name: "auth-sessions-list", method: "GET", path: "/api/v1/auth/sessions", handler: http!(auth::sessions_list::handle), permissions: WRITE, summary: "The caller's sessions" },
     Route { name: "auth-sessions-delete", method: "DELETE", path: "/api/v1/auth/sessions/{id}", handler: http!(auth::sessions_delete::handle), permissions: WRITE, summary: "Revoke one session" },
-    Route { name: "auth-me-update", method: "PATCH", path: "/api/v1/auth/me", handler: http!(auth::me_update::handle), permissions: WRITE, summary: "Update the signed-in user's profile" },
-    Route { name: "auth-me-delete", method: "DELETE", path: "/api/v1/auth/me", handler: http!(auth::me_delete::handle), permissions: WRITE, summary: "Delete the account and all its data" },
+    Route { name: "auth-me-update", method: "PATCH", path: "/api/v1/auth/me", handler: http!(auth::me_update::handle), permissions: USER, summary: "Update the signed-in user's profile" },
+    Route { name: "auth-me-delete", method: "DELETE", path: "/api/v1/auth/me", handler: http!(auth::me_delete::handle), permissions: FILES, summary: "Delete the account and all its data" },
     Route { name: "prompts-list", method: "GET", path: "/api/v1/prompts", handler: http!(crate::prompts::list::handle), permissions: WRITE, summary: "The caller's saved system prompts" },
     Route { name: "prompts-create", method: "POST", path: "/api/v1/prompts", handler: http!(crate::prompts::create::handle), permissions: WRITE, summary: "Save a system prompt" },
     Route { name: "prompts-get", method: "GET", path: "/api/v1/prompts/{id}", handler: http!(crate::prompts::get::handle), permissions: WRITE, summary: "One saved prompt" },

@@ -124,6 +124,15 @@ async fn bytes_that_are_not_what_was_declared_are_refused_and_removed() {
         assert!(!object_exists(&app, &format!("uploads/{}/{}", user.id, started.id)).await, "{filename}: object gone");
         assert_eq!(app.get_auth(&format!("/api/v1/files/{}", started.id), &user.token).await.status, 404);
     }
+    // Declared small, uploaded over the limit for images: too large.
+    let huge = vec![0u8; 3_750_001];
+    let started = start_upload(&app, &user.token, "huge.png", "image/png", 100, "attachment").await;
+    let request = reqwest::Client::new().put(started.ticket["upload"]["url"].as_str().unwrap());
+    assert!(request.header("content-type", "image/png").body(huge).send().await.unwrap().status().is_success());
+    let done = app.call("POST", &format!("/api/v1/files/{}/complete", started.id), Some(&user.token), None).await;
+    assert_eq!((done.status, done.body["error"]["code"].as_str()), (413, Some("file_too_large")), "{}", done.text);
+    assert!(!object_exists(&app, &format!("uploads/{}/{}", user.id, started.id)).await);
+
     // A PDF declared as a PDF is fine.
     let pdf = upload(&app, &user.token, "spec.pdf", "application/pdf", PDF, "attachment").await;
     assert_eq!((pdf.status, pdf.body["kind"].as_str()), (200, Some("document")), "{}", pdf.text);

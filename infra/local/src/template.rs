@@ -67,6 +67,11 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                 "Resource": [sub("${FilesBucket.Arn}/uploads/*"), sub("${FilesBucket.Arn}/files/*")],
             }),
+            Permission::ReadFiles => json!({
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [sub("${FilesBucket.Arn}/files/*")],
+            }),
             Permission::EnqueueTitle => json!({
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
