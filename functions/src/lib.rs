@@ -9,6 +9,7 @@ pub mod files;
 pub mod files_cleanup;
 pub mod health;
 pub mod openapi;
+pub mod projects;
 pub mod prompts;
 pub mod routes;
 pub mod runtime;

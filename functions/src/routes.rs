@@ -63,7 +63,8 @@ pub struct Route {
 }
 
 /// Functions that count tokens: they load the tokenizer while the container starts.
-const COUNTS_TOKENS: &[&str] = &["chat-stream", "chats-pair-update"];
+const COUNTS_TOKENS: &[&str] =
+    &["chat-stream", "chats-pair-update", "projects-knowledge-create", "projects-knowledge-update"];
 
 impl Route {
     pub fn streams(&self) -> bool {
@@ -189,6 +190,19 @@ static ROUTES: &[Route] = &[
     Route { name: "files-complete", method: "POST", path: "/api/v1/files/{id}/complete", handler: http!(crate::files::complete::handle), permissions: FILES, summary: "Check an uploaded file and make it ready" },
     Route { name: "files-get", method: "GET", path: "/api/v1/files/{id}", handler: http!(crate::files::get::handle), permissions: FILES, summary: "A file, with a download URL" },
     Route { name: "files-delete", method: "DELETE", path: "/api/v1/files/{id}", handler: http!(crate::files::delete::handle), permissions: FILES, summary: "Delete a file" },
+    Route { name: "projects-list", method: "GET", path: "/api/v1/projects", handler: http!(crate::projects::list::handle), permissions: WRITE, summary: "The caller's projects" },
+    Route { name: "projects-create", method: "POST", path: "/api/v1/projects", handler: http!(crate::projects::create::handle), permissions: WRITE, summary: "Create a project" },
+    Route { name: "projects-get", method: "GET", path: "/api/v1/projects/{id}", handler: http!(crate::projects::get::handle), permissions: WRITE, summary: "One project" },
+    Route { name: "projects-update", method: "PATCH", path: "/api/v1/projects/{id}", handler: http!(crate::projects::update::handle), permissions: WRITE, summary: "Change a project" },
+    Route { name: "projects-delete", method: "DELETE", path: "/api/v1/projects/{id}", handler: http!(crate::projects::delete::handle), permissions: WRITE, summary: "Delete a project and its knowledge" },
+    Route { name: "projects-chats", method: "GET", path: "/api/v1/projects/{id}/chats", handler: http!(crate::projects::chats::handle), permissions: WRITE, summary: "A project's chats" },
+    Route { name: "projects-usage", method: "GET", path: "/api/v1/projects/{id}/usage", handler: http!(crate::projects::usage::handle), permissions: WRITE, summary: "A project's token usage" },
+    Route { name: "projects-knowledge-list", method: "GET", path: "/api/v1/projects/{id}/knowledge", handler: http!(crate::projects::knowledge_list::handle), permissions: WRITE, summary: "A project's knowledge" },
+    Route { name: "projects-knowledge-create", method: "POST", path: "/api/v1/projects/{id}/knowledge", handler: http!(crate::projects::knowledge_create::handle), permissions: WRITE, summary: "Add knowledge to a project" },
+    Route { name: "projects-knowledge-get", method: "GET", path: "/api/v1/projects/{id}/knowledge/{kid}", handler: http!(crate::projects::knowledge_get::handle), permissions: WRITE, summary: "One knowledge item" },
+    Route { name: "projects-knowledge-update", method: "PATCH", path: "/api/v1/projects/{id}/knowledge/{kid}", handler: http!(crate::projects::knowledge_update::handle), permissions: WRITE, summary: "Change a knowledge item" },
+    Route { name: "projects-knowledge-delete", method: "DELETE", path: "/api/v1/projects/{id}/knowledge/{kid}", handler: http!(crate::projects::knowledge_delete::handle), permissions: WRITE, summary: "Delete a knowledge item" },
+    Route { name: "projects-knowledge-toggle", method: "POST", path: "/api/v1/projects/{id}/knowledge/{kid}/toggle", handler: http!(crate::projects::knowledge_toggle::handle), permissions: WRITE, summary: "Include a knowledge item in chat, or not" },
 ];
 
 static WORKERS: &[Worker] = &[

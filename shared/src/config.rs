@@ -75,6 +75,8 @@ pub struct Config {
     pub stream_keep_alive: Duration,
     /// A generating answer is saved at least this often.
     pub stream_save_every: Duration,
+    /// The most tokens of knowledge a project may include in chat.
+    pub knowledge_token_limit: i64,
     pub version: String,
 }
 
@@ -182,6 +184,12 @@ impl Config {
             },
             stream_keep_alive: millis("STREAM_KEEP_ALIVE_MS", 15_000)?,
             stream_save_every: millis("STREAM_SAVE_EVERY_MS", 2_000)?,
+            knowledge_token_limit: match var("KNOWLEDGE_TOKEN_LIMIT") {
+                Some(v) => {
+                    v.parse().ok().filter(|n: &i64| *n > 0).ok_or("KNOWLEDGE_TOKEN_LIMIT must be a positive number")?
+                }
+                None => 150_000,
+            },
             version: env!("CARGO_PKG_VERSION").to_string(),
         })
     }

@@ -13,6 +13,7 @@ pub mod files;
 pub mod http;
 pub mod llm;
 pub mod mail;
+pub mod projects;
 pub mod prompts;
 pub mod queue;
 pub mod ratelimit;

@@ -93,6 +93,8 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "chats-pair-update" | "chats-pair-toggle" | "chats-pair-delete" => 404,
                     "prompts-create" | "chats-create" | "files-create" => 201,
                     "files-complete" | "files-get" | "files-delete" => 404,
+                    "projects-create" => 201,
+                    name if name.starts_with("projects-") && name != "projects-list" => 404, // not the caller's
                     "auth-logout" | "auth-logout-all" | "auth-me-delete" => 204,
                     _ => 200,
                 };

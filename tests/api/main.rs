@@ -10,6 +10,7 @@ mod http_basics;
 mod limits;
 mod llm;
 mod model_stub;
+mod projects;
 mod prompts;
 mod recovery;
 mod sessions;

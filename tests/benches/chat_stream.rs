@@ -24,6 +24,8 @@ use system_tests::{event, AppOptions, TestApp};
 const REQUESTS: usize = 200;
 /// Pairs already in the chat, so history is read and assembled every time.
 const HISTORY: usize = 10;
+/// Knowledge items of the project in the second run.
+const KNOWLEDGE: usize = 20;
 
 #[derive(Clone, Debug)]
 struct Call {
@@ -148,12 +150,45 @@ async fn run() {
     };
     let app = TestApp::spawn_with(options).await;
     let user = app.verified_user().await;
-    let first = app.chat(&user.token, json!({"text": "warm-up: the first message of the chat"})).await;
+    let plain = chat_with_history(&app, &user.token, None).await;
+    measure(&app, &user.token, &plain, &timeline, &format!("a chat with {HISTORY} earlier pairs")).await;
+
+    // The same in a project with 20 knowledge items included in chat.
+    let project = app
+        .call(
+            "POST",
+            "/api/v1/projects",
+            Some(&user.token),
+            Some(json!({"name": "Bench", "instructions": "Be brief."})),
+        )
+        .await;
+    let project_id = project.body["id"].as_str().unwrap().to_string();
+    for i in 0..KNOWLEDGE {
+        let body = json!({"title": format!("note {i}"), "content": format!("Knowledge item {i}: the service retries idempotent calls.")});
+        let added =
+            app.call("POST", &format!("/api/v1/projects/{project_id}/knowledge"), Some(&user.token), Some(body)).await;
+        assert_eq!(added.status, 201, "{}", added.text);
+    }
+    let in_project = chat_with_history(&app, &user.token, Some(&project_id)).await;
+    let label = format!("a chat with {HISTORY} earlier pairs in a project with {KNOWLEDGE} knowledge items");
+    measure(&app, &user.token, &in_project, &timeline, &label).await;
+}
+
+/// A chat (in `project`, if given) that already holds `HISTORY` pairs.
+async fn chat_with_history(app: &TestApp, token: &str, project: Option<&str>) -> String {
+    let mut body = json!({"text": "warm-up: the first message of the chat"});
+    if let Some(project) = project {
+        body["project_id"] = json!(project);
+    }
+    let first = app.chat(token, body).await;
     let chat_id = event(&first, "start").data["chat_id"].as_str().unwrap().to_string();
     for i in 1..HISTORY {
-        app.chat(&user.token, json!({"chat_id": chat_id, "text": format!("earlier message {i}")})).await;
+        app.chat(token, json!({"chat_id": chat_id, "text": format!("earlier message {i}")})).await;
     }
+    chat_id
+}
 
+async fn measure(app: &TestApp, token: &str, chat_id: &str, timeline: &Timeline, label: &str) {
     let (mut first_delta, mut own_work, mut dynamo_before_model) = (Vec::new(), Vec::new(), Vec::new());
     let mut round_trips = Vec::new();
     let mut trace = String::new();
@@ -161,7 +196,7 @@ async fn run() {
         timeline.0.lock().unwrap().clear();
         let body = json!({"chat_id": chat_id, "text": format!("benchmark message {i}: how do I read a file in Rust?")});
         let sent = Instant::now();
-        let mut stream = app.open_stream(&user.token, body).await.map_err(|r| r.text).expect("a stream");
+        let mut stream = app.open_stream(token, body).await.map_err(|r| r.text).expect("a stream");
         let mut first_at = None;
         while let Some(event) = stream.next_event().await {
             if event.name == "delta" && first_at.is_none() {
@@ -199,10 +234,9 @@ async fn run() {
         first_delta.push(total.as_secs_f64() * 1000.0);
         own_work.push((total - external).as_secs_f64() * 1000.0);
         // Keep the chat's history at its size: the newest pair goes again.
-        let pairs = app.get_auth(&format!("/api/v1/chats/{chat_id}/messages?limit=100"), &user.token).await;
+        let pairs = app.get_auth(&format!("/api/v1/chats/{chat_id}/messages?limit=100"), token).await;
         let newest = pairs.body["items"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
-        let deleted =
-            app.call("DELETE", &format!("/api/v1/chats/{chat_id}/pairs/{newest}"), Some(&user.token), None).await;
+        let deleted = app.call("DELETE", &format!("/api/v1/chats/{chat_id}/pairs/{newest}"), Some(token), None).await;
         assert_eq!(deleted.status, 204);
     }
     let dynamo_ms: Vec<f64> = dynamo_before_model.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
@@ -212,7 +246,7 @@ async fn run() {
         sorted.sort();
         sorted[sorted.len() / 2]
     };
-    println!("chat stream over HTTP, local stack, {REQUESTS} messages to a chat with {HISTORY} earlier pairs:");
+    println!("chat stream over HTTP, local stack, {REQUESTS} messages to {label}:");
     println!(
         "time to first delta              p50 {:7.2} ms   p90 {:7.2} ms",
         percentile(&first_delta, 0.5),

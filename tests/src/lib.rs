@@ -123,6 +123,8 @@ pub fn test_config(
         ("MODEL_SMALL", SMALL_MODEL.to_string()),
         // Short, so a test sees keep-alives without waiting 15 s.
         ("STREAM_KEEP_ALIVE_MS", "400".to_string()),
+        // Small, so tests reach it with little text.
+        ("KNOWLEDGE_TOKEN_LIMIT", "1000".to_string()),
     ];
     Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         .expect("test configuration is valid")

@@ -12,7 +12,7 @@ use crate::domain::{parse_path_id, required_text, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::chats::{self, ChatChanges, ChatItem};
 use crate::store::page::{self, ListSpec, PageRequest};
-use crate::store::{key, keys, s, Item};
+use crate::store::{keys, s, Item};
 use crate::Deps;
 use api::{Chat, ChatList, CreateChatRequest, UpdateChatRequest};
 use uuid::Uuid;
@@ -35,12 +35,13 @@ fn system_prompt(v: &mut Validator, raw: &str) -> Option<Option<String>> {
     Some((!raw.trim().is_empty()).then(|| raw.to_string()))
 }
 
+fn project_not_found() -> ApiError {
+    ApiError::invalid_field("project_id", "Project not found.")
+}
+
 /// The project must be the caller's (another user's is as unknown as a missing one).
-async fn check_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<()> {
-    match crate::store::get_raw(deps, key(keys::user(owner), keys::project(project_id))).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::invalid_field("project_id", "Project not found.")),
-    }
+async fn check_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<crate::store::projects::ProjectItem> {
+    crate::store::projects::get(deps, owner, project_id).await?.ok_or_else(project_not_found)
 }
 
 pub struct ListFilter<'a> {
@@ -104,7 +105,9 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateChatRequest) -> ApiResu
         ChatItem::new(owner, chosen_title.unwrap_or_else(|| DEFAULT_TITLE.into()), by_user, deps.clock.now());
     chat.project_id = req.project_id;
     chat.system_prompt = prompt;
-    chats::put(deps, &chat).await?;
+    if !chats::put(deps, &chat).await? {
+        return Err(project_not_found());
+    }
     Ok(chat.into())
 }
 
@@ -129,7 +132,11 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) 
     }
     let changes =
         ChatChanges { title: new_title, system_prompt: new_prompt, project_id: req.project_id, archived: req.archived };
-    Ok(chats::update(deps, owner, id, changes, deps.clock.now()).await?.ok_or_else(ApiError::not_found)?.into())
+    match chats::update(deps, owner, id, changes, deps.clock.now()).await? {
+        chats::Updated::Chat(chat) => Ok((*chat).into()),
+        chats::Updated::NotFound => Err(ApiError::not_found()),
+        chats::Updated::ProjectGone => Err(project_not_found()),
+    }
 }
 
 /// DELETE /chats/{id}: the chat and everything in it.

@@ -12,7 +12,7 @@
 //! that goes away stops receiving, not the answer.
 
 use super::api::{Block, PairStatus, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
-use super::prompt::{self, Part, PastPair, PromptInput};
+use super::prompt::{self, Knowledge, Part, PastPair, ProjectContext, PromptInput};
 use super::{attachments, check_project, DEFAULT_TITLE};
 use crate::auth::TokenCaller;
 use crate::domain::Validator;
@@ -24,6 +24,7 @@ use crate::sse::{EventSender, StreamBody};
 use crate::store::chats::{self, ChatItem};
 use crate::store::files::FileItem;
 use crate::store::pairs::{self, ChatWrite, Outcome, PairItem};
+use crate::store::projects::{self, KnowledgeItem, ProjectItem};
 use crate::Deps;
 use http::{Response, StatusCode};
 use std::sync::Arc;
@@ -88,6 +89,15 @@ struct Loaded {
     regenerate: Option<PairItem>,
     /// The new message's files (none when regenerating: the pair keeps its own).
     files: Vec<FileItem>,
+    /// The chat's project and the knowledge it includes in chat.
+    project: Option<(ProjectItem, Vec<KnowledgeItem>)>,
+}
+
+/// The project and its knowledge (included in chat, in their stable order).
+async fn load_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<(ProjectItem, Vec<KnowledgeItem>)> {
+    let (project, knowledge) =
+        tokio::try_join!(check_project(deps, owner, project_id), projects::all_knowledge(deps, owner, project_id))?;
+    Ok((project, knowledge.into_iter().filter(|k| k.include_in_chat).collect()))
 }
 
 /// Every read the message needs, concurrently.
@@ -105,10 +115,11 @@ async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded
 
 async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
     let Some(chat_id) = req.chat_id else {
-        if let Some(project) = req.project_id {
-            check_project(deps, owner, project).await?;
-        }
-        return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None, files: Vec::new() });
+        let project = match req.project_id {
+            Some(project) => Some(load_project(deps, owner, project).await?),
+            None => None,
+        };
+        return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None, files: Vec::new(), project });
     };
     let regenerate = async {
         match req.regenerate_pair_id {
@@ -134,7 +145,17 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<L
             Some(_) => {}
         }
     }
-    Ok(Loaded { chat: Some(chat), history, regenerate, files: Vec::new() })
+    // The chat's project is known only now: a second round, still before the model call.
+    let project = match chat.project_id {
+        Some(project_id) => match load_project(deps, owner, project_id).await {
+            Ok(project) => Some(project),
+            // A project deleted meanwhile: the chat is being detached from it.
+            Err(err) if err.status == http::StatusCode::BAD_REQUEST => None,
+            Err(err) => return Err(err),
+        },
+        None => None,
+    };
+    Ok(Loaded { chat: Some(chat), history, regenerate, files: Vec::new(), project })
 }
 
 /// Whether the model sees an earlier pair (as prompt assembly decides).
@@ -185,6 +206,10 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
             (text, content)
         }
     };
+    let project_context = loaded.project.as_ref().map(|(project, knowledge)| ProjectContext {
+        instructions: project.instructions.clone(),
+        knowledge: knowledge.iter().map(|k| Knowledge { title: k.title.clone(), content: k.content.clone() }).collect(),
+    });
     let (new_message, history_parts) = attachments::parts(&deps, owner, &content, &loaded.history, visible).await?;
     let past: Vec<PastPair> =
         loaded.history.iter().zip(history_parts).map(|(pair, user)| past_pair(pair, user)).collect();
@@ -192,7 +217,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
     let assembled = prompt::assemble(
         &PromptInput {
             chat_system_prompt: loaded.chat.as_ref().and_then(|c| c.system_prompt.as_deref()),
-            project: None,
+            project: project_context.as_ref(),
             memories: None,
             history: &past,
             new_message: &new_message,

@@ -5,7 +5,7 @@ use super::page::{GSI1PK, GSI1SK};
 use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -29,6 +29,7 @@ pub struct ChatItem {
     /// Set once the user (not the titling worker) chose the title.
     #[serde(default)]
     pub title_set_by_user: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
     pub system_prompt: Option<String>,
     pub archived: bool,
@@ -43,6 +44,11 @@ pub struct ChatItem {
     /// Input plus output tokens of the latest answer.
     #[serde(default)]
     pub context_tokens: i64,
+    /// What the models reported, in all (the project's usage adds these up).
+    #[serde(default)]
+    pub input_tokens: i64,
+    #[serde(default)]
+    pub output_tokens: i64,
 }
 
 pub(crate) fn millis(at: OffsetDateTime) -> i64 {
@@ -70,6 +76,8 @@ impl ChatItem {
             message_count: 0,
             total_tokens: 0,
             context_tokens: 0,
+            input_tokens: 0,
+            output_tokens: 0,
         }
     }
 }
@@ -78,8 +86,27 @@ pub fn chat_key(owner: Uuid, id: Uuid) -> Item {
     key(keys::user(owner), keys::chat(id))
 }
 
-pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<()> {
-    super::put_new(deps, chat).await
+/// Stores a new chat, counted in its project. `false` when the project is gone.
+pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<bool> {
+    let Some(project) = chat.project_id else {
+        super::put_new(deps, chat).await?;
+        return Ok(true);
+    };
+    let put = Put::builder()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(serde_dynamo::to_item(chat)?))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("table and item are set");
+    let items = vec![
+        TransactWriteItem::builder().put(put).build(),
+        TransactWriteItem::builder().update(super::projects::count_chat(deps, chat.owner, project, 1)).build(),
+    ];
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(true),
+        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ChatItem>> {
@@ -87,7 +114,7 @@ pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ChatIte
 }
 
 /// Changes to a chat. `Some(None)` clears an optional field.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ChatChanges {
     pub title: Option<String>,
     pub system_prompt: Option<Option<String>>,
@@ -95,15 +122,22 @@ pub struct ChatChanges {
     pub archived: Option<bool>,
 }
 
-/// Applies `changes` and bumps `updated_at` (and the chat's place in the lists).
-/// `None` if the owner has no such chat.
-pub async fn update(
-    deps: &Deps,
+/// What became of a chat update.
+pub enum Updated {
+    Chat(Box<ChatItem>),
+    NotFound,
+    /// The project it was to move into is gone.
+    ProjectGone,
+}
+
+/// The update expression and values for `changes`, always bumping `updated_at` and the
+/// chat's place in its list.
+fn expression(
     owner: Uuid,
     id: Uuid,
-    changes: ChatChanges,
+    changes: &ChatChanges,
     now: OffsetDateTime,
-) -> ApiResult<Option<ChatItem>> {
+) -> (String, HashMap<String, AttributeValue>) {
     let rfc3339 = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let mut sets = vec!["updated_at = :now".to_string(), format!("{GSI1SK} = :order")];
     let mut removes: Vec<&str> = Vec::new();
@@ -111,13 +145,13 @@ pub async fn update(
         (":now".to_string(), s(rfc3339)),
         (":order".to_string(), s(keys::chat_update_order(millis(now), id))),
     ]);
-    if let Some(title) = changes.title {
+    if let Some(title) = changes.title.clone() {
         sets.push("title = :title, title_search = :search, title_set_by_user = :true".into());
         values.insert(":search".into(), s(title.to_lowercase()));
         values.insert(":title".into(), s(title));
         values.insert(":true".into(), AttributeValue::Bool(true));
     }
-    match changes.system_prompt {
+    match changes.system_prompt.clone() {
         Some(Some(prompt)) => {
             sets.push("system_prompt = :prompt".into());
             values.insert(":prompt".into(), s(prompt));
@@ -142,6 +176,18 @@ pub async fn update(
     if !removes.is_empty() {
         expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
     }
+    (expression, values)
+}
+
+/// Applies `changes` that do not move the chat between projects.
+async fn update_fields(
+    deps: &Deps,
+    owner: Uuid,
+    id: Uuid,
+    changes: &ChatChanges,
+    now: OffsetDateTime,
+) -> ApiResult<Option<ChatItem>> {
+    let (expression, values) = expression(owner, id, changes, now);
     let result = deps
         .dynamo
         .update_item()
@@ -156,10 +202,167 @@ pub async fn update(
     super::updated(result)
 }
 
+fn found(chat: Option<ChatItem>) -> Updated {
+    chat.map_or(Updated::NotFound, |chat| Updated::Chat(Box::new(chat)))
+}
+
+/// Applies `changes`. A move between projects moves the projects' chat counts in the
+/// same transaction, on condition that the chat is still where it was read.
+pub async fn update(
+    deps: &Deps,
+    owner: Uuid,
+    id: Uuid,
+    changes: ChatChanges,
+    now: OffsetDateTime,
+) -> ApiResult<Updated> {
+    let Some(new_project) = changes.project_id else {
+        return Ok(found(update_fields(deps, owner, id, &changes, now).await?));
+    };
+    for _ in 0..3 {
+        let Some(chat) = get(deps, owner, id).await? else { return Ok(Updated::NotFound) };
+        let old_project = chat.project_id;
+        if old_project == new_project {
+            let unchanged = ChatChanges { project_id: None, ..changes.clone() };
+            return Ok(found(update_fields(deps, owner, id, &unchanged, now).await?));
+        }
+        let (expression, mut values) = expression(owner, id, &changes, now);
+        let condition = match old_project {
+            Some(old) => {
+                values.insert(":old_project".into(), s(old.to_string()));
+                "attribute_exists(PK) AND project_id = :old_project"
+            }
+            None => {
+                values.insert(":null".into(), s("NULL"));
+                "attribute_exists(PK) AND (attribute_not_exists(project_id) OR attribute_type(project_id, :null))"
+            }
+        };
+        let chat_update = Update::builder()
+            .table_name(&deps.config.table_name)
+            .set_key(Some(chat_key(owner, id)))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .expect("table, key and expression are set");
+        let mut items = vec![TransactWriteItem::builder().update(chat_update).build()];
+        if let Some(old) = old_project {
+            // A deleted project detached its chats first; only a live one is counted down.
+            if super::projects::get(deps, owner, old).await?.is_some() {
+                items.push(
+                    TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, old, -1)).build(),
+                );
+            }
+        }
+        let new_index = items.len();
+        if let Some(new) = new_project {
+            items.push(TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, new, 1)).build());
+        }
+        match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => return Ok(found(get(deps, owner, id).await?)),
+            Err(err) if new_project.is_some() && super::condition_failed_at(&err, new_index) => {
+                return Ok(Updated::ProjectGone)
+            }
+            // The chat moved or the old project went meanwhile: read again.
+            Err(err) if (0..new_index).any(|i| super::condition_failed_at(&err, i)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(crate::ApiError::conflict("conflict", "The chat changed meanwhile; try again."))
+}
+
+/// Deletes the chat item, counting it off its project in the same transaction.
+async fn delete_counted(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
+    for _ in 0..3 {
+        let Some(chat) = get(deps, owner, id).await? else { return Ok(false) };
+        let Some(project) = chat.project_id else {
+            if super::applied(
+                deps.dynamo
+                    .delete_item()
+                    .table_name(&deps.config.table_name)
+                    .set_key(Some(chat_key(owner, id)))
+                    .condition_expression(
+                        "attribute_exists(PK) AND (attribute_not_exists(project_id) OR attribute_type(project_id, :null))",
+                    )
+                    .expression_attribute_values(":null", s("NULL"))
+                    .send()
+                    .await,
+            )? {
+                return Ok(true);
+            }
+            continue;
+        };
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&deps.config.table_name)
+            .set_key(Some(chat_key(owner, id)))
+            .condition_expression("attribute_exists(PK) AND project_id = :project")
+            .expression_attribute_values(":project", s(project.to_string()))
+            .build()
+            .expect("table and key are set");
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        // A deleted project detached its chats first; only a live one is counted down.
+        if super::projects::get(deps, owner, project).await?.is_some() {
+            items.push(
+                TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, project, -1)).build(),
+            );
+        }
+        match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => return Ok(true),
+            Err(err) if super::condition_failed_at(&err, 0) || super::condition_failed_at(&err, 1) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(crate::ApiError::conflict("conflict", "The chat changed meanwhile; try again."))
+}
+
+/// Takes every chat out of the project (it is being deleted; the chats stay).
+pub async fn detach_all(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<()> {
+    for chat in of_project(deps, owner, project_id).await? {
+        let result = deps
+            .dynamo
+            .update_item()
+            .table_name(&deps.config.table_name)
+            .set_key(Some(chat_key(owner, chat.id)))
+            .update_expression("REMOVE project_id")
+            .condition_expression("project_id = :project")
+            .expression_attribute_values(":project", s(project_id.to_string()))
+            .send()
+            .await;
+        super::applied(result)?;
+    }
+    Ok(())
+}
+
+/// Every chat of the project, live or archived.
+pub async fn of_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<Vec<ChatItem>> {
+    let mut chats = Vec::new();
+    let mut start = None;
+    loop {
+        let output = deps
+            .dynamo
+            .query()
+            .table_name(&deps.config.table_name)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .filter_expression("project_id = :project")
+            .expression_attribute_values(":pk", s(keys::user(owner)))
+            .expression_attribute_values(":prefix", s(keys::CHAT_PREFIX))
+            .expression_attribute_values(":project", s(project_id.to_string()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            chats.push(serde_dynamo::from_item(item)?);
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(chats);
+        }
+    }
+}
+
 /// Deletes the chat and every item of its own partition (pairs and what belongs to
 /// them). `false` if the owner has no such chat.
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    if !super::delete_existing(deps, chat_key(owner, id)).await? {
+    if !delete_counted(deps, owner, id).await? {
         return Ok(false);
     }
     let partition = keys::chat_partition(owner, id);

@@ -64,9 +64,22 @@ pub fn chat_update_order(updated_at_millis: i64, chat_id: Uuid) -> String {
     format!("{updated_at_millis:015}#{chat_id}")
 }
 
-/// A project, under its owner (the projects themselves come with the projects issue).
+pub const PROJECT_PREFIX: &str = "PROJECT#";
+/// A project, under its owner.
 pub fn project(project_id: Uuid) -> String {
-    format!("PROJECT#{project_id}")
+    format!("{PROJECT_PREFIX}{project_id}")
+}
+
+/// A project's knowledge lives in a partition of its own, under the owner.
+pub fn project_partition(user_id: Uuid, project_id: Uuid) -> String {
+    format!("USER#{user_id}#PROJECT#{project_id}")
+}
+
+pub const KNOWLEDGE_PREFIX: &str = "KNOWLEDGE#";
+/// A knowledge item (v7 id: the partition lists a project's knowledge oldest first,
+/// the stable order the model sees it in).
+pub fn knowledge(knowledge_id: Uuid) -> String {
+    format!("{KNOWLEDGE_PREFIX}{knowledge_id}")
 }
 
 pub const FILE_PREFIX: &str = "FILE#";
@@ -173,6 +186,8 @@ mod tests {
         assert!(chat_update_order(9, id) < chat_update_order(10, id));
         assert_eq!(pair(id), "PAIR#00000000-0000-0000-0000-000000000000");
         assert_eq!(file(id), "FILE#00000000-0000-0000-0000-000000000000");
+        assert_eq!(project_partition(id, id), format!("USER#{id}#PROJECT#{id}"));
+        assert_eq!(knowledge(id), format!("KNOWLEDGE#{id}"));
         assert_eq!(upload_object(id, id), format!("uploads/{id}/{id}"));
         assert_eq!(file_object(id, id), format!("files/{id}/{id}"));
         assert!(file_cleanup_order(9, id, id) < file_cleanup_order(10, id, id));

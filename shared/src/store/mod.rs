@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod keys;
 pub mod page;
 pub mod pairs;
+pub mod projects;
 pub mod prompts;
 pub mod sessions;
 pub mod throttle;

@@ -239,13 +239,19 @@ pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairIte
         .condition_expression("attribute_not_exists(PK)")
         .build()
         .expect("table and item are set");
+    let new_in_project = match chat {
+        ChatWrite::Create(chat) => chat.project_id,
+        ChatWrite::Existing => None,
+    };
     let mut items = vec![chat_item, TransactWriteItem::builder().put(put_pair).build()];
     items.extend(files.iter().map(|id| transact(super::files::attach(deps, owner, *id, pair.chat_id))));
+    if let Some(project) = new_in_project {
+        items.push(transact(super::projects::count_chat(deps, owner, project, 1)));
+    }
+    let conditional = items.len();
     match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => Ok(true),
-        Err(err) if condition_failed_at(&err, 0) || (2..2 + files.len()).any(|i| condition_failed_at(&err, i)) => {
-            Ok(false)
-        }
+        Err(err) if condition_failed_at(&err, 0) || (2..conditional).any(|i| condition_failed_at(&err, i)) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
@@ -368,10 +374,14 @@ pub async fn finish(
     let chat = Update::builder()
         .table_name(&deps.config.table_name)
         .set_key(Some(chat_key(owner, chat_id)))
-        .update_expression("ADD total_tokens :total SET context_tokens = :context")
+        .update_expression(
+            "ADD total_tokens :total, input_tokens :input, output_tokens :output SET context_tokens = :context",
+        )
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(":total", n(total))
         .expression_attribute_values(":context", n(total))
+        .expression_attribute_values(":input", n(outcome.usage.input_tokens))
+        .expression_attribute_values(":output", n(outcome.usage.output_tokens))
         .build()
         .expect("table, key and expression are set");
     let date = now.date().to_string();

@@ -1,0 +1,16 @@
+//! GET /api/v1/projects/{id}/usage
+
+use lambda_http::{Body, Request, Response};
+use shared::auth::authenticate;
+use shared::http::{ok, path_param};
+use shared::projects::{self, ProjectUsage};
+use shared::{ApiResult, Deps};
+
+/// The tokens the models reported for the project's chats.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/usage", tag = "projects", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, body = ProjectUsage), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
+pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
+    let auth = authenticate(deps, req.headers()).await?;
+    Ok(ok(&projects::usage(deps, auth.user_id, &path_param(&req, "id")?).await?))
+}

@@ -1,0 +1,340 @@
+//! Projects (`USER#<uid>` / `PROJECT#<pid>`) and their knowledge
+//! (`USER#<uid>#PROJECT#<pid>` / `KNOWLEDGE#<kid>`). The project's counters
+//! (`knowledge_count`, `total_knowledge_tokens`, `included_tokens`, `chat_count`) move
+//! with `ADD` in the same transaction as the write they count; the limit on included
+//! tokens is a condition on the project in that transaction, so concurrent adds
+//! cannot pass it together.
+
+use super::{condition_failed_at, key, keys, n, s, Item};
+use crate::error::ApiResult;
+use crate::Deps;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProjectItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub instructions: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(default)]
+    pub chat_count: i64,
+    #[serde(default)]
+    pub knowledge_count: i64,
+    /// Tokens of all knowledge items.
+    #[serde(default)]
+    pub total_knowledge_tokens: i64,
+    /// Tokens of the knowledge included in chat (what the limit applies to).
+    #[serde(default)]
+    pub included_tokens: i64,
+}
+
+impl ProjectItem {
+    pub fn new(owner: Uuid, name: String, description: String, instructions: String, now: OffsetDateTime) -> Self {
+        let id = Uuid::now_v7();
+        Self {
+            pk: keys::user(owner),
+            sk: keys::project(id),
+            id,
+            name,
+            description,
+            instructions,
+            created_at: now,
+            updated_at: now,
+            chat_count: 0,
+            knowledge_count: 0,
+            total_knowledge_tokens: 0,
+            included_tokens: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KnowledgeItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub content: String,
+    pub include_in_chat: bool,
+    pub token_count: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl KnowledgeItem {
+    pub fn new(
+        owner: Uuid,
+        project_id: Uuid,
+        title: String,
+        content: String,
+        include_in_chat: bool,
+        token_count: i64,
+        now: OffsetDateTime,
+    ) -> Self {
+        let id = Uuid::now_v7();
+        Self {
+            pk: keys::project_partition(owner, project_id),
+            sk: keys::knowledge(id),
+            id,
+            project_id,
+            title,
+            content,
+            include_in_chat,
+            token_count,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+pub fn project_key(owner: Uuid, id: Uuid) -> Item {
+    key(keys::user(owner), keys::project(id))
+}
+
+pub fn knowledge_key(owner: Uuid, project_id: Uuid, id: Uuid) -> Item {
+    key(keys::project_partition(owner, project_id), keys::knowledge(id))
+}
+
+fn rfc3339(at: OffsetDateTime) -> AttributeValue {
+    s(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+}
+
+pub async fn put(deps: &Deps, project: &ProjectItem) -> ApiResult<()> {
+    super::put_new(deps, project).await
+}
+
+pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ProjectItem>> {
+    super::get(deps, project_key(owner, id)).await
+}
+
+pub async fn get_knowledge(deps: &Deps, owner: Uuid, project_id: Uuid, id: Uuid) -> ApiResult<Option<KnowledgeItem>> {
+    super::get(deps, knowledge_key(owner, project_id, id)).await
+}
+
+/// Every knowledge item of the project, oldest first.
+pub async fn all_knowledge(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<Vec<KnowledgeItem>> {
+    super::query_prefix(deps, keys::project_partition(owner, project_id), keys::KNOWLEDGE_PREFIX, false)
+        .await?
+        .into_iter()
+        .map(|item| Ok(serde_dynamo::from_item(item)?))
+        .collect()
+}
+
+/// Changes to a project's own fields.
+#[derive(Debug, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub instructions: Option<String>,
+}
+
+pub async fn update(
+    deps: &Deps,
+    owner: Uuid,
+    id: Uuid,
+    changes: ProjectChanges,
+    now: OffsetDateTime,
+) -> ApiResult<Option<ProjectItem>> {
+    let mut sets = vec!["updated_at = :now"];
+    let mut request = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(project_key(owner, id)))
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":now", rfc3339(now))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+    if let Some(name) = changes.name {
+        sets.push("#name = :name");
+        request = request.expression_attribute_names("#name", "name").expression_attribute_values(":name", s(name));
+    }
+    if let Some(description) = changes.description {
+        sets.push("description = :description");
+        request = request.expression_attribute_values(":description", s(description));
+    }
+    if let Some(instructions) = changes.instructions {
+        sets.push("instructions = :instructions");
+        request = request.expression_attribute_values(":instructions", s(instructions));
+    }
+    super::updated(request.update_expression(format!("SET {}", sets.join(", "))).send().await)
+}
+
+/// Why a knowledge write did not happen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KnowledgeRefused {
+    /// The project (or the item) is gone.
+    NotFound,
+    /// Included knowledge would pass the limit.
+    OverLimit,
+    /// The item changed since it was read; read it again.
+    Changed,
+}
+
+/// The project's counters moved by a knowledge write, with the limit as its condition.
+struct CounterChange {
+    count: i64,
+    total: i64,
+    included: i64,
+}
+
+fn project_counters(
+    deps: &Deps,
+    owner: Uuid,
+    project_id: Uuid,
+    change: CounterChange,
+    limit: i64,
+    now: OffsetDateTime,
+) -> Update {
+    let mut builder = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(project_key(owner, project_id)))
+        .update_expression(
+            "SET updated_at = :now ADD knowledge_count :count, total_knowledge_tokens :total, included_tokens :included",
+        )
+        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":count", n(change.count))
+        .expression_attribute_values(":total", n(change.total))
+        .expression_attribute_values(":included", n(change.included));
+    builder = if change.included > 0 {
+        // included + change <= limit, without arithmetic in the condition.
+        builder
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(included_tokens) OR included_tokens <= :room)",
+            )
+            .expression_attribute_values(":room", n(limit - change.included))
+    } else {
+        builder.condition_expression("attribute_exists(PK)")
+    };
+    builder.build().expect("table, key and expression are set")
+}
+
+/// Runs a knowledge write with its counter change; item 0 is the project.
+async fn run(deps: &Deps, items: Vec<TransactWriteItem>) -> ApiResult<Result<(), KnowledgeRefused>> {
+    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(Ok(())),
+        Err(err) if condition_failed_at(&err, 1) => Ok(Err(KnowledgeRefused::Changed)),
+        Err(err) if condition_failed_at(&err, 0) => Ok(Err(KnowledgeRefused::OverLimit)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Adds a knowledge item. `OverLimit` (or `NotFound`, told apart by the caller's read).
+pub async fn add_knowledge(
+    deps: &Deps,
+    owner: Uuid,
+    project: &ProjectItem,
+    item: &KnowledgeItem,
+    limit: i64,
+) -> ApiResult<Result<(), KnowledgeRefused>> {
+    let included = if item.include_in_chat { item.token_count } else { 0 };
+    let change = CounterChange { count: 1, total: item.token_count, included };
+    let put = Put::builder()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(serde_dynamo::to_item(item)?))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("table and item are set");
+    let items = vec![
+        TransactWriteItem::builder()
+            .update(project_counters(deps, owner, project.id, change, limit, item.created_at))
+            .build(),
+        TransactWriteItem::builder().put(put).build(),
+    ];
+    run(deps, items).await
+}
+
+/// Replaces a knowledge item by `new` (same id), if it still is `old`.
+pub async fn replace_knowledge(
+    deps: &Deps,
+    owner: Uuid,
+    project: &ProjectItem,
+    old: &KnowledgeItem,
+    new: &KnowledgeItem,
+    limit: i64,
+) -> ApiResult<Result<(), KnowledgeRefused>> {
+    let included = |k: &KnowledgeItem| if k.include_in_chat { k.token_count } else { 0 };
+    let change =
+        CounterChange { count: 0, total: new.token_count - old.token_count, included: included(new) - included(old) };
+    let put = Put::builder()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(serde_dynamo::to_item(new)?))
+        .condition_expression("attribute_exists(PK) AND updated_at = :seen")
+        .expression_attribute_values(":seen", rfc3339(old.updated_at))
+        .build()
+        .expect("table and item are set");
+    let items = vec![
+        TransactWriteItem::builder()
+            .update(project_counters(deps, owner, project.id, change, limit, new.updated_at))
+            .build(),
+        TransactWriteItem::builder().put(put).build(),
+    ];
+    run(deps, items).await
+}
+
+/// Deletes a knowledge item (as read) and counts it off the project.
+pub async fn delete_knowledge(
+    deps: &Deps,
+    owner: Uuid,
+    project: &ProjectItem,
+    old: &KnowledgeItem,
+    now: OffsetDateTime,
+) -> ApiResult<Result<(), KnowledgeRefused>> {
+    let included = if old.include_in_chat { old.token_count } else { 0 };
+    let change = CounterChange { count: -1, total: -old.token_count, included: -included };
+    let delete = Delete::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(knowledge_key(owner, project.id, old.id)))
+        .condition_expression("attribute_exists(PK) AND updated_at = :seen")
+        .expression_attribute_values(":seen", rfc3339(old.updated_at))
+        .build()
+        .expect("table and key are set");
+    let items = vec![
+        TransactWriteItem::builder().update(project_counters(deps, owner, project.id, change, i64::MAX, now)).build(),
+        TransactWriteItem::builder().delete(delete).build(),
+    ];
+    run(deps, items).await
+}
+
+/// Deletes the project and its knowledge. `false` if there was no such project.
+pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
+    if !super::delete_existing(deps, project_key(owner, id)).await? {
+        return Ok(false);
+    }
+    let partition = keys::project_partition(owner, id);
+    let keys: Vec<Item> = super::query_prefix(deps, partition.clone(), "", false)
+        .await?
+        .into_iter()
+        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
+        .map(|sk| key(partition.clone(), sk))
+        .collect();
+    super::batch_delete(deps, keys).await?;
+    Ok(true)
+}
+
+/// Moves the project's chat count (a chat joined or left it), as part of a transaction.
+pub fn count_chat(deps: &Deps, owner: Uuid, project_id: Uuid, by: i64) -> Update {
+    Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(project_key(owner, project_id)))
+        .update_expression("ADD chat_count :by")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":by", n(by))
+        .build()
+        .expect("table, key and expression are set")
+}
