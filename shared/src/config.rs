@@ -75,6 +75,10 @@ pub struct Config {
     pub stream_keep_alive: Duration,
     /// A generating answer is saved at least this often.
     pub stream_save_every: Duration,
+    /// An answer is ended (`failed`, text kept) when the model sends nothing for this
+    /// long, or when it has taken this long in all (under the function's timeout).
+    pub stream_idle_timeout: Duration,
+    pub stream_max_duration: Duration,
     /// The most tokens of knowledge a project may include in chat.
     pub knowledge_token_limit: i64,
     pub version: String,
@@ -184,6 +188,8 @@ impl Config {
             },
             stream_keep_alive: millis("STREAM_KEEP_ALIVE_MS", 15_000)?,
             stream_save_every: millis("STREAM_SAVE_EVERY_MS", 2_000)?,
+            stream_idle_timeout: millis("STREAM_IDLE_TIMEOUT_MS", 60_000)?,
+            stream_max_duration: millis("STREAM_MAX_DURATION_MS", 270_000)?,
             knowledge_token_limit: match var("KNOWLEDGE_TOKEN_LIMIT") {
                 Some(v) => {
                     v.parse().ok().filter(|n: &i64| *n > 0).ok_or("KNOWLEDGE_TOKEN_LIMIT must be a positive number")?

@@ -211,12 +211,11 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateProjectReques
 /// DELETE /projects/{id}: its knowledge goes; its chats stay, detached.
 pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
     let project = require(deps, owner, id).await?;
-    chats::detach_all(deps, owner, project.id).await?;
-    if store::delete(deps, owner, project.id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::not_found())
+    // The project goes first, so no chat can join it while its chats are detached.
+    if !store::delete(deps, owner, project.id).await? {
+        return Err(ApiError::not_found());
     }
+    chats::detach_all(deps, owner, project.id).await
 }
 
 /// GET /projects/{id}/chats: the project's chats, as `GET /chats?project_id=` lists them.

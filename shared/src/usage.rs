@@ -17,7 +17,10 @@ pub const DEFAULT_DAYS: i64 = 30;
 pub const MAX_DAYS: i64 = 366;
 
 fn parse_date(raw: &str) -> Result<Date, String> {
-    Date::parse(raw, format_description!("[year]-[month]-[day]")).map_err(|_| "Must be a date as YYYY-MM-DD.".into())
+    Date::parse(raw, format_description!("[year]-[month]-[day]"))
+        .ok()
+        .filter(|d| (2000..=9999).contains(&d.year()))
+        .ok_or_else(|| "Must be a date as YYYY-MM-DD (from the year 2000).".into())
 }
 
 pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&str>) -> ApiResult<UsageReport> {
@@ -29,7 +32,7 @@ pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&st
     };
     let from = match from.filter(|f| !f.is_empty()) {
         Some(raw) => v.check("from", parse_date(raw)),
-        None => to.map(|to| to - Duration::days(DEFAULT_DAYS - 1)),
+        None => to.and_then(|to| to.checked_sub(Duration::days(DEFAULT_DAYS - 1))),
     };
     if let (Some(from), Some(to)) = (from, to) {
         if from > to {

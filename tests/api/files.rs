@@ -313,6 +313,17 @@ async fn the_cleanup_job_removes_stale_uploads_and_files_of_deleted_chats() {
     let attached_id = attached.body["id"].as_str().unwrap().to_string();
     let events = app.chat(&user.token, json!({"text": "look", "file_ids": [attached_id]})).await;
     let chat_id = event(&events, "start").data["chat_id"].as_str().unwrap().to_string();
+    // A file of a pair deleted on its own goes too.
+    let in_pair = upload(&app, &user.token, "in-pair.png", "image/png", PNG, "attachment").await;
+    let in_pair_id = in_pair.body["id"].as_str().unwrap().to_string();
+    let other = app.chat(&user.token, json!({"text": "this one", "file_ids": [in_pair_id]})).await;
+    let other_start = &event(&other, "start").data;
+    let pair_path = format!(
+        "/api/v1/chats/{}/pairs/{}",
+        other_start["chat_id"].as_str().unwrap(),
+        other_start["pair_id"].as_str().unwrap()
+    );
+    assert_eq!(app.call("DELETE", &pair_path, Some(&user.token), None).await.status, 204);
     let kept = upload(&app, &user.token, "kept.png", "image/png", PNG, "attachment").await;
     let kept_id = kept.body["id"].as_str().unwrap().to_string();
 
@@ -333,6 +344,8 @@ async fn the_cleanup_job_removes_stale_uploads_and_files_of_deleted_chats() {
     assert!(!object_exists(&app, &format!("uploads/{}/{}", user.id, stale.id)).await);
     assert_eq!(status(attached_id.clone()).await, 404, "the deleted chat's file is gone");
     assert!(!object_exists(&app, &format!("files/{}/{attached_id}", user.id)).await);
+    assert_eq!(status(in_pair_id.clone()).await, 404, "the deleted pair's file is gone");
+    assert!(!object_exists(&app, &format!("files/{}/{in_pair_id}", user.id)).await);
     assert_eq!(status(fresh.id.clone()).await, 200, "a fresh upload stays");
     assert!(object_exists(&app, &format!("uploads/{}/{}", user.id, fresh.id)).await);
     assert_eq!(status(kept_id.clone()).await, 200, "a ready file outside any chat stays");

@@ -146,6 +146,24 @@ async fn a_model_failing_mid_answer_ends_with_error_and_keeps_the_partial_text()
 }
 
 #[tokio::test]
+async fn a_model_that_goes_silent_ends_the_answer_as_failed() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    // The test configuration ends an answer after 2.5 s of silence.
+    app.script_model(
+        json!({"text": "Half an answer, then nothing", "chunk_size": 14, "delay_ms": 4000, "model": PRIMARY_MODEL}),
+    )
+    .await;
+    let events = app.chat(&user.token, json!({"text": "Go"})).await;
+    assert_eq!(events.last().unwrap().name, "error");
+    assert_eq!(event(&events, "error").data["code"], "model_timeout");
+    assert_eq!(streamed_text(&events), "Half an answer");
+    let chat_id = str_of(&event(&events, "start").data, "chat_id");
+    let pairs = messages(&app, &user.token, chat_id).await;
+    assert_eq!((pairs[0]["status"].as_str(), assistant_text(&pairs[0]).as_str()), (Some("failed"), "Half an answer"));
+}
+
+#[tokio::test]
 async fn when_no_model_answers_the_reply_is_502_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
@@ -320,7 +338,13 @@ async fn usage_adds_up_what_the_model_reported() {
     assert_eq!(report.body["total"]["total_tokens"], 335);
     assert_eq!(app.get_auth(&format!("/api/v1/chats/{other_chat}/usage"), &user.token).await.status, 404);
 
-    for bad in ["from=2026-13-01", "to=yesterday", "from=2026-11-02&to=2026-11-01", "from=2020-01-01&to=2026-01-01"] {
+    for bad in [
+        "from=2026-13-01",
+        "to=yesterday",
+        "to=-9999-01-05",
+        "from=2026-11-02&to=2026-11-01",
+        "from=2020-01-01&to=2026-01-01",
+    ] {
         let reply = app.get_auth(&format!("/api/v1/usage?{bad}"), &user.token).await;
         assert_eq!(reply.status, 400, "{bad}: {}", reply.text);
         assert_eq!(reply.body["error"]["code"], "invalid_request");

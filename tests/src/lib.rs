@@ -125,6 +125,8 @@ pub fn test_config(
         ("STREAM_KEEP_ALIVE_MS", "400".to_string()),
         // Small, so tests reach it with little text.
         ("KNOWLEDGE_TOKEN_LIMIT", "1000".to_string()),
+        // A model silent this long ends the answer (the stream tests script longer pauses).
+        ("STREAM_IDLE_TIMEOUT_MS", "2500".to_string()),
     ];
     Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         .expect("test configuration is valid")

@@ -39,6 +39,7 @@ fn queue_resource(queue: Queue) -> &'static str {
 
 fn statements(permissions: &[Permission]) -> Vec<Value> {
     let table = || vec![get_att("Table", "Arn"), sub("${Table.Arn}/index/*")];
+    let lists_files = permissions.iter().any(|p| matches!(p, Permission::Files | Permission::ReadFiles));
     permissions
         .iter()
         .map(|permission| match permission {
@@ -91,6 +92,15 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Resource": [sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")],
             }),
         })
+        .chain(lists_files.then(|| {
+            // Without it S3 answers 403 instead of 404 for a missing object.
+            json!({
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [get_att("FilesBucket", "Arn")],
+                "Condition": { "StringLike": { "s3:prefix": ["uploads/*", "files/*"] } },
+            })
+        }))
         .collect()
 }
 

@@ -10,7 +10,7 @@ use crate::files::{self, rules};
 use crate::store::pairs::PairItem;
 use crate::Deps;
 use aws_sdk_bedrockruntime::types::{DocumentFormat, ImageFormat};
-use futures::future::try_join_all;
+use futures::future::join_all;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -68,9 +68,16 @@ pub async fn parts(
             }
         }
     }
-    let reads =
-        included.iter().map(|id| async move { Ok::<_, crate::ApiError>((*id, files::read(deps, owner, *id).await?)) });
-    let bytes: HashMap<Uuid, Option<Vec<u8>>> = try_join_all(reads).await?.into_iter().collect();
+    // A file that cannot be read (deleted meanwhile) is named in text instead of
+    // failing the message.
+    let reads = included.iter().map(|id| async move {
+        let bytes = files::read(deps, owner, *id).await.unwrap_or_else(|err| {
+            tracing::warn!(file_id = %id, code = err.code, "an attachment could not be read");
+            None
+        });
+        (*id, bytes)
+    });
+    let bytes: HashMap<Uuid, Option<Vec<u8>>> = join_all(reads).await.into_iter().collect();
     let mut documents_named = 0;
     let mut to_parts = |blocks: &[Block]| -> Vec<Part> {
         let mut parts = Vec::with_capacity(blocks.len());

@@ -33,7 +33,17 @@ pub async fn list(
         require_chat(deps, owner, chat_id),
         page::query::<PairItem>(deps, &spec, false, &request, None)
     )?;
-    Ok(PairList { items: items.into_iter().map(Pair::from).collect(), next_cursor })
+    // An answer whose generation died shows as what it is: failed, its text kept.
+    let items = items
+        .into_iter()
+        .map(|mut pair| {
+            if super::stream::is_stale(deps, &pair) {
+                pair.status = super::api::PairStatus::Failed;
+            }
+            Pair::from(pair)
+        })
+        .collect();
+    Ok(PairList { items, next_cursor })
 }
 
 fn ids(chat_id: &str, pair_id: &str) -> ApiResult<(Uuid, Uuid)> {
@@ -85,11 +95,12 @@ pub async fn toggle(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str) -> A
 /// DELETE /chats/{id}/pairs/{pair_id}.
 pub async fn delete(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str) -> ApiResult<()> {
     let (chat_id, pair_id) = ids(chat_id, pair_id)?;
-    if pairs::delete(deps, owner, chat_id, pair_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::not_found())
+    let pair = pairs::get(deps, owner, chat_id, pair_id).await?.ok_or_else(ApiError::not_found)?;
+    if !pairs::delete(deps, owner, chat_id, pair_id).await? {
+        return Err(ApiError::not_found());
     }
+    // Its attachments go to the cleanup job.
+    crate::store::files::mark_chat_deleted(deps, owner, chat_id, &pair.file_ids(), deps.clock.now()).await
 }
 
 /// GET /chats/{id}/usage: what the model reported for this chat, per model.

@@ -136,7 +136,7 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<L
     if req.regenerate_pair_id.is_some() {
         match &regenerate {
             None => return Err(ApiError::not_found()),
-            Some(pair) if pair.status == PairStatus::Generating => {
+            Some(pair) if pair.status == PairStatus::Generating && !is_stale(deps, pair) => {
                 return Err(ApiError::conflict(
                     "answer_in_progress",
                     "An answer to this message is being written; wait for it to finish.",
@@ -189,6 +189,8 @@ struct Generation {
     title_from: Option<String>,
     /// Files attached to the new message, bound to the chat with the pair.
     files: Vec<Uuid>,
+    /// Regenerating: the answer being replaced (as read).
+    replaces: Uuid,
 }
 
 /// Answers `POST /chat/stream`.
@@ -247,6 +249,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
             assistant_message_id: Uuid::now_v7(),
             title_from: None,
             files: Vec::new(),
+            replaces: pair.assistant_message_id,
         },
         (chat, _) => {
             let (chat_id, new_chat) = match chat {
@@ -268,6 +271,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                 assistant_message_id: pair.assistant_message_id,
                 title_from: new_chat.is_some().then(|| text.clone()),
                 files: loaded.files.iter().map(|f| f.id).collect(),
+                replaces: Uuid::nil(),
                 new_chat,
                 new_pair: Some(pair),
             }
@@ -287,7 +291,8 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
     let deps = &*deps;
     // The pair is stored while the model thinks: its first text is read meanwhile.
     let asked = model.model.clone();
-    let (stored, first) = tokio::join!(stored_start(deps, &g, &asked), model.next());
+    let deadline = tokio::time::Instant::now() + deps.config.stream_max_duration;
+    let (stored, first) = tokio::join!(stored_start(deps, &g, &asked), next_within(deps, &mut model, deadline));
     let started = match stored {
         Ok(true) => true,
         Ok(false) => {
@@ -335,7 +340,7 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
                 Some(StreamEvent::Failed { code, message }) => break Err((code, message)),
                 None => break Err(("model_error", "The model stopped before finishing its answer.".to_string())),
             }
-            next = model.next().await;
+            next = next_within(deps, &mut model, deadline).await;
         };
         let _ = done_tx.send(true);
         let text = text_tx.borrow().clone();
@@ -384,6 +389,30 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
     }
 }
 
+/// The model's next event, or a failure when it is silent for too long or the answer
+/// reaches its time limit: the generation must end (and be stored) before the
+/// function's own timeout would cut it off.
+async fn next_within(deps: &Deps, model: &mut ModelStream, deadline: tokio::time::Instant) -> Option<StreamEvent> {
+    let idle = tokio::time::Instant::now() + deps.config.stream_idle_timeout;
+    match tokio::time::timeout_at(idle.min(deadline), model.next()).await {
+        Ok(event) => event,
+        Err(_) => {
+            tracing::warn!(model = %model.model, "the model took too long; the answer ends here");
+            Some(StreamEvent::Failed {
+                code: "model_timeout",
+                message: "The model took too long; the answer so far is kept.".into(),
+            })
+        }
+    }
+}
+
+/// A pair left `generating` by a generation that can no longer be running (its
+/// function timed out or died): older than the longest an answer may take.
+pub fn is_stale(deps: &Deps, pair: &PairItem) -> bool {
+    let limit = deps.config.stream_max_duration + std::time::Duration::from_secs(60);
+    pair.status == PairStatus::Generating && deps.clock.now() - pair.assistant_created_at > limit
+}
+
 /// Stores the pair as `generating` (with the new chat, or a fresh answer for a
 /// regenerated pair). `false` when the chat or pair is gone.
 async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<bool> {
@@ -392,7 +421,9 @@ async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<boo
         (Some(pair), None) => pairs::begin(deps, g.owner, ChatWrite::Existing, pair, &g.files).await,
         (None, _) => {
             let now = deps.clock.now();
-            pairs::begin_regenerate(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, model, now).await
+            let replaces = g.replaces;
+            pairs::begin_regenerate(deps, g.owner, g.chat_id, g.pair_id, replaces, g.assistant_message_id, model, now)
+                .await
         }
     }
 }

@@ -97,6 +97,12 @@ fn view(item: FileItem, download_url: Option<String>) -> File {
     }
 }
 
+/// Whether an S3 error means the object is not there (404, or 403 from a signer not
+/// allowed to list the bucket).
+fn missing(status: Option<u16>) -> bool {
+    matches!(status, Some(404) | Some(403))
+}
+
 /// Deletes an object; a missing one is fine (deletes are idempotent in S3).
 async fn delete_object(deps: &Deps, key: String) -> ApiResult<()> {
     deps.s3.delete_object().bucket(&deps.config.files_bucket).key(key).send().await?;
@@ -121,7 +127,7 @@ pub async fn complete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<File> {
     let head = deps.s3.head_object().bucket(&deps.config.files_bucket).key(&upload_key).send().await;
     let stored_size = match head {
         Ok(head) => head.content_length().unwrap_or_default(),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {
+        Err(err) if missing(err.raw_response().map(|r| r.status().as_u16())) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "upload_missing",
@@ -153,14 +159,15 @@ pub async fn complete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<File> {
         );
         return reject(deps, &file, err).await;
     }
-    // Checked: it moves out of `uploads/` (where the lifecycle rule expires leftovers).
+    // Checked: exactly these bytes move out of `uploads/` (where the lifecycle rule
+    // expires leftovers). Writing what was checked, rather than copying the upload,
+    // leaves no window to swap the object with the still-valid upload URL.
     deps.s3
-        .copy_object()
+        .put_object()
         .bucket(&deps.config.files_bucket)
-        .copy_source(format!("{}/{upload_key}", deps.config.files_bucket))
         .key(keys::file_object(owner, file.id))
         .content_type(&file.media_type)
-        .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+        .body(bytes.into())
         .send()
         .await?;
     let ready = files::mark_ready(deps, owner, file.id).await?.ok_or_else(ApiError::not_found)?;
@@ -231,7 +238,7 @@ pub async fn read(deps: &Deps, owner: Uuid, file_id: Uuid) -> ApiResult<Option<V
             let bytes = object.body.collect().await.map_err(|err| ApiError::internal("reading a file", &err))?;
             Ok(Some(bytes.into_bytes().to_vec()))
         }
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+        Err(err) if missing(err.raw_response().map(|r| r.status().as_u16())) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }

@@ -102,7 +102,7 @@ pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<bool> {
         TransactWriteItem::builder().put(put).build(),
         TransactWriteItem::builder().update(super::projects::count_chat(deps, chat.owner, project, 1)).build(),
     ];
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
         Err(err) => Err(err.into()),
@@ -257,7 +257,7 @@ pub async fn update(
         if let Some(new) = new_project {
             items.push(TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, new, 1)).build());
         }
-        match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        match super::transact(deps, items).await {
             Ok(_) => return Ok(found(get(deps, owner, id).await?)),
             Err(err) if new_project.is_some() && super::condition_failed_at(&err, new_index) => {
                 return Ok(Updated::ProjectGone)
@@ -305,7 +305,7 @@ async fn delete_counted(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
                 TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, project, -1)).build(),
             );
         }
-        match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+        match super::transact(deps, items).await {
             Ok(_) => return Ok(true),
             Err(err) if super::condition_failed_at(&err, 0) || super::condition_failed_at(&err, 1) => continue,
             Err(err) => return Err(err.into()),

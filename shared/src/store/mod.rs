@@ -54,6 +54,49 @@ pub fn condition_failed_at(
     }
 }
 
+type TransactResult = Result<
+    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
+    SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+>;
+
+/// Whether a transaction failed only for a moment: another transaction touched one of
+/// its items (e.g. two answers adding to the same daily usage), or throttling.
+fn transient(err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+            .cancellation_reasons()
+            .iter()
+            .filter_map(|reason| reason.code())
+            .any(|code| matches!(code, "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")),
+        Some(other) => matches!(
+            other.code(),
+            Some("TransactionInProgressException" | "ThrottlingException" | "ProvisionedThroughputExceededException")
+        ),
+        None => false,
+    }
+}
+
+/// `TransactWriteItems`, tried again (with a short, growing pause) while it fails only
+/// for a moment; a failed condition is returned at once.
+pub async fn transact(deps: &Deps, items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>) -> TransactResult {
+    let mut pause = std::time::Duration::from_millis(20);
+    for _ in 0..4 {
+        let result = deps.dynamo.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+        match result {
+            Err(err) if transient(&err) => {
+                tokio::time::sleep(pause + std::time::Duration::from_millis(rand::random_range(0..20))).await;
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await
+}
+
 /// True when a single-item write failed only because its condition did not hold.
 pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")

@@ -249,20 +249,22 @@ pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairIte
         items.push(transact(super::projects::count_chat(deps, owner, project, 1)));
     }
     let conditional = items.len();
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || (2..conditional).any(|i| condition_failed_at(&err, i)) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
 
-/// Starts a new answer to an existing pair: its old answer goes. `false` when the
-/// pair or its chat is gone, or an answer to it is being generated already.
+/// Starts a new answer to an existing pair: its old answer (`replaces`, as read) goes.
+/// `false` when the pair or its chat is gone, or another answer to it started since.
+#[allow(clippy::too_many_arguments)]
 pub async fn begin_regenerate(
     deps: &Deps,
     owner: Uuid,
     chat_id: Uuid,
     pair_id: Uuid,
+    replaces: Uuid,
     assistant_message_id: Uuid,
     model: &str,
     now: OffsetDateTime,
@@ -275,11 +277,12 @@ pub async fn begin_regenerate(
              assistant_token_count = :zero, assistant_created_at = :now, updated_at = :now, #model = :model, \
              input_tokens = :zero, output_tokens = :zero REMOVE stop_reason",
         )
-        .condition_expression("attribute_exists(PK) AND #status <> :generating")
+        .condition_expression("attribute_exists(PK) AND assistant_message_id = :replaces")
         .expression_attribute_names("#status", "status")
         .expression_attribute_names("#model", "model")
         .expression_attribute_values(":generating", status(PairStatus::Generating))
         .expression_attribute_values(":mid", s(assistant_message_id.to_string()))
+        .expression_attribute_values(":replaces", s(replaces.to_string()))
         .expression_attribute_values(":empty", s(""))
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":now", rfc3339(now))
@@ -287,7 +290,7 @@ pub async fn begin_regenerate(
         .build()
         .expect("table, key and expression are set");
     let items = vec![transact(pair), transact(touch_chat(deps, owner, chat_id, now, 0))];
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
         Err(err) => Err(err.into()),
@@ -391,7 +394,7 @@ pub async fn finish(
         transact(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
         transact(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
     ];
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => {
             update_one(deps, usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)).await?;
@@ -484,7 +487,7 @@ pub async fn delete(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> A
         .build()
         .expect("table, key and expression are set");
     let items = vec![TransactWriteItem::builder().delete(delete).build(), transact(chat)];
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
         Err(err) => Err(err.into()),

@@ -226,7 +226,7 @@ fn project_counters(
 
 /// Runs a knowledge write with its counter change; item 0 is the project.
 async fn run(deps: &Deps, items: Vec<TransactWriteItem>) -> ApiResult<Result<(), KnowledgeRefused>> {
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match super::transact(deps, items).await {
         Ok(_) => Ok(Ok(())),
         Err(err) if condition_failed_at(&err, 1) => Ok(Err(KnowledgeRefused::Changed)),
         Err(err) if condition_failed_at(&err, 0) => Ok(Err(KnowledgeRefused::OverLimit)),
