@@ -39,6 +39,30 @@ fn document_format(media_type: &str) -> Option<DocumentFormat> {
     })
 }
 
+/// Which files go into one request: the newest messages' first (`newest_first` starts
+/// with the new message), within Bedrock's 20 images and 5 documents and a byte budget
+/// that bounds the memory one request holds.
+fn select<'a>(newest_first: impl Iterator<Item = &'a [Block]>) -> Vec<Uuid> {
+    let (mut images, mut documents) = (rules::MAX_IMAGES_PER_MESSAGE, rules::MAX_DOCUMENTS_PER_MESSAGE);
+    let mut bytes_left = rules::MAX_ATTACHMENT_BYTES_PER_REQUEST;
+    let mut included = Vec::new();
+    for blocks in newest_first {
+        for block in blocks {
+            let (budget, file_id, size) = match block {
+                Block::Image { file_id, size, .. } => (&mut images, *file_id, *size),
+                Block::Document { file_id, size, .. } => (&mut documents, *file_id, *size),
+                Block::Text { .. } => continue,
+            };
+            if *budget > 0 && size <= bytes_left {
+                *budget -= 1;
+                bytes_left -= size;
+                included.push(file_id);
+            }
+        }
+    }
+    included
+}
+
 /// The message parts of the new message and of each earlier pair (in `history`'s
 /// order). Only pairs the model will see need their files: `visible`.
 pub async fn parts(
@@ -48,26 +72,9 @@ pub async fn parts(
     history: &[PairItem],
     visible: impl Fn(&PairItem) -> bool,
 ) -> ApiResult<(Vec<Part>, Vec<Vec<Part>>)> {
-    // Which files go in: the new message's first, then earlier ones, newest first.
-    let (mut images, mut documents) = (rules::MAX_IMAGES_PER_MESSAGE, rules::MAX_DOCUMENTS_PER_MESSAGE);
-    let mut included: Vec<Uuid> = Vec::new();
-    let newest_first = std::iter::once(new_message)
+    let messages = std::iter::once(new_message)
         .chain(history.iter().rev().filter(|p| visible(p)).map(|p| p.user_content.as_slice()));
-    for blocks in newest_first {
-        for block in blocks {
-            let budget = match block {
-                Block::Image { .. } => &mut images,
-                Block::Document { .. } => &mut documents,
-                Block::Text { .. } => continue,
-            };
-            if *budget > 0 {
-                *budget -= 1;
-                if let Block::Image { file_id, .. } | Block::Document { file_id, .. } = block {
-                    included.push(*file_id);
-                }
-            }
-        }
-    }
+    let included = select(messages);
     // A file that cannot be read (deleted meanwhile) is named in text instead of
     // failing the message.
     let reads = included.iter().map(|id| async move {
@@ -77,7 +84,8 @@ pub async fn parts(
         });
         (*id, bytes)
     });
-    let bytes: HashMap<Uuid, Option<Vec<u8>>> = join_all(reads).await.into_iter().collect();
+    // Each file's bytes are moved into the prompt, not copied.
+    let mut bytes: HashMap<Uuid, Option<Vec<u8>>> = join_all(reads).await.into_iter().collect();
     let mut documents_named = 0;
     let mut to_parts = |blocks: &[Block]| -> Vec<Part> {
         let mut parts = Vec::with_capacity(blocks.len());
@@ -85,13 +93,13 @@ pub async fn parts(
             let part = match block {
                 Block::Text { text } => Part::Text(text.clone()),
                 Block::Image { file_id, filename, media_type, .. } => {
-                    match (bytes.get(file_id).cloned().flatten(), image_format(media_type)) {
+                    match (bytes.remove(file_id).flatten(), image_format(media_type)) {
                         (Some(bytes), Some(format)) => Part::Image { format, bytes },
                         _ => Part::Text(format!("[An attached image, {filename}, is not included here.]")),
                     }
                 }
                 Block::Document { file_id, filename, media_type, .. } => {
-                    match (bytes.get(file_id).cloned().flatten(), document_format(media_type)) {
+                    match (bytes.remove(file_id).flatten(), document_format(media_type)) {
                         (Some(bytes), Some(format)) => {
                             let name = rules::bedrock_document_name(filename, documents_named);
                             documents_named += 1;
@@ -132,4 +140,44 @@ pub fn blocks(files: &[crate::store::files::FileItem], text: &str) -> Vec<Block>
         .collect();
     blocks.push(Block::Text { text: text.to_string() });
     blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(size: i64) -> Block {
+        Block::Image { file_id: Uuid::now_v7(), filename: "a.png".into(), media_type: "image/png".into(), size }
+    }
+
+    fn document(size: i64) -> Block {
+        Block::Document {
+            file_id: Uuid::now_v7(),
+            filename: "a.pdf".into(),
+            media_type: "application/pdf".into(),
+            size,
+        }
+    }
+
+    fn id(block: &Block) -> Uuid {
+        match block {
+            Block::Image { file_id, .. } | Block::Document { file_id, .. } => *file_id,
+            Block::Text { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_newest_attachments_win_within_counts_and_bytes() {
+        let new: Vec<Block> = vec![image(1_000), document(1_000), Block::Text { text: "hi".into() }];
+        let older: Vec<Block> = (0..25).map(|_| image(10)).chain((0..6).map(|_| document(10))).collect();
+        let chosen = select([new.as_slice(), older.as_slice()].into_iter());
+        assert_eq!(chosen[..2], [id(&new[0]), id(&new[1])], "the new message first");
+        assert_eq!(chosen.len(), 20 + 5, "20 images and 5 documents in all");
+        assert!(!chosen.contains(&id(&older[24])), "older images past the 20th are left out");
+
+        let big = rules::MAX_ATTACHMENT_BYTES_PER_REQUEST / 2 + 1;
+        let heavy: Vec<Block> = vec![image(big), image(big), image(10)];
+        let chosen = select([heavy.as_slice()].into_iter());
+        assert_eq!(chosen, [id(&heavy[0]), id(&heavy[2])], "the byte budget holds");
+    }
 }

@@ -278,6 +278,11 @@ pub async fn for_message(deps: &Deps, owner: Uuid, chat_id: Option<Uuid>, ids: &
             Some(format!("At most {} images per message.", rules::MAX_IMAGES_PER_MESSAGE))
         } else if documents > rules::MAX_DOCUMENTS_PER_MESSAGE {
             Some(format!("At most {} documents per message.", rules::MAX_DOCUMENTS_PER_MESSAGE))
+        } else if ordered.iter().map(|f| f.size).sum::<i64>() > rules::MAX_ATTACHMENT_BYTES_PER_REQUEST {
+            Some(format!(
+                "The files of one message may total at most {} bytes.",
+                rules::MAX_ATTACHMENT_BYTES_PER_REQUEST
+            ))
         } else {
             None
         }

@@ -10,6 +10,8 @@ pub const MAX_FILENAME_CHARS: usize = 255;
 /// Per chat message (Bedrock's limits for one request).
 pub const MAX_IMAGES_PER_MESSAGE: usize = 20;
 pub const MAX_DOCUMENTS_PER_MESSAGE: usize = 5;
+/// Attachment bytes in one model request (the new message's and replayed ones).
+pub const MAX_ATTACHMENT_BYTES_PER_REQUEST: i64 = 32_000_000;
 
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
