@@ -334,29 +334,16 @@ pub async fn detach_all(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult
 
 /// Every chat of the project, live or archived.
 pub async fn of_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<Vec<ChatItem>> {
-    let mut chats = Vec::new();
-    let mut start = None;
-    loop {
-        let output = deps
-            .dynamo
-            .query()
-            .table_name(&deps.config.table_name)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .filter_expression("project_id = :project")
-            .expression_attribute_values(":pk", s(keys::user(owner)))
-            .expression_attribute_values(":prefix", s(keys::CHAT_PREFIX))
-            .expression_attribute_values(":project", s(project_id.to_string()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
-            chats.push(serde_dynamo::from_item(item)?);
-        }
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            return Ok(chats);
-        }
-    }
+    let query = deps
+        .dynamo
+        .query()
+        .table_name(&deps.config.table_name)
+        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+        .filter_expression("project_id = :project")
+        .expression_attribute_values(":pk", s(keys::user(owner)))
+        .expression_attribute_values(":prefix", s(keys::CHAT_PREFIX))
+        .expression_attribute_values(":project", s(project_id.to_string()));
+    super::query_all(query, usize::MAX).await
 }
 
 /// Deletes the chat and every item of its own partition (pairs and what belongs to

@@ -176,29 +176,15 @@ pub async fn mark_chat_deleted(
 /// Files in a cleanup partition (`FILES#PENDING` / `FILES#DELETED`) with sort keys
 /// before `before`, oldest first, at most `limit` (one pass, following pages).
 pub async fn cleanup_candidates(deps: &Deps, partition: &str, before: &str, limit: usize) -> ApiResult<Vec<FileItem>> {
-    let mut found = Vec::new();
-    let mut start = None;
-    loop {
-        let output = deps
-            .dynamo
-            .query()
-            .table_name(&deps.config.table_name)
-            .index_name(GSI1)
-            .key_condition_expression(format!("{GSI1PK} = :partition AND {GSI1SK} < :before"))
-            .expression_attribute_values(":partition", s(partition))
-            .expression_attribute_values(":before", s(before))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
-            found.push(serde_dynamo::from_item(item)?);
-        }
-        start = output.last_evaluated_key;
-        if start.is_none() || found.len() >= limit {
-            found.truncate(limit);
-            return Ok(found);
-        }
-    }
+    let query = deps
+        .dynamo
+        .query()
+        .table_name(&deps.config.table_name)
+        .index_name(GSI1)
+        .key_condition_expression(format!("{GSI1PK} = :partition AND {GSI1SK} < :before"))
+        .expression_attribute_values(":partition", s(partition))
+        .expression_attribute_values(":before", s(before));
+    super::query_all(query, limit).await
 }
 
 /// Binds files to the chat they are attached in, as part of a transaction: only files

@@ -207,33 +207,45 @@ pub async fn batch_delete(deps: &Deps, keys: Vec<Item>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Every item `query` yields, following its pages, up to `limit` items, as stored.
+pub async fn query_items(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+) -> ApiResult<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let output = query.clone().set_exclusive_start_key(start).send().await?;
+        items.extend(output.items.unwrap_or_default());
+        start = output.last_evaluated_key;
+        if start.is_none() || items.len() >= limit {
+            items.truncate(limit);
+            return Ok(items);
+        }
+    }
+}
+
+/// Every item `query` yields (up to `limit`), mapped to `T`.
+pub async fn query_all<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+) -> ApiResult<Vec<T>> {
+    query_items(query, limit).await?.into_iter().map(|item| Ok(serde_dynamo::from_item(item)?)).collect()
+}
+
 /// Every item of partition `pk` whose sort key starts with `prefix` (all pages; an
 /// empty prefix for the whole partition),
 /// newest first when sort keys are time-ordered ids.
 pub async fn query_prefix(deps: &Deps, pk: String, prefix: &str, newest_first: bool) -> ApiResult<Vec<Item>> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let mut query = deps.dynamo.query().table_name(&deps.config.table_name);
-        // An empty prefix means the whole partition (DynamoDB refuses empty key values).
-        query = if prefix.is_empty() {
-            query.key_condition_expression("PK = :pk")
-        } else {
-            query
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":prefix", s(prefix))
-        };
-        let output = query
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .scan_index_forward(!newest_first)
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        items.extend(output.items.unwrap_or_default());
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            return Ok(items);
-        }
-    }
+    let mut query = deps.dynamo.query().table_name(&deps.config.table_name);
+    // An empty prefix means the whole partition (DynamoDB refuses empty key values).
+    query = if prefix.is_empty() {
+        query.key_condition_expression("PK = :pk")
+    } else {
+        query
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":prefix", s(prefix))
+    };
+    let query = query.expression_attribute_values(":pk", s(pk)).scan_index_forward(!newest_first).consistent_read(true);
+    query_items(query, usize::MAX).await
 }

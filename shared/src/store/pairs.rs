@@ -182,29 +182,16 @@ pub async fn history(deps: &Deps, owner: Uuid, chat_id: Uuid, before: Option<Uui
         Some(pair) => keys::pair(pair),
         None => format!("{}~", keys::PAIR_PREFIX),
     };
-    let mut pairs: Vec<PairItem> = Vec::new();
-    let mut start = None;
-    loop {
-        let output = deps
-            .dynamo
-            .query()
-            .table_name(&deps.config.table_name)
-            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
-            .expression_attribute_values(":pk", s(keys::chat_partition(owner, chat_id)))
-            .expression_attribute_values(":low", s(keys::PAIR_PREFIX))
-            .expression_attribute_values(":high", s(high.clone()))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
-            pairs.push(serde_dynamo::from_item(item)?);
-        }
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            break;
-        }
-    }
+    let query = deps
+        .dynamo
+        .query()
+        .table_name(&deps.config.table_name)
+        .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+        .expression_attribute_values(":pk", s(keys::chat_partition(owner, chat_id)))
+        .expression_attribute_values(":low", s(keys::PAIR_PREFIX))
+        .expression_attribute_values(":high", s(high))
+        .consistent_read(true);
+    let mut pairs: Vec<PairItem> = super::query_all(query, usize::MAX).await?;
     if let Some(before) = before {
         pairs.retain(|pair| pair.id != before);
     }

@@ -62,26 +62,13 @@ pub async fn of_chat(deps: &Deps, owner: Uuid, chat_id: Uuid) -> ApiResult<Vec<U
 /// The user's usage from `from` to `to` (inclusive, `YYYY-MM-DD`), one item per day and model.
 pub async fn of_days(deps: &Deps, owner: Uuid, from: &str, to: &str) -> ApiResult<Vec<UsageItem>> {
     let (low, high) = keys::daily_usage_range(from, to);
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let output = deps
-            .dynamo
-            .query()
-            .table_name(&deps.config.table_name)
-            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
-            .expression_attribute_values(":pk", s(keys::user(owner)))
-            .expression_attribute_values(":low", s(low.clone()))
-            .expression_attribute_values(":high", s(high.clone()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
-            items.push(serde_dynamo::from_item(item)?);
-        }
-        start = output.last_evaluated_key;
-        if start.is_none() {
-            return Ok(items);
-        }
-    }
+    let query = deps
+        .dynamo
+        .query()
+        .table_name(&deps.config.table_name)
+        .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+        .expression_attribute_values(":pk", s(keys::user(owner)))
+        .expression_attribute_values(":low", s(low))
+        .expression_attribute_values(":high", s(high));
+    super::query_all(query, usize::MAX).await
 }
