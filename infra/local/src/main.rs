@@ -43,6 +43,9 @@ async fn dev() -> Result<(), Error> {
     println!("  queues          {}, {}", deps.config.email_queue_url, deps.config.title_queue_url);
     println!("  model stub      http://127.0.0.1:{stub_port}   (Bedrock Converse/ConverseStream; control API under /__stub/)");
     println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));
+    let scheduled: Vec<String> =
+        functions::scheduled().iter().map(|s| format!("{} ({})", s.name, s.schedule)).collect();
+    println!("  scheduled       {}   (first run at startup)", scheduled.join(", "));
     println!("  sent mail       make mail");
     println!("Ctrl-C stops everything.");
     gateway::serve(deps, listener, async {
