@@ -336,7 +336,7 @@ pub struct CleanupReport {
 pub async fn cleanup(deps: &Deps) -> ApiResult<CleanupReport> {
     let mut report = CleanupReport::default();
     let cutoff = deps.clock.now() - STALE_UPLOAD;
-    let cutoff_millis = (cutoff.unix_timestamp_nanos() / 1_000_000) as i64;
+    let cutoff_millis = crate::store::millis(cutoff);
     let stale_before = keys::file_cleanup_order(cutoff_millis, Uuid::nil(), Uuid::nil());
     // One pass per run (the next run takes what is left): GSI reads lag writes a little,
     // so re-reading until empty could see an item just deleted.

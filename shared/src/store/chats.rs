@@ -5,7 +5,7 @@ use super::page::{GSI1PK, GSI1SK};
 use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -51,10 +51,6 @@ pub struct ChatItem {
     pub output_tokens: i64,
 }
 
-pub(crate) fn millis(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 impl ChatItem {
     pub fn new(owner: Uuid, title: String, title_set_by_user: bool, now: OffsetDateTime) -> Self {
         let id = Uuid::now_v7();
@@ -62,7 +58,7 @@ impl ChatItem {
             pk: keys::user(owner),
             sk: keys::chat(id),
             gsi1pk: keys::chats_by_update(owner, false),
-            gsi1sk: keys::chat_update_order(millis(now), id),
+            gsi1sk: keys::chat_update_order(super::millis(now), id),
             id,
             owner,
             title_search: title.to_lowercase(),
@@ -92,15 +88,9 @@ pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<bool> {
         super::put_new(deps, chat).await?;
         return Ok(true);
     };
-    let put = Put::builder()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(chat)?))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("table and item are set");
     let items = vec![
-        TransactWriteItem::builder().put(put).build(),
-        TransactWriteItem::builder().update(super::projects::count_chat(deps, chat.owner, project, 1)).build(),
+        super::put_new_item(deps, serde_dynamo::to_item(chat)?),
+        super::update_item(super::projects::count_chat(deps, chat.owner, project, 1)),
     ];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
@@ -138,12 +128,11 @@ fn expression(
     changes: &ChatChanges,
     now: OffsetDateTime,
 ) -> (String, HashMap<String, AttributeValue>) {
-    let rfc3339 = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let mut sets = vec!["updated_at = :now".to_string(), format!("{GSI1SK} = :order")];
     let mut removes: Vec<&str> = Vec::new();
     let mut values: HashMap<String, AttributeValue> = HashMap::from([
-        (":now".to_string(), s(rfc3339)),
-        (":order".to_string(), s(keys::chat_update_order(millis(now), id))),
+        (":now".to_string(), super::time_attr(now)),
+        (":order".to_string(), s(keys::chat_update_order(super::millis(now), id))),
     ]);
     if let Some(title) = changes.title.clone() {
         sets.push("title = :title, title_search = :search, title_set_by_user = :true".into());
@@ -244,18 +233,16 @@ pub async fn update(
             .set_expression_attribute_values(Some(values))
             .build()
             .expect("table, key and expression are set");
-        let mut items = vec![TransactWriteItem::builder().update(chat_update).build()];
+        let mut items = vec![super::update_item(chat_update)];
         if let Some(old) = old_project {
             // A deleted project detached its chats first; only a live one is counted down.
             if super::projects::get(deps, owner, old).await?.is_some() {
-                items.push(
-                    TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, old, -1)).build(),
-                );
+                items.push(super::update_item(super::projects::count_chat(deps, owner, old, -1)));
             }
         }
         let new_index = items.len();
         if let Some(new) = new_project {
-            items.push(TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, new, 1)).build());
+            items.push(super::update_item(super::projects::count_chat(deps, owner, new, 1)));
         }
         match super::transact(deps, items).await {
             Ok(_) => return Ok(found(get(deps, owner, id).await?)),
@@ -301,9 +288,7 @@ async fn delete_counted(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
         // A deleted project detached its chats first; only a live one is counted down.
         if super::projects::get(deps, owner, project).await?.is_some() {
-            items.push(
-                TransactWriteItem::builder().update(super::projects::count_chat(deps, owner, project, -1)).build(),
-            );
+            items.push(super::update_item(super::projects::count_chat(deps, owner, project, -1)));
         }
         match super::transact(deps, items).await {
             Ok(_) => return Ok(true),

@@ -38,10 +38,6 @@ pub struct FileItem {
     pub chat_id: Option<Uuid>,
 }
 
-fn millis(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 impl FileItem {
     pub fn new(
         owner: Uuid,
@@ -56,7 +52,7 @@ impl FileItem {
             pk: keys::user(owner),
             sk: keys::file(id),
             gsi1pk: Some(keys::FILES_PENDING.to_string()),
-            gsi1sk: Some(keys::file_cleanup_order(millis(now), owner, id)),
+            gsi1sk: Some(keys::file_cleanup_order(super::millis(now), owner, id)),
             id,
             owner,
             filename,
@@ -163,7 +159,7 @@ pub async fn mark_chat_deleted(
             .update_expression(format!("SET {GSI1PK} = :deleted, {GSI1SK} = :order"))
             .condition_expression("attribute_exists(PK) AND chat_id = :chat")
             .expression_attribute_values(":deleted", s(keys::FILES_DELETED))
-            .expression_attribute_values(":order", s(keys::file_cleanup_order(millis(now), owner, *id)))
+            .expression_attribute_values(":order", s(keys::file_cleanup_order(super::millis(now), owner, *id)))
             .expression_attribute_values(":chat", s(chat_id.to_string()))
             .send()
     });

@@ -33,6 +33,32 @@ pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A time as stored: RFC 3339 text.
+pub fn time_attr(at: time::OffsetDateTime) -> AttributeValue {
+    s(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+}
+
+/// Epoch milliseconds, for sort keys ordered by time.
+pub fn millis(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A transaction item that writes a new item (none may exist at its key).
+pub fn put_new_item(deps: &Deps, item: Item) -> aws_sdk_dynamodb::types::TransactWriteItem {
+    let put = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(&deps.config.table_name)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("table, item and condition are set");
+    aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build()
+}
+
+/// A transaction item that applies `update`.
+pub fn update_item(update: aws_sdk_dynamodb::types::Update) -> aws_sdk_dynamodb::types::TransactWriteItem {
+    aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build()
+}
+
 /// The primary key of an item.
 pub fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([(keys::PK.to_string(), s(pk)), (keys::SK.to_string(), s(sk))])

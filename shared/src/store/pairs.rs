@@ -9,7 +9,7 @@ use crate::chat::api::{Block, Message, Pair, PairStatus, Role};
 use crate::error::ApiResult;
 use crate::llm::Usage;
 use crate::Deps;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -142,20 +142,12 @@ pub fn pair_key(owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> Item {
     key(keys::chat_partition(owner, chat_id), keys::pair(pair_id))
 }
 
-fn rfc3339(at: OffsetDateTime) -> AttributeValue {
-    s(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
-}
-
 fn status(value: PairStatus) -> AttributeValue {
     s(match value {
         PairStatus::Generating => "generating",
         PairStatus::Complete => "complete",
         PairStatus::Failed => "failed",
     })
-}
-
-fn transact(update: Update) -> TransactWriteItem {
-    TransactWriteItem::builder().update(update).build()
 }
 
 /// Moves the chat to the top of its list (and counts `messages` more messages).
@@ -165,8 +157,8 @@ fn touch_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, now: OffsetDateTime, mess
         .set_key(Some(chat_key(owner, chat_id)))
         .update_expression(format!("SET updated_at = :now, {GSI1SK} = :order ADD message_count :messages"))
         .condition_expression("attribute_exists(PK)")
-        .expression_attribute_values(":now", rfc3339(now))
-        .expression_attribute_values(":order", s(keys::chat_update_order(super::chats::millis(now), chat_id)))
+        .expression_attribute_values(":now", super::time_attr(now))
+        .expression_attribute_values(":order", s(keys::chat_update_order(super::millis(now), chat_id)))
         .expression_attribute_values(":messages", n(messages))
         .build()
         .expect("table, key and expression are set")
@@ -209,31 +201,18 @@ pub enum ChatWrite<'a> {
 /// is gone or a file went away meanwhile.
 pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem, files: &[Uuid]) -> ApiResult<bool> {
     let chat_item = match chat {
-        ChatWrite::Create(chat) => {
-            let put = Put::builder()
-                .table_name(&deps.config.table_name)
-                .set_item(Some(serde_dynamo::to_item(chat)?))
-                .condition_expression("attribute_not_exists(PK)")
-                .build()
-                .expect("table and item are set");
-            TransactWriteItem::builder().put(put).build()
-        }
-        ChatWrite::Existing => transact(touch_chat(deps, owner, pair.chat_id, pair.created_at, 2)),
+        ChatWrite::Create(chat) => super::put_new_item(deps, serde_dynamo::to_item(chat)?),
+        ChatWrite::Existing => super::update_item(touch_chat(deps, owner, pair.chat_id, pair.created_at, 2)),
     };
-    let put_pair = Put::builder()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(pair)?))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("table and item are set");
+    let put_pair = super::put_new_item(deps, serde_dynamo::to_item(pair)?);
     let new_in_project = match chat {
         ChatWrite::Create(chat) => chat.project_id,
         ChatWrite::Existing => None,
     };
-    let mut items = vec![chat_item, TransactWriteItem::builder().put(put_pair).build()];
-    items.extend(files.iter().map(|id| transact(super::files::attach(deps, owner, *id, pair.chat_id))));
+    let mut items = vec![chat_item, put_pair];
+    items.extend(files.iter().map(|id| super::update_item(super::files::attach(deps, owner, *id, pair.chat_id))));
     if let Some(project) = new_in_project {
-        items.push(transact(super::projects::count_chat(deps, owner, project, 1)));
+        items.push(super::update_item(super::projects::count_chat(deps, owner, project, 1)));
     }
     let conditional = items.len();
     match super::transact(deps, items).await {
@@ -272,11 +251,11 @@ pub async fn begin_regenerate(
         .expression_attribute_values(":replaces", s(replaces.to_string()))
         .expression_attribute_values(":empty", s(""))
         .expression_attribute_values(":zero", n(0))
-        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":now", super::time_attr(now))
         .expression_attribute_values(":model", s(model))
         .build()
         .expect("table, key and expression are set");
-    let items = vec![transact(pair), transact(touch_chat(deps, owner, chat_id, now, 0))];
+    let items = vec![super::update_item(pair), super::update_item(touch_chat(deps, owner, chat_id, now, 0))];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
@@ -304,7 +283,7 @@ pub async fn save_partial(
             .condition_expression("#status = :generating AND assistant_message_id = :mid")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":text", s(text))
-            .expression_attribute_values(":now", rfc3339(now))
+            .expression_attribute_values(":now", super::time_attr(now))
             .expression_attribute_values(":generating", status(PairStatus::Generating))
             .expression_attribute_values(":mid", s(assistant_message_id.to_string()))
             .send()
@@ -348,7 +327,7 @@ pub async fn finish(
         .expression_attribute_values(":model", s(outcome.model))
         .expression_attribute_values(":input", n(outcome.usage.input_tokens))
         .expression_attribute_values(":output", n(outcome.usage.output_tokens))
-        .expression_attribute_values(":now", rfc3339(now));
+        .expression_attribute_values(":now", super::time_attr(now));
     let mut expression = "SET #status = :status, assistant_text = :text, assistant_token_count = :count, \
                           #model = :model, input_tokens = :input, output_tokens = :output, updated_at = :now"
         .to_string();
@@ -376,10 +355,10 @@ pub async fn finish(
         .expect("table, key and expression are set");
     let date = now.date().to_string();
     let items = vec![
-        transact(pair),
-        transact(chat),
-        transact(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
-        transact(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
+        super::update_item(pair),
+        super::update_item(chat),
+        super::update_item(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
+        super::update_item(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
     ];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
@@ -424,7 +403,7 @@ pub async fn set_user_content(
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(":content", content)
         .expression_attribute_values(":count", n(token_count))
-        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":now", super::time_attr(now))
         .return_values(ReturnValue::AllNew)
         .send()
         .await;
@@ -450,7 +429,7 @@ pub async fn set_hidden(
         .expression_attribute_names("#hidden", "hidden")
         .expression_attribute_values(":hidden", AttributeValue::Bool(!was))
         .expression_attribute_values(":was", AttributeValue::Bool(was))
-        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":now", super::time_attr(now))
         .return_values(ReturnValue::AllNew)
         .send()
         .await;
@@ -473,7 +452,7 @@ pub async fn delete(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> A
         .expression_attribute_values(":minus", n(-2))
         .build()
         .expect("table, key and expression are set");
-    let items = vec![TransactWriteItem::builder().delete(delete).build(), transact(chat)];
+    let items = vec![TransactWriteItem::builder().delete(delete).build(), super::update_item(chat)];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),

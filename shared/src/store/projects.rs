@@ -8,7 +8,7 @@
 use super::{condition_failed_at, key, keys, n, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -111,10 +111,6 @@ pub fn knowledge_key(owner: Uuid, project_id: Uuid, id: Uuid) -> Item {
     key(keys::project_partition(owner, project_id), keys::knowledge(id))
 }
 
-fn rfc3339(at: OffsetDateTime) -> AttributeValue {
-    s(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
-}
-
 pub async fn put(deps: &Deps, project: &ProjectItem) -> ApiResult<()> {
     super::put_new(deps, project).await
 }
@@ -158,7 +154,7 @@ pub async fn update(
         .table_name(&deps.config.table_name)
         .set_key(Some(project_key(owner, id)))
         .condition_expression("attribute_exists(PK)")
-        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":now", super::time_attr(now))
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
     if let Some(name) = changes.name {
         sets.push("#name = :name");
@@ -207,7 +203,7 @@ fn project_counters(
         .update_expression(
             "SET updated_at = :now ADD knowledge_count :count, total_knowledge_tokens :total, included_tokens :included",
         )
-        .expression_attribute_values(":now", rfc3339(now))
+        .expression_attribute_values(":now", super::time_attr(now))
         .expression_attribute_values(":count", n(change.count))
         .expression_attribute_values(":total", n(change.total))
         .expression_attribute_values(":included", n(change.included));
@@ -244,17 +240,9 @@ pub async fn add_knowledge(
 ) -> ApiResult<Result<(), KnowledgeRefused>> {
     let included = if item.include_in_chat { item.token_count } else { 0 };
     let change = CounterChange { count: 1, total: item.token_count, included };
-    let put = Put::builder()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(item)?))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("table and item are set");
     let items = vec![
-        TransactWriteItem::builder()
-            .update(project_counters(deps, owner, project.id, change, limit, item.created_at))
-            .build(),
-        TransactWriteItem::builder().put(put).build(),
+        super::update_item(project_counters(deps, owner, project.id, change, limit, item.created_at)),
+        super::put_new_item(deps, serde_dynamo::to_item(item)?),
     ];
     run(deps, items).await
 }
@@ -275,13 +263,11 @@ pub async fn replace_knowledge(
         .table_name(&deps.config.table_name)
         .set_item(Some(serde_dynamo::to_item(new)?))
         .condition_expression("attribute_exists(PK) AND updated_at = :seen")
-        .expression_attribute_values(":seen", rfc3339(old.updated_at))
+        .expression_attribute_values(":seen", super::time_attr(old.updated_at))
         .build()
         .expect("table and item are set");
     let items = vec![
-        TransactWriteItem::builder()
-            .update(project_counters(deps, owner, project.id, change, limit, new.updated_at))
-            .build(),
+        super::update_item(project_counters(deps, owner, project.id, change, limit, new.updated_at)),
         TransactWriteItem::builder().put(put).build(),
     ];
     run(deps, items).await
@@ -301,11 +287,11 @@ pub async fn delete_knowledge(
         .table_name(&deps.config.table_name)
         .set_key(Some(knowledge_key(owner, project.id, old.id)))
         .condition_expression("attribute_exists(PK) AND updated_at = :seen")
-        .expression_attribute_values(":seen", rfc3339(old.updated_at))
+        .expression_attribute_values(":seen", super::time_attr(old.updated_at))
         .build()
         .expect("table and key are set");
     let items = vec![
-        TransactWriteItem::builder().update(project_counters(deps, owner, project.id, change, i64::MAX, now)).build(),
+        super::update_item(project_counters(deps, owner, project.id, change, i64::MAX, now)),
         TransactWriteItem::builder().delete(delete).build(),
     ];
     run(deps, items).await

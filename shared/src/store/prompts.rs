@@ -53,10 +53,7 @@ pub async fn update(
     now: OffsetDateTime,
 ) -> ApiResult<Option<PromptItem>> {
     let mut sets = vec!["updated_at = :now"];
-    let mut values = HashMap::from([(
-        ":now".to_string(),
-        s(now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
-    )]);
+    let mut values = HashMap::from([(":now".to_string(), super::time_attr(now))]);
     let mut names = HashMap::new();
     if let Some(name) = name {
         // `name` is a DynamoDB reserved word.

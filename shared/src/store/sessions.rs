@@ -76,14 +76,13 @@ pub async fn delete(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<b
 }
 
 pub async fn touch(deps: &Deps, user_id: Uuid, session_id: Uuid, at: OffsetDateTime) -> ApiResult<()> {
-    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     deps.dynamo
         .update_item()
         .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::session(session_id))))
         .update_expression("SET last_used_at = :at")
         .condition_expression("attribute_exists(PK)")
-        .expression_attribute_values(":at", super::s(at))
+        .expression_attribute_values(":at", super::time_attr(at))
         .send()
         .await
         .map(|_| ())

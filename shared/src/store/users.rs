@@ -4,7 +4,7 @@ use super::credentials::{self, CredentialItem};
 use super::{condition_failed_at, key, keys, s, Item};
 use crate::error::{ApiError, ApiResult};
 use crate::Deps;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -62,16 +62,6 @@ fn claim(pk: String, sk: &str, user_id: Uuid) -> Item {
     item
 }
 
-fn put_new(deps: &Deps, item: Item) -> TransactWriteItem {
-    let put = Put::builder()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("table, item and condition are set");
-    TransactWriteItem::builder().put(put).build()
-}
-
 /// Creates the user with its credential (the email claim) and username claim in one
 /// transaction, plus any extra items (e.g. the verification token). Fails without
 /// writing anything if the email or username is already claimed.
@@ -83,11 +73,11 @@ pub async fn create(
 ) -> ApiResult<Result<(), CreateUserError>> {
     let credential = CredentialItem::new(&user.email, user.id, password_hash);
     let mut items = vec![
-        put_new(deps, serde_dynamo::to_item(&credential)?),
-        put_new(deps, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
-        put_new(deps, serde_dynamo::to_item(user)?),
+        super::put_new_item(deps, serde_dynamo::to_item(&credential)?),
+        super::put_new_item(deps, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
+        super::put_new_item(deps, serde_dynamo::to_item(user)?),
     ];
-    items.extend(extra.into_iter().map(|item| put_new(deps, item)));
+    items.extend(extra.into_iter().map(|item| super::put_new_item(deps, item)));
     match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => Ok(Ok(())),
         Err(err) if condition_failed_at(&err, 0) => Ok(Err(CreateUserError::EmailTaken)),
@@ -135,10 +125,9 @@ pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option
 }
 
 pub async fn record_login(deps: &Deps, user_id: Uuid, at: OffsetDateTime) -> ApiResult<UserItem> {
-    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let output = update(deps, user_id)
         .update_expression("SET last_login = :at")
-        .expression_attribute_values(":at", s(at))
+        .expression_attribute_values(":at", super::time_attr(at))
         .send()
         .await?;
     updated(output)
@@ -204,7 +193,7 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
     let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
     let mut items = Vec::new();
     if new_key != old_key {
-        items.push(put_new(deps, claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id)));
+        items.push(super::put_new_item(deps, claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id)));
         let delete = Delete::builder()
             .table_name(&deps.config.table_name)
             .set_key(Some(key(keys::username(&old_key), keys::USERNAME_CLAIM)))
