@@ -68,8 +68,12 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
             "The request body is too large.",
         ));
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid_request("A JSON request body is required."));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(ApiError::invalid_request("A JSON request body is required.")),
+        // serde maps a JSON array onto a struct field by field; every body of this
+        // API is an object, so anything else is refused before it gets the chance.
+        Some(b'{') => {}
+        Some(_) => return Err(ApiError::invalid_request("The request body must be a JSON object.")),
     }
     serde_json::from_slice(bytes).map_err(|err| ApiError::invalid_request(format!("Invalid request body: {err}.")))
 }

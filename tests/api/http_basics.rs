@@ -132,3 +132,41 @@ async fn logs_are_json_and_never_contain_passwords_or_tokens() {
     assert!(!logs.contains(wrong), "a password was logged");
     assert!(!logs.contains(&user.token), "a token was logged");
 }
+
+/// Every operation that takes a JSON body refuses a body that is not an object (serde
+/// would map `[null, null]` onto a struct field by field), before anything changes.
+#[tokio::test]
+async fn bodies_that_are_not_objects_are_refused_on_every_route() {
+    let mut app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let doc = functions::openapi::document();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation.get("requestBody").is_none() {
+                continue;
+            }
+            let path =
+                path.split('/').map(|s| if s.starts_with('{') { "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b" } else { s });
+            let path = path.collect::<Vec<_>>().join("/");
+            for body in ["[null, null]", "[]", "\"text\"", "7", "null", "true"] {
+                app.new_ip();
+                let request = app
+                    .http
+                    .request(method.to_uppercase().parse().unwrap(), app.url(&path))
+                    .bearer_auth(&user.token)
+                    .header("Content-Type", "application/json")
+                    .body(body);
+                let reply = app.send(request).await;
+                assert_eq!(reply.status, 400, "{method} {path} with {body}: {}", reply.text);
+                assert_eq!(reply.body["error"]["code"], "invalid_request", "{method} {path} with {body}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} operations take a body");
+    // Nothing was created by any of them.
+    let chats = app.get_auth("/api/v1/chats", &user.token).await;
+    assert_eq!(chats.body["items"], serde_json::json!([]));
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 200, "the session survived");
+}

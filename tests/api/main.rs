@@ -1,6 +1,7 @@
 //! Black-box tests of the whole system over HTTP against the local stack.
 
 mod auth;
+mod authz;
 mod chats;
 mod email_queue;
 mod events;

@@ -4,6 +4,7 @@
 //! state. Nothing is mocked: the emulator speaks the AWS protocols and the real SDK
 //! clients talk to it.
 
+pub mod files;
 pub mod google;
 
 use google::FakeGoogle;

@@ -1,0 +1,191 @@
+//! The authorization matrix, walked from the route table rather than a hand-written
+//! list: for every route with an id in its path, user A owns the resource; user B gets
+//! 404 and A's data stays as it was; no token and a revoked token get 401. A route
+//! without a fixture here fails the test, so every new route has to join it.
+
+use serde_json::{json, Value};
+use system_tests::files::{upload, PNG};
+use system_tests::*;
+
+/// The body B sends to each route with a path id: valid, so that only ownership can
+/// refuse it. `None` for routes without a body.
+fn fixture_body(route: &str) -> Option<Option<Value>> {
+    Some(match route {
+        "auth-sessions-delete" => None,
+        "prompts-get" | "prompts-delete" => None,
+        "prompts-update" => Some(json!({"name": "Bob's now"})),
+        "chats-get" | "chats-delete" | "chats-archive" | "chats-unarchive" | "chats-messages" | "chats-usage" => None,
+        "chats-update" => Some(json!({"title": "Bob's now"})),
+        "chats-system-prompt" => Some(json!({"system_prompt": "Bob's now"})),
+        "chats-pair-update" => Some(json!({"text": "Bob's now"})),
+        "chats-pair-toggle" | "chats-pair-delete" => None,
+        "files-complete" | "files-get" | "files-delete" => None,
+        "projects-get" | "projects-delete" | "projects-chats" | "projects-usage" => None,
+        "projects-update" => Some(json!({"name": "Bob's now"})),
+        "projects-knowledge-list" => None,
+        "projects-knowledge-create" => Some(json!({"title": "Bob's", "content": "Bob was here"})),
+        "projects-knowledge-get" | "projects-knowledge-delete" | "projects-knowledge-toggle" => None,
+        "projects-knowledge-update" => Some(json!({"title": "Bob's now"})),
+        _ => return None,
+    })
+}
+
+/// Everything Ada owns, by the path parameter that names it.
+struct Owned {
+    chat: String,
+    pair: String,
+    project: String,
+    knowledge: String,
+    prompt: String,
+    file: String,
+    other_session: String,
+}
+
+impl Owned {
+    /// `path` with each `{param}` replaced by Ada's id for it; `None` names a
+    /// parameter this matrix has no fixture for.
+    fn fill(&self, path: &str) -> Result<String, String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut filled = Vec::new();
+        for (i, segment) in segments.iter().enumerate() {
+            if !segment.starts_with('{') {
+                filled.push(segment.to_string());
+                continue;
+            }
+            let parent = segments[i - 1];
+            let id = match (parent, *segment) {
+                ("chats", "{id}") => &self.chat,
+                ("pairs", "{pair_id}") => &self.pair,
+                ("projects", "{id}") => &self.project,
+                ("knowledge", "{kid}") => &self.knowledge,
+                ("prompts", "{id}") => &self.prompt,
+                ("files", "{id}") => &self.file,
+                ("sessions", "{id}") => &self.other_session,
+                _ => return Err(format!("no fixture for {segment} after /{parent}/ in {path}")),
+            };
+            filled.push(id.clone());
+        }
+        Ok(filled.join("/"))
+    }
+}
+
+/// What Ada sees of her data, without the fields that change on every read.
+async fn snapshot(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> {
+    let paths = [
+        format!("/api/v1/chats/{}", owned.chat),
+        format!("/api/v1/chats/{}/messages", owned.chat),
+        format!("/api/v1/chats/{}/usage", owned.chat),
+        format!("/api/v1/projects/{}", owned.project),
+        format!("/api/v1/projects/{}/chats", owned.project),
+        format!("/api/v1/projects/{}/knowledge", owned.project),
+        format!("/api/v1/projects/{}/knowledge/{}", owned.project, owned.knowledge),
+        format!("/api/v1/prompts/{}", owned.prompt),
+        format!("/api/v1/files/{}", owned.file),
+        "/api/v1/auth/sessions".to_string(),
+    ];
+    let mut seen = Vec::new();
+    for path in paths {
+        let reply = app.get_auth(&path, token).await;
+        assert_eq!(reply.status, 200, "Ada reads {path}: {}", reply.text);
+        let mut body = reply.body;
+        strip_volatile(&mut body);
+        seen.push(json!({"path": path, "body": body}));
+    }
+    seen
+}
+
+fn strip_volatile(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.remove("download_url");
+            map.remove("last_used_at");
+            map.values_mut().for_each(strip_volatile);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_volatile),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn no_user_reaches_another_users_resources_through_any_route() {
+    let mut app = TestApp::spawn().await;
+    let ada = app.verified_user().await;
+    let bob = app.verified_user().await;
+
+    // Ada's world: a chat with a pair, a project with knowledge, a prompt, a file and a
+    // second session.
+    let events = app.chat(&ada.token, json!({"text": "Hello there"})).await;
+    let start = &event(&events, "start").data;
+    let chat = start["chat_id"].as_str().unwrap().to_string();
+    let pair = start["pair_id"].as_str().unwrap().to_string();
+    let project = app.call("POST", "/api/v1/projects", Some(&ada.token), Some(json!({"name": "Ada's"}))).await;
+    assert_eq!(project.status, 201, "{}", project.text);
+    let project = project.body["id"].as_str().unwrap().to_string();
+    let knowledge_path = format!("/api/v1/projects/{project}/knowledge");
+    let knowledge = json!({"title": "Notes", "content": "Ada's notes"});
+    let knowledge = app.call("POST", &knowledge_path, Some(&ada.token), Some(knowledge)).await;
+    assert_eq!(knowledge.status, 201, "{}", knowledge.text);
+    let in_project = json!({"title": "In the project", "project_id": project});
+    assert_eq!(app.call("POST", "/api/v1/chats", Some(&ada.token), Some(in_project)).await.status, 201);
+    let prompt = json!({"name": "Terse", "content": "Be terse."});
+    let prompt = app.call("POST", "/api/v1/prompts", Some(&ada.token), Some(prompt)).await;
+    assert_eq!(prompt.status, 201, "{}", prompt.text);
+    let file = upload(&app, &ada.token, "a.png", "image/png", PNG, "attachment").await;
+    assert_eq!(file.status, 200, "{}", file.text);
+    app.new_ip();
+    let second = app.login(&ada.email, PASSWORD).await;
+    assert_eq!(second.status, 200);
+    let sessions = app.get_auth("/api/v1/auth/sessions", &ada.token).await;
+    let other_session = sessions.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .expect("Ada's second session")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let owned = Owned {
+        chat,
+        pair,
+        project,
+        knowledge: knowledge.body["id"].as_str().unwrap().to_string(),
+        prompt: prompt.body["id"].as_str().unwrap().to_string(),
+        file: file.body["id"].as_str().unwrap().to_string(),
+        other_session,
+    };
+    let before = snapshot(&app, &ada.token, &owned).await;
+
+    // A token of Bob's that was revoked.
+    let revoked = app.login(&bob.email, PASSWORD).await.body["token"].as_str().unwrap().to_string();
+    assert_eq!(app.call("POST", "/api/v1/auth/logout", Some(&revoked), None).await.status, 204);
+
+    let mut missing = Vec::new();
+    let mut covered = Vec::new();
+    for route in functions::routes() {
+        if !route.path.contains('{') {
+            continue;
+        }
+        let (Some(body), Ok(path)) = (fixture_body(route.name), owned.fill(route.path)) else {
+            missing.push(route.name);
+            continue;
+        };
+        let as_bob = app.call(route.method, &path, Some(&bob.token), body.clone()).await;
+        assert_eq!(as_bob.status, 404, "{} {path} as Bob: {}", route.name, as_bob.text);
+        assert_eq!(as_bob.body["error"]["code"], "not_found", "{}", route.name);
+        for (who, token) in [("no token", None), ("a revoked token", Some(revoked.as_str()))] {
+            let reply = app.call(route.method, &path, token, body.clone()).await;
+            assert_eq!(reply.status, 401, "{} {path} with {who}: {}", route.name, reply.text);
+            assert_eq!(reply.body["error"]["code"], "not_authenticated", "{}", route.name);
+        }
+        covered.push(route.name);
+    }
+    assert!(missing.is_empty(), "routes with a path id but no fixture in the matrix: {missing:?}");
+    assert_eq!(snapshot(&app, &ada.token, &owned).await, before, "Ada's data changed");
+    let key = format!("files/{}/{}", ada.id, owned.file);
+    let object = app.deps.s3.head_object().bucket(&app.deps.config.files_bucket).key(&key).send().await;
+    assert!(object.is_ok(), "Ada's file is still stored");
+    let answers = app.model_requests().await.into_iter().filter(|r| r["model_id"] == PRIMARY_MODEL).count();
+    assert_eq!(answers, 1, "only Ada's one message reached the model");
+    println!("authorization matrix: {} routes covered, 0 leaks: {covered:?}", covered.len());
+}
