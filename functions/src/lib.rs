@@ -5,6 +5,7 @@ pub mod auth;
 pub mod chat_stream;
 pub mod chats;
 pub mod email_worker;
+pub mod error_responses;
 pub mod files;
 pub mod files_cleanup;
 pub mod health;

@@ -98,7 +98,9 @@ pub fn document() -> &'static serde_json::Value {
         // The stream's event payloads are not response bodies; list them as schemas.
         doc.merge(crate::chat_stream::StreamEvents::openapi());
         doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-        serde_json::to_value(doc).expect("the OpenAPI document serialises")
+        let mut doc = serde_json::to_value(doc).expect("the OpenAPI document serialises");
+        crate::error_responses::declare(&mut doc);
+        doc
     })
 }
 

@@ -64,10 +64,17 @@ pub struct ProjectList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProjectRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 50000)]
     pub instructions: Option<String>,
 }
 
@@ -75,10 +82,17 @@ pub struct CreateProjectRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 50000)]
     pub instructions: Option<String>,
 }
 
@@ -121,7 +135,17 @@ pub struct KnowledgeList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKnowledgeRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub title: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200000,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub content: String,
     #[serde(default)]
     pub include_in_chat: Option<bool>,
@@ -131,8 +155,18 @@ pub struct CreateKnowledgeRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateKnowledgeRequest {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub title: Option<String>,
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200000,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub content: Option<String>,
     #[serde(default)]
     pub include_in_chat: Option<bool>,

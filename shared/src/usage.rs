@@ -26,11 +26,11 @@ fn parse_date(raw: &str) -> Result<Date, String> {
 pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&str>) -> ApiResult<UsageReport> {
     let mut v = Validator::default();
     let today = deps.clock.now().date();
-    let to = match to.filter(|t| !t.is_empty()) {
+    let to = match to {
         Some(raw) => v.check("to", parse_date(raw)),
         None => Some(today),
     };
-    let from = match from.filter(|f| !f.is_empty()) {
+    let from = match from {
         Some(raw) => v.check("from", parse_date(raw)),
         None => to.and_then(|to| to.checked_sub(Duration::days(DEFAULT_DAYS - 1))),
     };

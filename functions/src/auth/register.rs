@@ -9,7 +9,8 @@ use shared::{ApiResult, Deps};
 
 /// Create an account. The answer is the same whether or not the email is taken.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = MessageResponse), (status = 400, body = shared::error::ErrorBody)))]
+    responses((status = 201, body = MessageResponse), (status = 400, body = shared::error::ErrorBody),
+        (status = 429, description = "rate_limited: 5 registrations an hour per client address", body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let body: RegisterRequest = parse_json(&req)?;
     let message = service::register(deps, body, client_ip(&req)).await?;

@@ -9,7 +9,8 @@ use shared::{ApiResult, Deps};
 
 /// Send a new verification link. Always 202, whether or not the account exists.
 #[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "auth", request_body = EmailRequest,
-    responses((status = 202, body = MessageResponse), (status = 400, body = shared::error::ErrorBody)))]
+    responses((status = 202, body = MessageResponse), (status = 400, body = shared::error::ErrorBody),
+        (status = 429, description = "rate_limited: 3 an hour per email, 10 an hour per client address", body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let body: EmailRequest = parse_json(&req)?;
     service::resend_verification(deps, &body.email, client_ip(&req)).await?;

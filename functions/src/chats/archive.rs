@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Set the chat's archived state to true.
 #[utoipa::path(post, path = "/api/v1/chats/{id}/archive", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id")),
+    params(("id" = uuid::Uuid, Path, description = "Chat id")),
     responses((status = 200, body = Chat), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

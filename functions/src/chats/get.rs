@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// One of the caller's chats (another user's is 404).
 #[utoipa::path(get, path = "/api/v1/chats/{id}", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id")),
+    params(("id" = uuid::Uuid, Path, description = "Chat id")),
     responses((status = 200, body = Chat), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

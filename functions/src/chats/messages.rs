@@ -8,8 +8,8 @@ use shared::{ApiResult, Deps};
 
 /// The chat's message pairs, oldest first. A pair being answered shows the text so far.
 #[utoipa::path(get, path = "/api/v1/chats/{id}/messages", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id"),
-        ("limit" = Option<i32>, Query, description = "1–100, default 20"),
+    params(("id" = uuid::Uuid, Path, description = "Chat id"),
+        ("limit" = Option<i32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
     responses((status = 200, body = PairList), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Delete a message pair.
 #[utoipa::path(delete, path = "/api/v1/chats/{id}/pairs/{pair_id}", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id"), ("pair_id" = String, Path, description = "Pair id")),
+    params(("id" = uuid::Uuid, Path, description = "Chat id"), ("pair_id" = uuid::Uuid, Path, description = "Pair id")),
     responses((status = 204, description = "Deleted"), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

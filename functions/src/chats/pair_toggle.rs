@@ -9,7 +9,7 @@ use shared::{ApiResult, Deps};
 
 /// Flip `hidden`: hidden pairs stay in the chat but are left out of the model's context.
 #[utoipa::path(post, path = "/api/v1/chats/{id}/pairs/{pair_id}/toggle", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id"), ("pair_id" = String, Path, description = "Pair id")),
+    params(("id" = uuid::Uuid, Path, description = "Chat id"), ("pair_id" = uuid::Uuid, Path, description = "Pair id")),
     responses((status = 200, body = Pair), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -10,7 +10,7 @@ use shared::{ApiResult, Deps};
 /// Edit the user message's text (attachments stay). The answer stays as it was: ask
 /// for a new one with `regenerate_pair_id` on `POST /chat/stream`.
 #[utoipa::path(patch, path = "/api/v1/chats/{id}/pairs/{pair_id}", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id"), ("pair_id" = String, Path, description = "Pair id")),
+    params(("id" = uuid::Uuid, Path, description = "Chat id"), ("pair_id" = uuid::Uuid, Path, description = "Pair id")),
     request_body = EditPairRequest,
     responses((status = 200, body = Pair), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]

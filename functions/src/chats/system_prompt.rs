@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Set the chat's own system prompt (for example a saved prompt's text); empty removes it.
 #[utoipa::path(put, path = "/api/v1/chats/{id}/system-prompt", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id")), request_body = SystemPromptRequest,
+    params(("id" = uuid::Uuid, Path, description = "Chat id")), request_body = SystemPromptRequest,
     responses((status = 200, body = Chat), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

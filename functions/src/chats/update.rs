@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Change a chat's title, system prompt, project or archived state.
 #[utoipa::path(patch, path = "/api/v1/chats/{id}", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id")), request_body = UpdateChatRequest,
+    params(("id" = uuid::Uuid, Path, description = "Chat id")), request_body = UpdateChatRequest,
     responses((status = 200, body = Chat), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// The tokens the models reported for this chat, in all and per model.
 #[utoipa::path(get, path = "/api/v1/chats/{id}/usage", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Chat id")),
+    params(("id" = uuid::Uuid, Path, description = "Chat id")),
     responses((status = 200, body = ChatUsage), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -10,7 +10,7 @@ use shared::{ApiResult, Deps};
 /// the file ready. A file that fails is deleted: 413 too large, 415 not the declared
 /// type, 400 `size_mismatch`; 400 `upload_missing` when nothing was uploaded yet.
 #[utoipa::path(post, path = "/api/v1/files/{id}/complete", tag = "files", security(("bearer" = [])),
-    params(("id" = String, Path, description = "File id")),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
     responses((status = 200, body = File), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody),
         (status = 413, body = shared::error::ErrorBody), (status = 415, body = shared::error::ErrorBody)))]

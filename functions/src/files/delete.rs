@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Delete a file and its bytes (an avatar it was is removed from the profile).
 #[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),
-    params(("id" = String, Path, description = "File id")),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
     responses((status = 204, description = "Deleted"), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

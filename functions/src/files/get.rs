@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// A file, with a download URL valid for 5 minutes once it is ready.
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),
-    params(("id" = String, Path, description = "File id")),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
     responses((status = 200, body = File), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,10 +8,10 @@ use shared::{ApiResult, Deps};
 
 /// The project's chats, most recently updated first (same filters as `GET /chats`).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/chats", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id"),
+    params(("id" = uuid::Uuid, Path, description = "Project id"),
         ("archived" = Option<bool>, Query, description = "Archived chats instead of live ones (default false)"),
-        ("q" = Option<String>, Query, description = "Title contains (case-insensitive)"),
-        ("limit" = Option<i32>, Query, description = "1–100, default 20"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Title contains (case-insensitive)"),
+        ("limit" = Option<i32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
     responses((status = 200, body = shared::chat::api::ChatList), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Add knowledge; its tokens count against the project's limit when included in chat (400 `knowledge_token_limit`).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/knowledge", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id")),
+    params(("id" = uuid::Uuid, Path, description = "Project id")),
     request_body = CreateKnowledgeRequest,
     responses((status = 201, body = Knowledge), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Delete a knowledge item.
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/knowledge/{kid}", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id"), ("kid" = String, Path, description = "Knowledge item id")),
+    params(("id" = uuid::Uuid, Path, description = "Project id"), ("kid" = uuid::Uuid, Path, description = "Knowledge item id")),
     responses((status = 204, description = "Deleted"), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let auth = authenticate(deps, req.headers()).await?;

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// One knowledge item.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/knowledge/{kid}", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id"), ("kid" = String, Path, description = "Knowledge item id")),
+    params(("id" = uuid::Uuid, Path, description = "Project id"), ("kid" = uuid::Uuid, Path, description = "Knowledge item id")),
     responses((status = 200, body = Knowledge), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let auth = authenticate(deps, req.headers()).await?;

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// The project's knowledge, oldest first (the order the model sees it in).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/knowledge", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id"), ("limit" = Option<i32>, Query, description = "1–100, default 20"),
+    params(("id" = uuid::Uuid, Path, description = "Project id"), ("limit" = Option<i32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
     responses((status = 200, body = KnowledgeList), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Change a knowledge item (400 `knowledge_token_limit` if it would pass the limit).
 #[utoipa::path(patch, path = "/api/v1/projects/{id}/knowledge/{kid}", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id"), ("kid" = String, Path, description = "Knowledge item id")),
+    params(("id" = uuid::Uuid, Path, description = "Project id"), ("kid" = uuid::Uuid, Path, description = "Knowledge item id")),
     request_body = UpdateKnowledgeRequest,
     responses((status = 200, body = Knowledge), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody), (status = 409, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// The caller's projects, newest first.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])),
-    params(("limit" = Option<i32>, Query, description = "1–100, default 20"),
+    params(("limit" = Option<i32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
     responses((status = 200, body = ProjectList), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

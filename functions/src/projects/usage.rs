@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// The tokens the models reported for the project's chats.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/usage", tag = "projects", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id")),
+    params(("id" = uuid::Uuid, Path, description = "Project id")),
     responses((status = 200, body = ProjectUsage), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let auth = authenticate(deps, req.headers()).await?;

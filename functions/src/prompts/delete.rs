@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Delete a saved prompt.
 #[utoipa::path(delete, path = "/api/v1/prompts/{id}", tag = "prompts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Prompt id")),
+    params(("id" = uuid::Uuid, Path, description = "Prompt id")),
     responses((status = 204), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let auth = authenticate(deps, req.headers()).await?;

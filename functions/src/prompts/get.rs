@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// One saved prompt of the caller's (another user's is 404).
 #[utoipa::path(get, path = "/api/v1/prompts/{id}", tag = "prompts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Prompt id")),
+    params(("id" = uuid::Uuid, Path, description = "Prompt id")),
     responses((status = 200, body = SavedPrompt), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -8,7 +8,7 @@ use shared::{ApiResult, Deps};
 
 /// Rename a saved prompt or change its text.
 #[utoipa::path(patch, path = "/api/v1/prompts/{id}", tag = "prompts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Prompt id")), request_body = UpdatePromptRequest,
+    params(("id" = uuid::Uuid, Path, description = "Prompt id")), request_body = UpdatePromptRequest,
     responses((status = 200, body = SavedPrompt), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {

@@ -42,11 +42,16 @@ impl User {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// At least 10 characters, not all digits, not a common password, not too similar to the email.
+    #[schema(min_length = 10, max_length = 256, pattern = r"\D")]
     pub password: String,
     #[serde(default)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub first_name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub last_name: Option<String>,
 }
 
@@ -58,21 +63,27 @@ pub struct MessageResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyEmailRequest {
+    /// The token of the emailed link; a wrong, used or expired one is 400 `invalid_token`.
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
     #[serde(default)]
+    #[schema(max_length = 512)]
     pub device_info: Option<String>,
 }
 
@@ -88,10 +99,14 @@ pub struct LoginResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     #[serde(default)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub first_name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub last_name: Option<String>,
+    /// Letters, digits and `@.+-_`; unique regardless of case.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 150, pattern = r"^[\w@.+-]+$")]
     pub username: Option<String>,
     /// A completed upload with purpose `avatar`; `null` removes the avatar.
     #[serde(default, deserialize_with = "crate::domain::present")]
@@ -102,14 +117,21 @@ pub struct UpdateMeRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirmRequest {
+    /// The token of the emailed link; a wrong, used or expired one is 400 `invalid_token`.
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
+    /// The password policy of registration.
+    #[schema(min_length = 10, max_length = 256, pattern = r"\D")]
     pub new_password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChangeRequest {
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
+    /// The password policy of registration.
+    #[schema(min_length = 10, max_length = 256, pattern = r"\D")]
     pub new_password: String,
 }
 
@@ -126,10 +148,13 @@ pub struct TokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct GoogleRequest {
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4096)]
     pub access_token: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4096)]
     pub id_token: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 512)]
     pub device_info: Option<String>,
 }
 
@@ -167,6 +192,7 @@ pub struct SessionList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMeRequest {
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 

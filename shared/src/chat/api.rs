@@ -48,10 +48,17 @@ pub struct ChatList {
 #[serde(deny_unknown_fields)]
 pub struct CreateChatRequest {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub title: Option<String>,
     #[serde(default)]
     pub project_id: Option<Uuid>,
+    /// Blank means none.
     #[serde(default)]
+    #[schema(max_length = 50000)]
     pub system_prompt: Option<String>,
 }
 
@@ -59,10 +66,15 @@ pub struct CreateChatRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateChatRequest {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub title: Option<String>,
     /// `null` removes the chat's own system prompt.
     #[serde(default, deserialize_with = "crate::domain::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50000)]
     pub system_prompt: Option<Option<String>>,
     /// `null` takes the chat out of its project.
     #[serde(default, deserialize_with = "crate::domain::present")]
@@ -76,6 +88,7 @@ pub struct UpdateChatRequest {
 #[serde(deny_unknown_fields)]
 pub struct SystemPromptRequest {
     /// The chat's own system prompt (for example a saved prompt's text); empty removes it.
+    #[schema(max_length = 50000)]
     pub system_prompt: String,
 }
 
@@ -142,6 +155,11 @@ pub struct PairList {
 #[serde(deny_unknown_fields)]
 pub struct EditPairRequest {
     /// The user message's new text (attachments stay).
+    #[schema(
+        min_length = 1,
+        max_length = 60000,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub text: String,
 }
 
@@ -156,8 +174,15 @@ pub struct StreamRequest {
     pub project_id: Option<Uuid>,
     /// The user's message (ignored with `regenerate_pair_id`).
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 60000,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub text: Option<String>,
+    /// Ready attachments of the caller: at most 20 images and 5 documents.
     #[serde(default)]
+    #[schema(max_items = 25)]
     pub file_ids: Vec<Uuid>,
     /// Answer this pair again (its current user text), replacing its answer.
     #[serde(default)]

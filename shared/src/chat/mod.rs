@@ -56,14 +56,14 @@ pub struct ListFilter<'a> {
 pub async fn list(deps: &Deps, owner: Uuid, filter: ListFilter<'_>) -> ApiResult<ChatList> {
     let mut v = Validator::default();
     let archived = match filter.archived {
-        None | Some("") | Some("false") => false,
+        None | Some("false") => false,
         Some("true") => true,
         Some(_) => {
             v.add("archived", "Must be true or false.");
             false
         }
     };
-    let project = match filter.project_id.filter(|p| !p.is_empty()) {
+    let project = match filter.project_id {
         None => None,
         Some(raw) => v.check("project_id", Uuid::parse_str(raw).map_err(|_| "Must be a project id.".to_string())),
     };

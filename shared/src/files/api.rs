@@ -35,9 +35,17 @@ pub enum FileStatus {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateFileRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub filename: String,
+    /// One of the allowed types (api.md, Files); each has its own size limit.
+    #[schema(min_length = 1, max_length = 255)]
     pub content_type: String,
     /// Bytes.
+    #[schema(minimum = 1, maximum = 200000000)]
     pub size: i64,
     /// Default `attachment`.
     #[serde(default)]
@@ -53,9 +61,17 @@ pub struct ValidateFileResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateFileRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub filename: String,
+    /// One of the allowed types (api.md, Files); each has its own size limit.
+    #[schema(min_length = 1, max_length = 255)]
     pub content_type: String,
     /// Bytes; the upload must be exactly this long.
+    #[schema(minimum = 1, maximum = 200000000)]
     pub size: i64,
     pub purpose: Purpose,
 }

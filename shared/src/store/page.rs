@@ -54,7 +54,7 @@ impl PageRequest {
     /// From the `limit` and `cursor` query parameters, for the list `spec`.
     pub fn parse(limit: Option<&str>, cursor: Option<&str>, spec: &ListSpec) -> ApiResult<Self> {
         let limit = match limit {
-            None | Some("") => DEFAULT_LIMIT,
+            None => DEFAULT_LIMIT,
             Some(text) => match text.parse::<i32>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {
