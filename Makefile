@@ -11,6 +11,7 @@ help:
 	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
 	@echo "make bench         chat stream latency and DynamoDB round trips, tokenizer load and throughput"
 	@echo "make bench-login   login timing: unknown email vs wrong password (optimised build)"
+	@echo "make fuzz-api      Schemathesis over every route with many more examples than make test"
 
 dev:
 	@bash infra/dev.sh
@@ -38,4 +39,7 @@ bench:
 bench-login:
 	@bash scripts/bench.sh login
 
-.PHONY: help dev test mail template lint build-lambda bench bench-login
+fuzz-api:
+	@bash scripts/fuzz-api.sh
+
+.PHONY: help dev test mail template lint build-lambda bench bench-login fuzz-api

@@ -19,3 +19,7 @@ export MYCLAUDE_TEST_ENDPOINT="http://127.0.0.1:$port"
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
+
+echo "==> API conformance: Schemathesis over every route of the served OpenAPI document"
+cargo build -q --locked -p local-stack --bin local
+AWS_ENDPOINT_URL="$MYCLAUDE_TEST_ENDPOINT" .venv/bin/python scripts/conformance.py --max-examples "${FUZZ_EXAMPLES:-10}"
