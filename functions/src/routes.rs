@@ -278,27 +278,29 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
     }
 }
 
-/// The route serving `method path`, or whether the path exists under another method.
+/// The route serving `method path`, or the methods the path has (for `Allow`).
 pub enum Lookup {
     Found(&'static Route, Vec<(String, String)>),
-    MethodNotAllowed,
+    MethodNotAllowed(Vec<&'static str>),
     NotFound,
 }
 
 pub fn lookup(method: &str, path: &str) -> Lookup {
-    let mut path_known = false;
+    let mut allowed = Vec::new();
     for route in routes() {
         if let Some(params) = match_path(route.path, path) {
             if route.method.eq_ignore_ascii_case(method) {
                 return Lookup::Found(route, params);
             }
-            path_known = true;
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method);
+            }
         }
     }
-    if path_known {
-        Lookup::MethodNotAllowed
-    } else {
+    if allowed.is_empty() {
         Lookup::NotFound
+    } else {
+        Lookup::MethodNotAllowed(allowed)
     }
 }
 
@@ -335,7 +337,9 @@ mod tests {
     #[test]
     fn lookup_distinguishes_unknown_paths_from_wrong_methods() {
         assert!(matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update"));
-        assert!(matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed));
+        assert!(
+            matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed(m) if m == ["GET", "PATCH", "DELETE"])
+        );
         assert!(matches!(lookup("GET", "/api/v1/nope"), Lookup::NotFound));
     }
 }

@@ -62,6 +62,43 @@ async fn trailing_slashes_unknown_routes_and_wrong_methods() {
     let wrong = app.call("DELETE", "/api/v1/auth/login", None, None).await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.body["error"]["code"], "method_not_allowed");
+    assert_eq!(wrong.headers["allow"], "POST");
+}
+
+#[tokio::test]
+async fn method_not_allowed_lists_the_methods_the_path_has() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let put = app.call("PUT", "/api/v1/auth/me/", Some(&user.token), Some(json!({"first_name": "Ada"}))).await;
+    assert_eq!(put.status, 405, "{}", put.text);
+    assert_eq!(put.headers["allow"], "GET, PATCH, DELETE");
+    assert_eq!(put.body["error"]["code"], "method_not_allowed");
+    // Every path of the route table, asked with a method it lacks, names exactly the
+    // methods that are served there (and no method is left out of `Allow`).
+    let id = uuid::Uuid::new_v4().to_string();
+    let paths: std::collections::BTreeSet<&str> = functions::routes().iter().map(|r| r.path).collect();
+    for path in paths {
+        let concrete = path.replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
+        // A literal segment may also fill another route's `{id}` (`/files/validate`).
+        let served: Vec<&str> = functions::routes()
+            .iter()
+            .filter(|r| functions::routes::match_path(r.path, &concrete).is_some())
+            .map(|r| r.method)
+            .collect();
+        let missing = ["GET", "POST", "PUT", "PATCH", "DELETE"].into_iter().find(|m| !served.contains(m)).unwrap();
+        let reply = app.call(missing, &concrete, Some(&user.token), None).await;
+        assert_eq!(reply.status, 405, "{missing} {path}");
+        let allow = reply.headers["allow"].to_str().unwrap();
+        let mut listed: Vec<&str> = allow.split(", ").collect();
+        let mut expected = served;
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected, "Allow of {path}");
+    }
+    // Unknown paths stay 404, without `Allow`.
+    let missing = app.call("PUT", "/api/v1/nothing-here", Some(&user.token), None).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.headers.get("allow").is_none());
 }
 
 #[tokio::test]
