@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test of the workspace against a fresh, isolated emulator.
-# Installs what it needs (pinned, into .venv), starts the emulator on a free port,
-# lints the SAM template, runs the tests, and stops what it started.
+# Installs what it needs (pinned, into .venv), lints the SAM template and checks its
+# transform, starts the emulator on a free port, runs the tests, and stops what it started.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,6 +9,13 @@ bash infra/venv.sh
 
 echo "==> cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
+
+# What API Gateway really gets: the pinned SAM translator over template.yaml, offline,
+# checked against the route table (streaming integrations, timeouts, resource count).
+mkdir -p target
+cargo run -q --locked -p local-stack --bin local -- routes > target/routes.json
+echo "==> SAM transform of template.yaml"
+.venv/bin/python infra/tests/test_sam_transform.py template.yaml target/routes.json
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 mkdir -p target
