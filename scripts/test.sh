@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every test of the workspace against a fresh, isolated emulator.
-# Installs what it needs (pinned, into .venv), lints the SAM template and checks its
-# transform, starts the emulator on a free port, runs the tests, and stops what it started.
+# Installs what it needs (pinned, into .venv and tools/openapi/node_modules), lints the
+# SAM template and checks its transform, lints the OpenAPI document and type-checks a
+# client generated from it, starts the emulator on a free port, runs the tests, and stops
+# what it started.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,6 +18,8 @@ mkdir -p target
 cargo run -q --locked -p local-stack --bin local -- routes > target/routes.json
 echo "==> SAM transform of template.yaml"
 .venv/bin/python infra/tests/test_sam_transform.py template.yaml target/routes.json
+
+bash scripts/openapi-check.sh
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 mkdir -p target

@@ -62,6 +62,20 @@ pub struct Route {
     pub summary: &'static str,
 }
 
+/// Routes that need no token. Every other route answers 401 without one (a system test
+/// checks both ways), and the OpenAPI document's `security` says so per operation.
+const PUBLIC: &[&str] = &[
+    "health",
+    "openapi",
+    "auth-register",
+    "auth-verify-email",
+    "auth-resend-verification",
+    "auth-login",
+    "auth-password-reset",
+    "auth-password-reset-confirm",
+    "auth-google",
+];
+
 /// Functions that count tokens: they load the tokenizer while the container starts.
 const COUNTS_TOKENS: &[&str] =
     &["chat-stream", "chats-pair-update", "projects-knowledge-create", "projects-knowledge-update"];
@@ -73,6 +87,11 @@ impl Route {
 
     pub fn counts_tokens(&self) -> bool {
         COUNTS_TOKENS.contains(&self.name)
+    }
+
+    /// Served without a token.
+    pub fn public(&self) -> bool {
+        PUBLIC.contains(&self.name)
     }
 }
 
@@ -332,6 +351,7 @@ mod tests {
         let endpoints: HashSet<_> = routes().iter().map(|r| (r.method, r.path)).collect();
         assert_eq!(endpoints.len(), routes().len());
         assert!(routes().iter().all(|r| r.path.starts_with(API_PREFIX)));
+        assert!(PUBLIC.iter().chain(COUNTS_TOKENS).all(|name| routes().iter().any(|r| r.name == *name)));
     }
 
     #[test]

@@ -102,6 +102,29 @@ async fn method_not_allowed_lists_the_methods_the_path_has() {
 }
 
 #[tokio::test]
+async fn public_routes_are_exactly_those_the_document_marks_public() {
+    let app = TestApp::spawn().await;
+    let doc = app.call("GET", "/api/v1/openapi.json", None, None).await.body;
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut public = Vec::new();
+    for route in functions::routes() {
+        let path = route.path.replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
+        let body = (route.method != "GET").then(|| json!({}));
+        let reply = app.call(route.method, &path, None, body).await;
+        assert!(reply.status < 500, "{}: {} {}", route.name, reply.status, reply.text);
+        let security = &doc["paths"][route.path][route.method.to_lowercase()]["security"];
+        if reply.status == 401 {
+            assert_eq!(reply.body["error"]["code"], "not_authenticated", "{}", route.name);
+            assert_eq!(security, &json!([{"bearer": []}]), "{} needs a token; the document must say so", route.name);
+        } else {
+            assert_eq!(security, &json!([]), "{} answered {} without a token", route.name, reply.status);
+            public.push(route.name);
+        }
+    }
+    assert!(public.contains(&"auth-login") && public.contains(&"health"), "{public:?}");
+}
+
+#[tokio::test]
 async fn cors_for_allowed_origins_only() {
     let app = TestApp::spawn().await;
     let preflight = |origin: &'static str| {

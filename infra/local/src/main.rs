@@ -1,6 +1,7 @@
 //! `local`: runs the local stack's API gateway, queue workers and model stub against the emulator
-//! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`) or the route
-//! table as JSON (`local routes`; `make test` checks the SAM transform of the template against it).
+//! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`), the OpenAPI
+//! document (`local openapi`) or the route table as JSON (`local routes`; `make test` checks
+//! the SAM transform of the template against it).
 
 use local_stack::{gateway, poller, resources};
 use shared::{Clock, Config, Deps};
@@ -15,16 +16,24 @@ async fn main() -> Result<(), Error> {
             print!("{}", local_stack::template::render());
             Ok(())
         }
+        Some("openapi") => {
+            println!("{}", serde_json::to_string_pretty(functions::openapi::document())?);
+            Ok(())
+        }
         Some("routes") => {
             let routes: Vec<_> = functions::routes()
                 .iter()
-                .map(|r| serde_json::json!({ "name": r.name, "method": r.method, "path": r.path, "streams": r.streams() }))
+                .map(|r| {
+                    serde_json::json!({
+                        "name": r.name, "method": r.method, "path": r.path, "streams": r.streams(), "public": r.public(),
+                    })
+                })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&routes)?);
             Ok(())
         }
         Some("dev") | None => dev().await,
-        Some(other) => Err(format!("unknown command {other:?}; use `dev`, `template` or `routes`").into()),
+        Some(other) => Err(format!("unknown command {other:?}; use `dev`, `template`, `openapi` or `routes`").into()),
     }
 }
 
