@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         crate::health::handle,
         handle,
+        crate::docs::handle,
         crate::auth::register::handle,
         crate::auth::verify_email::handle,
         crate::auth::resend_verification::handle,

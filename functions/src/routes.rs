@@ -67,6 +67,7 @@ pub struct Route {
 const PUBLIC: &[&str] = &[
     "health",
     "openapi",
+    "docs",
     "auth-register",
     "auth-verify-email",
     "auth-resend-verification",
@@ -169,6 +170,7 @@ pub const API_PREFIX: &str = "/api/v1";
 static ROUTES: &[Route] = &[
     Route { name: "health", method: "GET", path: "/api/v1/health", handler: http!(crate::health::handle), permissions: &[Describe], summary: "Liveness and dependency check" },
     Route { name: "openapi", method: "GET", path: "/api/v1/openapi.json", handler: http!(crate::openapi::handle), permissions: &[], summary: "This API's OpenAPI 3.1 document" },
+    Route { name: "docs", method: "GET", path: "/api/v1/docs", handler: http!(crate::docs::handle), permissions: &[], summary: "Interactive API documentation (HTML)" },
     Route { name: "auth-register", method: "POST", path: "/api/v1/auth/register", handler: http!(auth::register::handle), permissions: WRITE_MAIL, summary: "Create an account" },
     Route { name: "auth-verify-email", method: "POST", path: "/api/v1/auth/verify-email", handler: http!(auth::verify_email::handle), permissions: USER, summary: "Verify an email address with the emailed token" },
     Route { name: "auth-resend-verification", method: "POST", path: "/api/v1/auth/resend-verification", handler: http!(auth::resend_verification::handle), permissions: WRITE_MAIL, summary: "Send the verification email again" },

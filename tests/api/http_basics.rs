@@ -121,7 +121,30 @@ async fn public_routes_are_exactly_those_the_document_marks_public() {
             public.push(route.name);
         }
     }
-    assert!(public.contains(&"auth-login") && public.contains(&"health"), "{public:?}");
+    assert!(public.contains(&"auth-login") && public.contains(&"docs"), "{public:?}");
+}
+
+#[tokio::test]
+async fn interactive_docs_over_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/v1/docs", "/api/v1/docs/"] {
+        let page = app.call("GET", path, None, None).await;
+        assert_eq!(page.status, 200, "{path}");
+        let content_type = page.headers["content-type"].to_str().unwrap();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(page.text.contains("openapi.json"), "the page loads the document");
+        assert!(page.text.contains("swagger-ui-bundle.js"));
+        assert!(page.text.contains("integrity=\"sha384-"), "CDN assets are pinned by hash");
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("connect-src 'self'"), "{csp}");
+        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe"), "{scripts}");
+    }
+    // The page's document, served next to it, describes the page too.
+    let doc = app.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.body["paths"]["/api/v1/docs"]["get"]["operationId"], "docs");
+    assert_eq!(doc.body["servers"][0]["url"], "/");
 }
 
 #[tokio::test]

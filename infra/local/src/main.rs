@@ -53,7 +53,7 @@ async fn dev() -> Result<(), Error> {
     let workers = poller::spawn_all(deps.clone());
     let endpoint = deps.config.aws_endpoint.clone().unwrap_or_default();
     println!("myclaude local stack is up:");
-    println!("  API             http://127.0.0.1:{port}/api/v1   (health: /api/v1/health, docs: /api/v1/openapi.json)");
+    println!("  API             http://127.0.0.1:{port}/api/v1   (health: /api/v1/health, docs: /api/v1/docs)");
     println!(
         "  AWS emulator    {endpoint}   (DynamoDB table {}, bucket {})",
         deps.config.table_name, deps.config.files_bucket
