@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every test of the workspace against a fresh, isolated emulator.
-# Installs what it needs (pinned, into .venv), starts the emulator on a free port,
-# lints the SAM template, runs the tests, and stops what it started.
+# Installs what it needs (pinned, into .venv and tools/openapi/node_modules), lints the
+# SAM template and checks its transform, lints the OpenAPI document and type-checks a
+# client generated from it, starts the emulator on a free port, runs the tests, and stops
+# what it started.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,6 +11,15 @@ bash infra/venv.sh
 
 echo "==> cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
+
+# What API Gateway really gets: the pinned SAM translator over template.yaml, offline,
+# checked against the route table (streaming integrations, timeouts, resource count).
+mkdir -p target
+cargo run -q --locked -p local-stack --bin local -- routes > target/routes.json
+echo "==> SAM transform of template.yaml"
+.venv/bin/python infra/tests/test_sam_transform.py template.yaml target/routes.json
+
+bash scripts/openapi-check.sh
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 mkdir -p target
@@ -20,6 +31,9 @@ export MYCLAUDE_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
 
-echo "==> API conformance: Schemathesis over every route of the served OpenAPI document"
-cargo build -q --locked -p local-stack --bin local
-AWS_ENDPOINT_URL="$MYCLAUDE_TEST_ENDPOINT" .venv/bin/python scripts/conformance.py --max-examples "${FUZZ_EXAMPLES:-10}"
+# A filtered run (`bash scripts/test.sh -p shared foo`) is for the tests it names.
+if [[ $# -eq 0 ]]; then
+  echo "==> API conformance: Schemathesis over every route of the served OpenAPI document"
+  cargo build -q --locked -p local-stack --bin local
+  AWS_ENDPOINT_URL="$MYCLAUDE_TEST_ENDPOINT" .venv/bin/python scripts/conformance.py --max-examples "${FUZZ_EXAMPLES:-10}"
+fi

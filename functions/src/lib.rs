@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod chat_stream;
 pub mod chats;
+pub mod docs;
 pub mod email_worker;
 pub mod error_responses;
 pub mod files;

@@ -1,7 +1,10 @@
 //! GET /api/v1/openapi.json: the OpenAPI 3.1 document, generated from the handlers'
 //! own annotations and request/response types so it cannot drift from the code.
 
-use lambda_http::{Body, Request, Response};
+use http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::{json, Value};
 use shared::http::ok;
 use shared::{ApiResult, Deps};
 use std::sync::OnceLock;
@@ -14,6 +17,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         crate::health::handle,
         handle,
+        crate::docs::handle,
         crate::auth::register::handle,
         crate::auth::verify_email::handle,
         crate::auth::resend_verification::handle,
@@ -91,23 +95,81 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn document() -> &'static serde_json::Value {
-    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+/// The document as the handlers' annotations describe it, before `from_route_table`.
+fn annotated() -> Value {
+    let mut doc = ApiDoc::openapi();
+    // The stream's event payloads are not response bodies; list them as schemas.
+    doc.merge(crate::chat_stream::StreamEvents::openapi());
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    serde_json::to_value(doc).expect("the OpenAPI document serialises")
+}
+
+/// What the route table knows better than 55 annotations, set in one place: each
+/// operation's id (its route name, unique), whether it needs a token (`security`), and a
+/// description on every response (the status's reason phrase where the annotation has none).
+fn from_route_table(doc: &mut Value) {
+    for route in crate::routes() {
+        let Some(operation) = doc["paths"][route.path].get_mut(route.method.to_lowercase()) else {
+            continue; // every_route_is_documented_with_its_method says so
+        };
+        operation["operationId"] = json!(route.name);
+        operation["security"] = if route.public() { json!([]) } else { json!([{ "bearer": [] }]) };
+        if operation.get("summary").is_none() {
+            operation["summary"] = json!(route.summary);
+        }
+        if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
+            for (status, response) in responses.iter_mut() {
+                let missing = response.get("description").and_then(Value::as_str).is_none_or(str::is_empty);
+                if missing {
+                    response["description"] = json!(status_description(status));
+                }
+            }
+        }
+    }
+    // Paths already start with /api/v1: the server is the API's root. The handler puts
+    // the prefix in front of it that a request came through (an API Gateway stage).
+    doc["servers"] = json!([{ "url": "/", "description": "This API (the host serving this document)" }]);
+}
+
+fn status_description(status: &str) -> &'static str {
+    let code = status.parse::<u16>().ok().and_then(|code| StatusCode::from_u16(code).ok());
+    code.and_then(|code| code.canonical_reason()).unwrap_or("Response")
+}
+
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| {
-        let mut doc = ApiDoc::openapi();
-        // The stream's event payloads are not response bodies; list them as schemas.
-        doc.merge(crate::chat_stream::StreamEvents::openapi());
-        doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-        let mut doc = serde_json::to_value(doc).expect("the OpenAPI document serialises");
+        let mut doc = annotated();
+        from_route_table(&mut doc);
+        // After the route table: error responses follow from each operation's security.
         crate::error_responses::declare(&mut doc);
         doc
     })
 }
 
+/// What a request's path has in front of the route's (API Gateway's stage, e.g. `/live`,
+/// or a custom domain's base path); empty locally.
+fn base_path(req: &Request) -> String {
+    let Some(RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref() else {
+        return String::new();
+    };
+    let (Some(path), Some(resource)) = (ctx.path.as_deref(), ctx.resource_path.as_deref()) else {
+        return String::new();
+    };
+    let path = path.trim_end_matches('/');
+    path.strip_suffix(resource).filter(|prefix| prefix.starts_with('/')).unwrap_or_default().to_string()
+}
+
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document")))]
-pub async fn handle(_deps: &Deps, _req: Request) -> ApiResult<Response<Body>> {
-    Ok(ok(document()))
+pub async fn handle(_deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
+    let prefix = base_path(&req);
+    if prefix.is_empty() {
+        return Ok(ok(document()));
+    }
+    let mut doc = document().clone();
+    doc["servers"][0]["url"] = json!(prefix);
+    Ok(ok(&doc))
 }
 
 #[cfg(test)]
@@ -122,5 +184,47 @@ mod tests {
         }
         let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
         assert_eq!(documented, crate::routes().len(), "the document has operations the route table lacks");
+    }
+
+    #[test]
+    fn operations_are_named_and_secured_from_the_route_table() {
+        let doc = super::document();
+        for route in crate::routes() {
+            let op = &doc["paths"][route.path][route.method.to_lowercase()];
+            assert_eq!(op["operationId"], route.name);
+            let expected = if route.public() { serde_json::json!([]) } else { serde_json::json!([{ "bearer": [] }]) };
+            assert_eq!(op["security"], expected, "{}", route.name);
+            for (status, response) in op["responses"].as_object().unwrap() {
+                assert!(!response["description"].as_str().unwrap().is_empty(), "{} {status}", route.name);
+            }
+        }
+    }
+
+    #[test]
+    fn annotations_that_declare_security_agree_with_the_route_table() {
+        let doc = super::annotated();
+        for route in crate::routes() {
+            let declared = &doc["paths"][route.path][route.method.to_lowercase()]["security"];
+            if let Some(schemes) = declared.as_array() {
+                let needs_token = schemes.iter().any(|s| s.get("bearer").is_some());
+                assert_eq!(needs_token, !route.public(), "{}: annotation says {declared}", route.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_server_carries_the_stage_a_request_came_through() {
+        use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+        use lambda_http::request::RequestContext;
+        use lambda_http::RequestExt;
+        let request = |path: &str| {
+            let mut ctx = ApiGatewayProxyRequestContext::default();
+            ctx.path = Some(path.to_string());
+            ctx.resource_path = Some("/api/v1/openapi.json".into());
+            lambda_http::Request::default().with_request_context(RequestContext::ApiGatewayV1(ctx))
+        };
+        assert_eq!(super::base_path(&request("/live/api/v1/openapi.json")), "/live");
+        assert_eq!(super::base_path(&request("/api/v1/openapi.json/")), "");
+        assert_eq!(super::base_path(&lambda_http::Request::default()), "");
     }
 }

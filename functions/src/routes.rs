@@ -62,6 +62,21 @@ pub struct Route {
     pub summary: &'static str,
 }
 
+/// Routes that need no token. Every other route answers 401 without one (a system test
+/// checks both ways), and the OpenAPI document's `security` says so per operation.
+const PUBLIC: &[&str] = &[
+    "health",
+    "openapi",
+    "docs",
+    "auth-register",
+    "auth-verify-email",
+    "auth-resend-verification",
+    "auth-login",
+    "auth-password-reset",
+    "auth-password-reset-confirm",
+    "auth-google",
+];
+
 /// Functions that count tokens: they load the tokenizer while the container starts.
 const COUNTS_TOKENS: &[&str] =
     &["chat-stream", "chats-pair-update", "projects-knowledge-create", "projects-knowledge-update"];
@@ -73,6 +88,11 @@ impl Route {
 
     pub fn counts_tokens(&self) -> bool {
         COUNTS_TOKENS.contains(&self.name)
+    }
+
+    /// Served without a token.
+    pub fn public(&self) -> bool {
+        PUBLIC.contains(&self.name)
     }
 }
 
@@ -150,6 +170,7 @@ pub const API_PREFIX: &str = "/api/v1";
 static ROUTES: &[Route] = &[
     Route { name: "health", method: "GET", path: "/api/v1/health", handler: http!(crate::health::handle), permissions: &[Describe], summary: "Liveness and dependency check" },
     Route { name: "openapi", method: "GET", path: "/api/v1/openapi.json", handler: http!(crate::openapi::handle), permissions: &[], summary: "This API's OpenAPI 3.1 document" },
+    Route { name: "docs", method: "GET", path: "/api/v1/docs", handler: http!(crate::docs::handle), permissions: &[], summary: "Interactive API documentation (HTML)" },
     Route { name: "auth-register", method: "POST", path: "/api/v1/auth/register", handler: http!(auth::register::handle), permissions: WRITE_MAIL, summary: "Create an account" },
     Route { name: "auth-verify-email", method: "POST", path: "/api/v1/auth/verify-email", handler: http!(auth::verify_email::handle), permissions: USER, summary: "Verify an email address with the emailed token" },
     Route { name: "auth-resend-verification", method: "POST", path: "/api/v1/auth/resend-verification", handler: http!(auth::resend_verification::handle), permissions: WRITE_MAIL, summary: "Send the verification email again" },
@@ -278,27 +299,29 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
     }
 }
 
-/// The route serving `method path`, or whether the path exists under another method.
+/// The route serving `method path`, or the methods the path has (for `Allow`).
 pub enum Lookup {
     Found(&'static Route, Vec<(String, String)>),
-    MethodNotAllowed,
+    MethodNotAllowed(Vec<&'static str>),
     NotFound,
 }
 
 pub fn lookup(method: &str, path: &str) -> Lookup {
-    let mut path_known = false;
+    let mut allowed = Vec::new();
     for route in routes() {
         if let Some(params) = match_path(route.path, path) {
             if route.method.eq_ignore_ascii_case(method) {
                 return Lookup::Found(route, params);
             }
-            path_known = true;
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method);
+            }
         }
     }
-    if path_known {
-        Lookup::MethodNotAllowed
-    } else {
+    if allowed.is_empty() {
         Lookup::NotFound
+    } else {
+        Lookup::MethodNotAllowed(allowed)
     }
 }
 
@@ -330,12 +353,15 @@ mod tests {
         let endpoints: HashSet<_> = routes().iter().map(|r| (r.method, r.path)).collect();
         assert_eq!(endpoints.len(), routes().len());
         assert!(routes().iter().all(|r| r.path.starts_with(API_PREFIX)));
+        assert!(PUBLIC.iter().chain(COUNTS_TOKENS).all(|name| routes().iter().any(|r| r.name == *name)));
     }
 
     #[test]
     fn lookup_distinguishes_unknown_paths_from_wrong_methods() {
         assert!(matches!(lookup("PATCH", "/api/v1/auth/me"), Lookup::Found(r, _) if r.name == "auth-me-update"));
-        assert!(matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed));
+        assert!(
+            matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed(m) if m == ["GET", "PATCH", "DELETE"])
+        );
         assert!(matches!(lookup("GET", "/api/v1/nope"), Lookup::NotFound));
     }
 }

@@ -62,6 +62,89 @@ async fn trailing_slashes_unknown_routes_and_wrong_methods() {
     let wrong = app.call("DELETE", "/api/v1/auth/login", None, None).await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.body["error"]["code"], "method_not_allowed");
+    assert_eq!(wrong.headers["allow"], "POST");
+}
+
+#[tokio::test]
+async fn method_not_allowed_lists_the_methods_the_path_has() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let put = app.call("PUT", "/api/v1/auth/me/", Some(&user.token), Some(json!({"first_name": "Ada"}))).await;
+    assert_eq!(put.status, 405, "{}", put.text);
+    assert_eq!(put.headers["allow"], "GET, PATCH, DELETE");
+    assert_eq!(put.body["error"]["code"], "method_not_allowed");
+    // Every path of the route table, asked with a method it lacks, names exactly the
+    // methods that are served there (and no method is left out of `Allow`).
+    let id = uuid::Uuid::new_v4().to_string();
+    let paths: std::collections::BTreeSet<&str> = functions::routes().iter().map(|r| r.path).collect();
+    for path in paths {
+        let concrete = path.replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
+        // A literal segment may also fill another route's `{id}` (`/files/validate`).
+        let served: Vec<&str> = functions::routes()
+            .iter()
+            .filter(|r| functions::routes::match_path(r.path, &concrete).is_some())
+            .map(|r| r.method)
+            .collect();
+        let missing = ["GET", "POST", "PUT", "PATCH", "DELETE"].into_iter().find(|m| !served.contains(m)).unwrap();
+        let reply = app.call(missing, &concrete, Some(&user.token), None).await;
+        assert_eq!(reply.status, 405, "{missing} {path}");
+        let allow = reply.headers["allow"].to_str().unwrap();
+        let mut listed: Vec<&str> = allow.split(", ").collect();
+        let mut expected = served;
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected, "Allow of {path}");
+    }
+    // Unknown paths stay 404, without `Allow`.
+    let missing = app.call("PUT", "/api/v1/nothing-here", Some(&user.token), None).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.headers.get("allow").is_none());
+}
+
+#[tokio::test]
+async fn public_routes_are_exactly_those_the_document_marks_public() {
+    let app = TestApp::spawn().await;
+    let doc = app.call("GET", "/api/v1/openapi.json", None, None).await.body;
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut public = Vec::new();
+    for route in functions::routes() {
+        let path = route.path.replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
+        let body = (route.method != "GET").then(|| json!({}));
+        let reply = app.call(route.method, &path, None, body).await;
+        assert!(reply.status < 500, "{}: {} {}", route.name, reply.status, reply.text);
+        let security = &doc["paths"][route.path][route.method.to_lowercase()]["security"];
+        if reply.status == 401 {
+            assert_eq!(reply.body["error"]["code"], "not_authenticated", "{}", route.name);
+            assert_eq!(security, &json!([{"bearer": []}]), "{} needs a token; the document must say so", route.name);
+        } else {
+            assert_eq!(security, &json!([]), "{} answered {} without a token", route.name, reply.status);
+            public.push(route.name);
+        }
+    }
+    assert!(public.contains(&"auth-login") && public.contains(&"docs"), "{public:?}");
+}
+
+#[tokio::test]
+async fn interactive_docs_over_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/v1/docs", "/api/v1/docs/"] {
+        let page = app.call("GET", path, None, None).await;
+        assert_eq!(page.status, 200, "{path}");
+        let content_type = page.headers["content-type"].to_str().unwrap();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(page.text.contains("openapi.json"), "the page loads the document");
+        assert!(page.text.contains("swagger-ui-bundle.js"));
+        assert!(page.text.contains("integrity=\"sha384-"), "CDN assets are pinned by hash");
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("connect-src 'self'"), "{csp}");
+        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe"), "{scripts}");
+    }
+    // The page's document, served next to it, describes the page too.
+    let doc = app.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.body["paths"]["/api/v1/docs"]["get"]["operationId"], "docs");
+    assert_eq!(doc.body["servers"][0]["url"], "/");
 }
 
 #[tokio::test]

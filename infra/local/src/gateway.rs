@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use functions::routes::{lookup, Lookup};
 use functions::runtime::call_stream;
 use futures::FutureExt;
-use http::{Method, StatusCode};
+use http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use lambda_http::request::RequestContext;
 use lambda_http::RequestExt;
@@ -52,9 +52,13 @@ async fn handle(
     }
     let (route, params) = match lookup(parts.method.as_str(), parts.uri.path()) {
         Lookup::Found(route, params) => (route, params),
-        Lookup::MethodNotAllowed => {
+        Lookup::MethodNotAllowed(allowed) => {
             let err = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed.");
-            return gateway_error(&deps, &parts.headers, &err);
+            let mut response = gateway_error(&deps, &parts.headers, &err);
+            if let Ok(allow) = HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
+            return response;
         }
         Lookup::NotFound => return gateway_error(&deps, &parts.headers, &ApiError::not_found()),
     };

@@ -1,5 +1,7 @@
 //! `local`: runs the local stack's API gateway, queue workers and model stub against the emulator
-//! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`).
+//! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`), the OpenAPI
+//! document (`local openapi`) or the route table as JSON (`local routes`; `make test` checks
+//! the SAM transform of the template against it).
 
 use local_stack::{gateway, poller, resources};
 use shared::{Clock, Config, Deps};
@@ -14,8 +16,24 @@ async fn main() -> Result<(), Error> {
             print!("{}", local_stack::template::render());
             Ok(())
         }
+        Some("openapi") => {
+            println!("{}", serde_json::to_string_pretty(functions::openapi::document())?);
+            Ok(())
+        }
+        Some("routes") => {
+            let routes: Vec<_> = functions::routes()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "name": r.name, "method": r.method, "path": r.path, "streams": r.streams(), "public": r.public(),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&routes)?);
+            Ok(())
+        }
         Some("dev") | None => dev().await,
-        Some(other) => Err(format!("unknown command {other:?}; use `dev` or `template`").into()),
+        Some(other) => Err(format!("unknown command {other:?}; use `dev`, `template`, `openapi` or `routes`").into()),
     }
 }
 
@@ -35,7 +53,7 @@ async fn dev() -> Result<(), Error> {
     let workers = poller::spawn_all(deps.clone());
     let endpoint = deps.config.aws_endpoint.clone().unwrap_or_default();
     println!("myclaude local stack is up:");
-    println!("  API             http://127.0.0.1:{port}/api/v1   (health: /api/v1/health, docs: /api/v1/openapi.json)");
+    println!("  API             http://127.0.0.1:{port}/api/v1   (health: /api/v1/health, docs: /api/v1/docs)");
     println!(
         "  AWS emulator    {endpoint}   (DynamoDB table {}, bucket {})",
         deps.config.table_name, deps.config.files_bucket

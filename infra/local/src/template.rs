@@ -128,7 +128,10 @@ fn http_function(route: &Route) -> Value {
     if route.streams() {
         // Lambda response streaming through the REST API: the integration invokes
         // the function with InvokeWithResponseStream and passes the body on as written.
-        event["ResponseTransferMode"] = json!("STREAM");
+        // SAM's value is `RESPONSE_STREAM` (it sets the integration's `STREAM` mode and
+        // the response-streaming URI); any other value is silently ignored and leaves a
+        // buffered integration. infra/tests/test_sam_transform.py checks the result.
+        event["ResponseTransferMode"] = json!("RESPONSE_STREAM");
         event["TimeoutInMillis"] = json!(STREAM_TIMEOUT_SECS * 1000);
         function["Properties"]["Timeout"] = json!(STREAM_TIMEOUT_SECS);
     }
