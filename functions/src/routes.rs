@@ -307,22 +307,28 @@ pub enum Lookup {
 }
 
 pub fn lookup(method: &str, path: &str) -> Lookup {
+    // As in API Gateway, a literal segment wins over a `{param}` one: GET /files/validate
+    // is the POST-only /files/validate resource (405), not /files/{id} with id "validate".
+    let specificity = |pattern: &str| pattern.split('/').map(|s| !s.starts_with('{')).collect::<Vec<_>>();
+    let Some(pattern) = routes()
+        .iter()
+        .filter(|route| match_path(route.path, path).is_some())
+        .map(|route| route.path)
+        .max_by_key(|pattern| specificity(pattern))
+    else {
+        return Lookup::NotFound;
+    };
     let mut allowed = Vec::new();
-    for route in routes() {
-        if let Some(params) = match_path(route.path, path) {
-            if route.method.eq_ignore_ascii_case(method) {
-                return Lookup::Found(route, params);
-            }
-            if !allowed.contains(&route.method) {
-                allowed.push(route.method);
-            }
+    for route in routes().iter().filter(|route| route.path == pattern) {
+        if route.method.eq_ignore_ascii_case(method) {
+            let params = match_path(route.path, path).unwrap_or_default();
+            return Lookup::Found(route, params);
+        }
+        if !allowed.contains(&route.method) {
+            allowed.push(route.method);
         }
     }
-    if allowed.is_empty() {
-        Lookup::NotFound
-    } else {
-        Lookup::MethodNotAllowed(allowed)
-    }
+    Lookup::MethodNotAllowed(allowed)
 }
 
 #[cfg(test)]
@@ -363,5 +369,7 @@ mod tests {
             matches!(lookup("PUT", "/api/v1/auth/me"), Lookup::MethodNotAllowed(m) if m == ["GET", "PATCH", "DELETE"])
         );
         assert!(matches!(lookup("GET", "/api/v1/nope"), Lookup::NotFound));
+        assert!(matches!(lookup("GET", "/api/v1/files/validate"), Lookup::MethodNotAllowed(m) if m == ["POST"]));
+        assert!(matches!(lookup("GET", "/api/v1/files/0190a1b2"), Lookup::Found(r, _) if r.name == "files-get"));
     }
 }
