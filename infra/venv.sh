@@ -5,13 +5,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 req="$root/infra/requirements.txt"
+constraints="$root/infra/constraints.txt"
 stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
+want="$(cat "$req" "$constraints" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
-echo "==> installing pinned local-stack tools into .venv (moto, cfn-lint, aws-sam-translator, cargo-lambda)" >&2
+echo "==> installing pinned local-stack tools into .venv (moto, cfn-lint, aws-sam-translator, schemathesis, cargo-lambda)" >&2
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip==25.3
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" -c "$constraints"
 echo "$want" > "$stamp"
