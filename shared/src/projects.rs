@@ -189,7 +189,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateProjectRequest) -> ApiR
         instructions.unwrap_or_default(),
         deps.clock.now(),
     );
-    store::put(deps, &project).await?;
+    store::put(deps, owner, &project).await?;
     Ok(project.into())
 }
 

@@ -5,15 +5,15 @@ use serde_json::{json, Value};
 use system_tests::*;
 
 /// A real 1×1 PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-struct Upload {
-    id: String,
+pub(crate) struct Upload {
+    pub(crate) id: String,
     ticket: Value,
 }
 
-async fn start_upload(
+pub(crate) async fn start_upload(
     app: &TestApp,
     token: &str,
     filename: &str,
@@ -28,7 +28,7 @@ async fn start_upload(
 }
 
 /// PUTs `bytes` to the presigned URL with the headers the ticket lists.
-async fn put_bytes(upload: &Upload, bytes: &[u8]) {
+pub(crate) async fn put_bytes(upload: &Upload, bytes: &[u8]) {
     let mut request = reqwest::Client::new().put(upload.ticket["upload"]["url"].as_str().unwrap());
     for (name, value) in upload.ticket["upload"]["headers"].as_object().unwrap() {
         request = request.header(name, value.as_str().unwrap());
@@ -37,7 +37,15 @@ async fn put_bytes(upload: &Upload, bytes: &[u8]) {
     assert!(response.status().is_success(), "upload: {}", response.status());
 }
 
-async fn upload(app: &TestApp, token: &str, filename: &str, content_type: &str, bytes: &[u8], purpose: &str) -> Reply {
+/// Uploads `bytes` (presigned PUT) and completes the upload.
+pub(crate) async fn upload(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+    purpose: &str,
+) -> Reply {
     let upload = start_upload(app, token, filename, content_type, bytes.len(), purpose).await;
     put_bytes(&upload, bytes).await;
     app.call("POST", &format!("/api/v1/files/{}/complete", upload.id), Some(token), None).await

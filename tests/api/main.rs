@@ -2,6 +2,7 @@
 
 mod auth;
 mod chats;
+mod deletion;
 mod email_queue;
 mod events;
 mod files;

@@ -9,6 +9,27 @@ async fn title_of(app: &TestApp, token: &str, id: &str) -> String {
     app.get_auth(&format!("/api/v1/chats/{id}"), token).await.body["title"].as_str().unwrap().to_string()
 }
 
+/// Waits until the title queue is empty: every title job ran to its end.
+pub(crate) async fn title_jobs_done(app: &TestApp) -> bool {
+    let drained = eventually(Duration::from_secs(20), || async {
+        let attrs = app
+            .deps
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&app.deps.config.title_queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        attrs.values().all(|v| v == "0").then_some(())
+    })
+    .await;
+    drained.is_some()
+}
+
 #[tokio::test]
 async fn a_new_chat_gets_a_title_from_the_small_model() {
     let app = TestApp::spawn().await;
@@ -51,22 +72,6 @@ async fn a_title_the_user_chose_is_never_overwritten() {
     let asked =
         eventually(Duration::from_secs(20), || async { (!app.model_requests().await.is_empty()).then_some(()) }).await;
     assert!(asked.is_some(), "the worker ran");
-    let queue_drained = eventually(Duration::from_secs(20), || async {
-        let attrs = app
-            .deps
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&app.deps.config.title_queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap_or_default();
-        attrs.values().all(|v| v == "0").then_some(())
-    })
-    .await;
-    assert!(queue_drained.is_some(), "the job finished (it is not retried)");
+    assert!(title_jobs_done(&app).await, "the job finished (it is not retried)");
     assert_eq!(title_of(&app, &user.token, &id).await, "My own title");
 }

@@ -164,10 +164,16 @@ pub struct SessionList {
     pub next_cursor: Option<String>,
 }
 
+/// The proof that the owner deletes the account: the password, or for an account
+/// without one (Google only) the account's email, from a session signed in within
+/// the last 15 minutes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMeRequest {
-    pub password: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub confirm_email: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -85,18 +85,31 @@ pub fn chat_key(owner: Uuid, id: Uuid) -> Item {
 /// Stores a new chat, counted in its project. `false` when the project is gone.
 pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<bool> {
     let Some(project) = chat.project_id else {
-        super::put_new(deps, chat).await?;
+        super::put_owned(deps, chat.owner, serde_dynamo::to_item(chat)?).await?;
         return Ok(true);
     };
     let items = vec![
+        super::owner_live(deps, chat.owner),
         super::put_new_item(deps, serde_dynamo::to_item(chat)?),
         super::update_item(super::projects::count_chat(deps, chat.owner, project, 1)),
     ];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
-        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
+        Err(err) if super::condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) if super::condition_failed_at(&err, 2) => Ok(false),
         Err(err) => Err(err.into()),
     }
+}
+
+/// A transaction item that holds while the chat exists.
+pub fn exists(deps: &Deps, owner: Uuid, id: Uuid) -> TransactWriteItem {
+    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(chat_key(owner, id)))
+        .condition_expression("attribute_exists(PK)")
+        .build()
+        .expect("table, key and condition are set");
+    TransactWriteItem::builder().condition_check(check).build()
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ChatItem>> {

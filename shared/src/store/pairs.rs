@@ -198,7 +198,7 @@ pub enum ChatWrite<'a> {
 
 /// Stores a new pair (status `generating`) with its chat's counters, or the new chat
 /// itself, and binds the message's files to the chat. `false` when the existing chat
-/// is gone or a file went away meanwhile.
+/// is gone, a file went away meanwhile, or the account is gone or being deleted.
 pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem, files: &[Uuid]) -> ApiResult<bool> {
     let chat_item = match chat {
         ChatWrite::Create(chat) => super::put_new_item(deps, serde_dynamo::to_item(chat)?),
@@ -214,6 +214,7 @@ pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairIte
     if let Some(project) = new_in_project {
         items.push(super::update_item(super::projects::count_chat(deps, owner, project, 1)));
     }
+    items.push(super::owner_live(deps, owner));
     let conditional = items.len();
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
@@ -304,7 +305,8 @@ pub struct Outcome<'a> {
 
 /// Stores the end of a generation: the answer and its figures on the pair, the chat's
 /// totals, and the usage per chat and per day, in one transaction. When the pair or
-/// chat went away meanwhile, only the user's daily usage is recorded (it was used).
+/// chat went away meanwhile, only the user's daily usage is recorded (it was used);
+/// when the account is gone or being deleted, nothing is.
 pub async fn finish(
     deps: &Deps,
     owner: Uuid,
@@ -359,28 +361,18 @@ pub async fn finish(
         super::update_item(chat),
         super::update_item(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
         super::update_item(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
+        super::owner_live(deps, owner),
     ];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
+        // The account is gone or going: nothing may be written under it any more.
+        Err(err) if condition_failed_at(&err, 4) => Ok(false),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => {
-            update_one(deps, usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)).await?;
+            usage::record(deps, owner, None, outcome.model, outcome.usage, &date).await?;
             Ok(false)
         }
         Err(err) => Err(err.into()),
     }
-}
-
-async fn update_one(deps: &Deps, update: Update) -> ApiResult<()> {
-    deps.dynamo
-        .update_item()
-        .table_name(update.table_name())
-        .set_key(Some(update.key().clone()))
-        .update_expression(update.update_expression())
-        .set_expression_attribute_names(update.expression_attribute_names().cloned())
-        .set_expression_attribute_values(update.expression_attribute_values().cloned())
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// Replaces the user message's content. `None` when there is no such pair.

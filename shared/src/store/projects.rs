@@ -111,8 +111,8 @@ pub fn knowledge_key(owner: Uuid, project_id: Uuid, id: Uuid) -> Item {
     key(keys::project_partition(owner, project_id), keys::knowledge(id))
 }
 
-pub async fn put(deps: &Deps, project: &ProjectItem) -> ApiResult<()> {
-    super::put_new(deps, project).await
+pub async fn put(deps: &Deps, owner: Uuid, project: &ProjectItem) -> ApiResult<()> {
+    super::put_owned(deps, owner, serde_dynamo::to_item(project)?).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ProjectItem>> {
@@ -220,10 +220,12 @@ fn project_counters(
     builder.build().expect("table, key and expression are set")
 }
 
-/// Runs a knowledge write with its counter change; item 0 is the project.
+/// Runs a knowledge write with its counter change; item 0 is the project, item 1 the
+/// knowledge item, and item 2, when a new item is added, the owner's liveness.
 async fn run(deps: &Deps, items: Vec<TransactWriteItem>) -> ApiResult<Result<(), KnowledgeRefused>> {
     match super::transact(deps, items).await {
         Ok(_) => Ok(Ok(())),
+        Err(err) if condition_failed_at(&err, 2) => Err(crate::ApiError::unauthenticated()),
         Err(err) if condition_failed_at(&err, 1) => Ok(Err(KnowledgeRefused::Changed)),
         Err(err) if condition_failed_at(&err, 0) => Ok(Err(KnowledgeRefused::OverLimit)),
         Err(err) => Err(err.into()),
@@ -243,6 +245,7 @@ pub async fn add_knowledge(
     let items = vec![
         super::update_item(project_counters(deps, owner, project.id, change, limit, item.created_at)),
         super::put_new_item(deps, serde_dynamo::to_item(item)?),
+        super::owner_live(deps, owner),
     ];
     run(deps, items).await
 }

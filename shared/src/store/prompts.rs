@@ -35,8 +35,8 @@ fn prompt_key(owner: Uuid, id: Uuid) -> Item {
     key(keys::user(owner), keys::prompt(id))
 }
 
-pub async fn put(deps: &Deps, prompt: &PromptItem) -> ApiResult<()> {
-    super::put_new(deps, prompt).await
+pub async fn put(deps: &Deps, owner: Uuid, prompt: &PromptItem) -> ApiResult<()> {
+    super::put_owned(deps, owner, serde_dynamo::to_item(prompt)?).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<PromptItem>> {

@@ -50,6 +50,40 @@ pub fn add_to_day(deps: &Deps, owner: Uuid, date: &str, model: &str, usage: Usag
     add(deps, key(keys::user(owner), keys::daily_usage(date, model)), model, Some(date), usage)
 }
 
+/// Counts one model request outside an answer's own transaction (e.g. a chat's
+/// title): for the user's `date`, and for the chat while it exists. Only while the
+/// account is live: usage written after its deletion walked the user's partitions
+/// would outlive it. A chat that is gone meanwhile leaves the day's figures only.
+pub async fn record(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Option<Uuid>,
+    model: &str,
+    usage: Usage,
+    date: &str,
+) -> ApiResult<()> {
+    let day = || super::update_item(add_to_day(deps, owner, date, model, usage));
+    if let Some(chat_id) = chat_id {
+        let items = vec![
+            super::owner_live(deps, owner),
+            super::chats::exists(deps, owner, chat_id),
+            super::update_item(add_to_chat(deps, owner, chat_id, model, usage)),
+            day(),
+        ];
+        match super::transact(deps, items).await {
+            Ok(_) => return Ok(()),
+            Err(err) if super::condition_failed_at(&err, 0) => return Ok(()),
+            Err(err) if super::condition_failed_at(&err, 1) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    match super::transact(deps, vec![super::owner_live(deps, owner), day()]).await {
+        Ok(_) => Ok(()),
+        Err(err) if super::condition_failed_at(&err, 0) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The chat's usage, one item per model.
 pub async fn of_chat(deps: &Deps, owner: Uuid, chat_id: Uuid) -> ApiResult<Vec<UsageItem>> {
     super::query_prefix(deps, keys::chat_partition(owner, chat_id), keys::USAGE_PREFIX, false)

@@ -29,7 +29,14 @@ pub struct UserItem {
     pub date_joined: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_login: Option<OffsetDateTime>,
+    /// Set when the account's deletion began: nothing may be written under it from then
+    /// on, and it is no longer found (see `store::deletion`).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub deleting_at: Option<OffsetDateTime>,
 }
+
+/// The attribute that marks an account being deleted.
+pub const DELETING: &str = "deleting_at";
 
 impl UserItem {
     pub fn new(id: Uuid, email: String, username: String, now: OffsetDateTime) -> Self {
@@ -46,6 +53,7 @@ impl UserItem {
             google_sub: None,
             date_joined: now,
             last_login: None,
+            deleting_at: None,
         }
     }
 }
@@ -86,7 +94,13 @@ pub async fn create(
     }
 }
 
+/// The account, unless it is gone or being deleted.
 pub async fn get(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
+    Ok(get_any(deps, user_id).await?.filter(|user| user.deleting_at.is_none()))
+}
+
+/// The account's profile as stored, also while it is being deleted.
+pub async fn get_any(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
     super::get(deps, key(keys::user(user_id), keys::PROFILE)).await
 }
 
@@ -219,46 +233,6 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
     Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?))
 }
 
-/// Deletes the account: every item of the user's partition (sessions, known IPs,
-/// and whatever later features keep there), then, in one transaction, the profile
-/// and the claims on the email, username and Google identity, which frees them.
-pub async fn delete_account(deps: &Deps, user: &UserItem) -> ApiResult<()> {
-    let owned = super::query_prefix(deps, keys::user(user.id), "", false).await?;
-    // Chats keep their pairs in partitions of their own.
-    for chat_id in owned.iter().filter_map(|item| {
-        let sk = item.get(keys::SK)?.as_s().ok()?;
-        Uuid::parse_str(sk.strip_prefix(keys::CHAT_PREFIX)?).ok()
-    }) {
-        super::chats::delete(deps, user.id, chat_id).await?;
-    }
-    let doomed: Vec<Item> = owned
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .filter(|sk| sk != keys::PROFILE)
-        .map(|sk| key(keys::user(user.id), sk))
-        .collect();
-    super::batch_delete(deps, doomed).await?;
-    let mut keys_to_delete = vec![
-        key(keys::user(user.id), keys::PROFILE),
-        key(keys::email(&user.email), keys::EMAIL_CLAIM),
-        key(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM),
-        key(keys::login_failures(&user.email), keys::LOGIN_FAILURES),
-    ];
-    if let Some(sub) = &user.google_sub {
-        keys_to_delete.push(key(keys::google(sub), keys::GOOGLE_LINK));
-    }
-    let items = keys_to_delete
-        .into_iter()
-        .map(|k| {
-            let delete =
-                Delete::builder().table_name(&deps.config.table_name).set_key(Some(k)).build().expect("table and key");
-            TransactWriteItem::builder().delete(delete).build()
-        })
-        .collect();
-    deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await?;
-    Ok(())
-}
-
 /// Removes the avatar if it is `file_id` (the file is being deleted).
 pub async fn clear_avatar(deps: &Deps, user_id: Uuid, file_id: Uuid) -> ApiResult<()> {
     let result = update(deps, user_id)
@@ -268,16 +242,6 @@ pub async fn clear_avatar(deps: &Deps, user_id: Uuid, file_id: Uuid) -> ApiResul
         .send()
         .await;
     super::applied(result).map(|_| ())
-}
-
-/// Records the Google identity linked to the account.
-pub async fn set_google_sub(deps: &Deps, user_id: Uuid, sub: &str) -> ApiResult<()> {
-    update(deps, user_id)
-        .update_expression("SET google_sub = :sub")
-        .expression_attribute_values(":sub", s(sub))
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// Records a sign-in from `ip` at `now` (epoch seconds), forgotten at `forget_at`;
