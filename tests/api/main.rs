@@ -18,3 +18,4 @@ mod sessions;
 mod stream;
 mod template;
 mod titles;
+mod updates;

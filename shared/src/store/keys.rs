@@ -64,6 +64,12 @@ pub fn chat_update_order(updated_at_millis: i64, chat_id: Uuid) -> String {
     format!("{updated_at_millis:015}#{chat_id}")
 }
 
+/// GSI2 partition listing the chats of one project by last update, live or archived
+/// ones (sort key: `chat_update_order`, as in GSI1). Only chats in a project have it.
+pub fn project_chats_by_update(user_id: Uuid, project_id: Uuid, archived: bool) -> String {
+    format!("USER#{user_id}#PROJECT#{project_id}#CHATS#{}", if archived { "ARCHIVED" } else { "LIVE" })
+}
+
 pub const PROJECT_PREFIX: &str = "PROJECT#";
 /// A project, under its owner.
 pub fn project(project_id: Uuid) -> String {
@@ -225,6 +231,7 @@ mod tests {
             // Index partitions (GSI1/GSI2): their items are table items named above, or
             // the user's tokens, deleted through `user_tokens`.
             "chats_by_update",
+            "project_chats_by_update",
             "user_tokens",
         ];
         known.sort();

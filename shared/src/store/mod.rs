@@ -14,6 +14,7 @@ pub mod prompts;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod update;
 pub mod usage;
 pub mod users;
 

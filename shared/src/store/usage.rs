@@ -2,6 +2,7 @@
 //! chat) and per model and day (under the user, kept). Both are `ADD`ed in the same
 //! transaction as the answer they count.
 
+use super::update::Changes;
 use super::{key, keys, n, s, Item};
 use crate::error::ApiResult;
 use crate::llm::Usage;
@@ -25,19 +26,15 @@ pub struct UsageItem {
 }
 
 fn add(deps: &Deps, key: Item, model: &str, date: Option<&str>, usage: Usage) -> Update {
-    let mut expression = "ADD input_tokens :input, output_tokens :output, requests :one SET model = :model".to_string();
-    let mut builder = Update::builder()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key))
-        .expression_attribute_values(":input", n(usage.input_tokens))
-        .expression_attribute_values(":output", n(usage.output_tokens))
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":model", s(model));
+    let mut update = Changes::new()
+        .add("input_tokens", n(usage.input_tokens))
+        .add("output_tokens", n(usage.output_tokens))
+        .add("requests", n(1))
+        .set("model", s(model));
     if let Some(date) = date {
-        expression.push_str(", #date = :date");
-        builder = builder.expression_attribute_names("#date", "date").expression_attribute_values(":date", s(date));
+        update = update.set("date", s(date));
     }
-    builder.update_expression(expression).build().expect("table, key and expression are set")
+    update.build(Update::builder().table_name(&deps.config.table_name).set_key(Some(key))).expect("usage is added")
 }
 
 /// Adds one answer's usage to the chat's figures for `model`.

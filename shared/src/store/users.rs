@@ -1,6 +1,7 @@
 //! User accounts and the uniqueness claims on their email and username.
 
 use super::credentials::{self, CredentialItem};
+use super::update::Changes;
 use super::{condition_failed_at, key, keys, s, Item};
 use crate::error::{ApiError, ApiResult};
 use crate::Deps;
@@ -160,49 +161,27 @@ pub struct ProfileChanges {
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
 /// transaction, so two users can never end up with one name. `Ok(Err(()))`: taken.
+/// Nothing to change (e.g. removing an avatar there is none of) writes nothing.
 pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges) -> ApiResult<Result<UserItem, ()>> {
-    let mut sets = Vec::new();
-    let mut values = std::collections::HashMap::new();
+    let mut update = Changes::new();
     if let Some(first) = &changes.first_name {
-        sets.push("first_name = :first");
-        values.insert(":first".to_string(), s(first));
+        update = update.set("first_name", s(first));
     }
     if let Some(last) = &changes.last_name {
-        sets.push("last_name = :last");
-        values.insert(":last".to_string(), s(last));
+        update = update.set("last_name", s(last));
     }
-    let mut removes = Vec::new();
-    match changes.avatar {
-        Some(Some(file_id)) => {
-            sets.push("avatar_file_id = :avatar");
-            values.insert(":avatar".to_string(), s(file_id.to_string()));
-        }
-        Some(None) => removes.push("avatar_file_id"),
-        None => {}
+    if let Some(avatar) = changes.avatar {
+        update = update.set_or_remove("avatar_file_id", avatar.map(|id| s(id.to_string())));
     }
     let username_change = changes.username.filter(|(new, old)| new != old);
     if let Some((new, _)) = &username_change {
-        sets.push("username = :username");
-        values.insert(":username".to_string(), s(new));
+        update = update.set("username", s(new));
     }
-    if sets.is_empty() && removes.is_empty() {
-        return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
-    }
-    let mut clauses = Vec::new();
-    if !sets.is_empty() {
-        clauses.push(format!("SET {}", sets.join(", ")));
-    }
-    if !removes.is_empty() {
-        clauses.push(format!("REMOVE {}", removes.join(", ")));
-    }
-    let expression = clauses.join(" ");
     let Some((new, old)) = username_change else {
-        let output = update(deps, user_id)
-            .update_expression(expression)
-            .set_expression_attribute_values(Some(values))
-            .send()
-            .await?;
-        return Ok(Ok(updated(output)?));
+        let Some(request) = update.apply(self::update(deps, user_id)) else {
+            return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
+        };
+        return Ok(Ok(updated(request.send().await?)?));
     };
     let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
     let mut items = Vec::new();
@@ -215,16 +194,12 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
             .expect("table and key are set");
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
-    values.insert(":old".to_string(), s(old));
-    let update = Update::builder()
+    let profile = Update::builder()
         .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
-        .update_expression(expression)
-        .condition_expression("username = :old")
-        .set_expression_attribute_values(Some(values))
-        .build()
-        .expect("table, key and expression are set");
-    items.push(TransactWriteItem::builder().update(update).build());
+        .condition_expression("username = :old");
+    let profile = update.value(":old", s(old)).build(profile).expect("the username changes");
+    items.push(TransactWriteItem::builder().update(profile).build());
     match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => {}
         Err(err) if new_key != old_key && condition_failed_at(&err, 0) => return Ok(Err(())),
