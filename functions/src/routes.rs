@@ -249,7 +249,7 @@ static SCHEDULED: &[Scheduled] = &[Scheduled {
     every: std::time::Duration::from_secs(3600),
     handler: scheduled!(crate::files_cleanup::handle),
     permissions: &[TableRead, TableWrite, Files],
-    summary: "Removes uploads never completed and the files of deleted chats",
+    summary: "Removes uploads never completed and the files of deleted chats; finishes interrupted account deletions",
 }];
 
 pub fn routes() -> &'static [Route] {

@@ -223,7 +223,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateProjectRequest) -> ApiR
         instructions.unwrap_or_default(),
         deps.clock.now(),
     );
-    store::put(deps, &project).await?;
+    store::put(deps, owner, &project).await?;
     Ok(project.into())
 }
 
@@ -390,6 +390,10 @@ pub async fn knowledge_update(
     let content = req.content.as_deref().and_then(|c| content(&mut v, c));
     v.finish()?;
     let (project, old) = require_knowledge(deps, owner, id, kid).await?;
+    if title.is_none() && content.is_none() && req.include_in_chat.is_none() {
+        // Nothing to change: nothing is written.
+        return Ok(old.into());
+    }
     let mut new = old.clone();
     if let Some(title) = title {
         new.title = title;

@@ -102,7 +102,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreatePromptRequest) -> ApiRe
     let (name, content) = (name(&mut v, &req.name), content(&mut v, &req.content));
     v.finish()?;
     let item = PromptItem::new(owner, name.expect("validated"), content.expect("validated"), deps.clock.now());
-    store::put(deps, &item).await?;
+    store::put(deps, owner, &item).await?;
     Ok(item.into())
 }
 

@@ -23,6 +23,11 @@ pub const RESET_PER_IP: Limit = Limit { scope: "reset-ip", max: 10, window_secs:
 pub const RESEND_PER_EMAIL: Limit = Limit { scope: "resend-email", max: 3, window_secs: HOUR };
 pub const RESEND_PER_IP: Limit = Limit { scope: "resend-ip", max: 10, window_secs: HOUR };
 
+/// Every limit. Account deletion removes the windows counted for the account's email
+/// and id under each (a unit test checks that no limit is left out).
+pub const ALL: &[Limit] =
+    &[LOGIN_PER_IP, LOGIN_PER_EMAIL, REGISTER_PER_IP, RESET_PER_EMAIL, RESET_PER_IP, RESEND_PER_EMAIL, RESEND_PER_IP];
+
 /// Counts this request against every limit whose subject is known (all concurrently)
 /// and refuses it if any is exceeded.
 pub async fn check(deps: &Deps, limits: &[(Limit, Option<&str>)]) -> ApiResult<()> {
@@ -43,5 +48,20 @@ pub async fn check(deps: &Deps, limits: &[(Limit, Option<&str>)]) -> ApiResult<(
             Err(ApiError::rate_limited(retry_after.max(1) as u64))
         }
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_limit_is_in_all() {
+        let source = include_str!("ratelimit.rs");
+        let code = &source[..source.find("#[cfg(test)]").expect("the tests follow the code")];
+        let declared = code.matches(": Limit = Limit {").count();
+        assert_eq!(super::ALL.len(), declared, "add the new limit to `ALL`");
+        let mut scopes: Vec<_> = super::ALL.iter().map(|l| l.scope).collect();
+        scopes.sort();
+        scopes.dedup();
+        assert_eq!(scopes.len(), declared, "scopes are distinct");
     }
 }

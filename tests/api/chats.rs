@@ -146,3 +146,107 @@ async fn another_users_chat_is_not_found_on_every_route() {
     assert!(titles(&app.get_auth("/api/v1/chats", &bob.token).await.body).is_empty());
     assert_eq!(app.get_auth(&path, &ada.token).await.body, chat, "Ada's chat is untouched");
 }
+
+/// Every page of `path` (which has its own query) with `limit`: each page but the last
+/// holds `limit` items, the last one ends the list (no cursor), and the ids are in
+/// list order.
+async fn every_page(app: &TestApp, token: &str, path: &str, limit: usize) -> Vec<String> {
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    let (mut ids, mut cursor, mut updated) = (Vec::new(), None::<String>, Vec::new());
+    loop {
+        let mut url = format!("{path}{joiner}limit={limit}");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page = app.get_auth(&url, token).await;
+        assert_eq!(page.status, 200, "{url}: {}", page.text);
+        let items = page.body["items"].as_array().unwrap();
+        ids.extend(items.iter().map(|c| c["id"].as_str().unwrap().to_string()));
+        updated.extend(items.iter().map(|c| c["updated_at"].as_str().unwrap().to_string()));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => {
+                assert_eq!(items.len(), limit, "{url}: a page with more to come is full");
+                cursor = Some(next.to_string());
+            }
+            None => {
+                assert!(items.len() <= limit, "{url}");
+                break;
+            }
+        }
+    }
+    assert!(updated.windows(2).all(|w| w[0] >= w[1]), "{path}: most recently updated first");
+    ids
+}
+
+#[tokio::test]
+async fn filtered_lists_fill_every_page_until_the_last() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let token = user.token.as_str();
+    let project = |name: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.call("POST", "/api/v1/projects", Some(token), Some(json!({"name": name}))).await;
+            reply.body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let (p, q) = (project("P").await, project("Q").await);
+    // 40 chats; few match each filter, spread out among the others.
+    struct Chat {
+        id: String,
+        needle: bool,
+        project: Option<String>,
+        archived: bool,
+    }
+    let mut chats = Vec::new();
+    for i in 0..40 {
+        let needle = i % 4 == 1;
+        let in_project = match i % 5 {
+            0 => Some(p.clone()),
+            3 => Some(q.clone()),
+            _ => None,
+        };
+        let title = if needle { format!("Needle {i}") } else { format!("Hay {i}") };
+        let chat = create(&app, token, json!({"title": title, "project_id": in_project})).await;
+        chats.push(Chat { id: chat["id"].as_str().unwrap().to_string(), needle, project: in_project, archived: false });
+    }
+    // Moves and archiving keep every list right.
+    for i in (0..40).filter(|i| i % 7 == 0) {
+        let reply = app.call("POST", &format!("/api/v1/chats/{}/archive", chats[i].id), Some(token), None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        chats[i].archived = true;
+    }
+    for (i, to) in [(1, Some(p.clone())), (5, None), (13, Some(p.clone())), (20, Some(q.clone()))] {
+        let path = format!("/api/v1/chats/{}", chats[i].id);
+        let reply = app.call("PATCH", &path, Some(token), Some(json!({"project_id": to}))).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        chats[i].project = to;
+    }
+
+    let in_p = |c: &Chat| c.project.as_deref() == Some(p.as_str());
+    assert!(chats.iter().filter(|c| in_p(c)).count() >= 8, "the project has chats to page through");
+    type Matches = fn(&Chat, bool) -> bool;
+    let cases: [(String, Matches); 8] = [
+        ("/api/v1/chats".into(), |c, _| !c.archived),
+        ("/api/v1/chats?q=NEEDLE".into(), |c, _| c.needle && !c.archived),
+        ("/api/v1/chats?archived=true".into(), |c, _| c.archived),
+        ("/api/v1/chats?archived=true&q=needle".into(), |c, _| c.archived && c.needle),
+        (format!("/api/v1/chats?project_id={p}"), |c, in_p| in_p && !c.archived),
+        (format!("/api/v1/chats?project_id={p}&archived=true"), |c, in_p| in_p && c.archived),
+        (format!("/api/v1/projects/{p}/chats"), |c, in_p| in_p && !c.archived),
+        (format!("/api/v1/projects/{p}/chats?q=needle"), |c, in_p| in_p && !c.archived && c.needle),
+    ];
+    for (path, matches) in &cases {
+        let mut expected: Vec<&str> = chats.iter().filter(|c| matches(c, in_p(c))).map(|c| c.id.as_str()).collect();
+        assert!(!expected.is_empty(), "{path}: the case has matches");
+        expected.sort();
+        for limit in [1, 2, 3, expected.len()] {
+            let mut ids = every_page(&app, token, path, limit).await;
+            let listed = ids.len();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), listed, "{path} limit={limit}: no chat twice");
+            assert_eq!(ids, expected, "{path} limit={limit}: every match, nothing else");
+        }
+    }
+}

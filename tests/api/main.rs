@@ -3,6 +3,7 @@
 mod auth;
 mod authz;
 mod chats;
+mod deletion;
 mod email_queue;
 mod events;
 mod files;
@@ -18,3 +19,4 @@ mod sessions;
 mod stream;
 mod template;
 mod titles;
+mod updates;

@@ -299,6 +299,11 @@ async fn an_answer_is_visible_while_generating_and_survives_a_disconnect() {
 async fn usage_adds_up_what_the_model_reported() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
+    // Both new chats get a title from the small model, whose tokens count too.
+    app.script_model(
+        json!({"text": "A title", "input_tokens": 3, "output_tokens": 1, "model": SMALL_MODEL, "times": 0}),
+    )
+    .await;
     app.script_model(json!({"text": "one", "input_tokens": 100, "output_tokens": 10, "model": PRIMARY_MODEL})).await;
     let first = app.chat(&user.token, json!({"text": "first"})).await;
     let chat_id = str_of(&event(&first, "start").data, "chat_id").to_string();
@@ -310,32 +315,35 @@ async fn usage_adds_up_what_the_model_reported() {
     app.script_model(json!({"text": "other", "input_tokens": 7, "output_tokens": 3, "model": PRIMARY_MODEL})).await;
     let other = app.chat(&user.token, json!({"text": "elsewhere"})).await;
     let other_chat = str_of(&event(&other, "start").data, "chat_id").to_string();
+    assert!(crate::titles::title_jobs_done(&app).await, "both chats were titled");
 
     let usage = app.get_auth(&format!("/api/v1/chats/{chat_id}/usage"), &user.token).await;
     assert_eq!(usage.status, 200, "{}", usage.text);
-    assert_eq!(usage.body["input_tokens"], 290);
-    assert_eq!(usage.body["output_tokens"], 35);
-    assert_eq!(usage.body["total_tokens"], 325);
+    assert_eq!(usage.body["input_tokens"], 293);
+    assert_eq!(usage.body["output_tokens"], 36);
+    assert_eq!(usage.body["total_tokens"], 329);
     assert_eq!(usage.body["context_tokens"], 45, "the latest answer's input and output");
     assert_eq!(usage.body["by_model"][PRIMARY_MODEL], json!({"input_tokens": 250, "output_tokens": 30, "requests": 2}));
     assert_eq!(usage.body["by_model"][FALLBACK_MODEL], json!({"input_tokens": 40, "output_tokens": 5, "requests": 1}));
+    assert_eq!(usage.body["by_model"][SMALL_MODEL], json!({"input_tokens": 3, "output_tokens": 1, "requests": 1}));
     let chat = app.get_auth(&format!("/api/v1/chats/{chat_id}"), &user.token).await;
-    assert_eq!(chat.body["total_tokens"], 325);
+    assert_eq!(chat.body["total_tokens"], 325, "the conversation's tokens: its answers");
     assert_eq!(chat.body["message_count"], 6);
 
     let today = app.clock.now().date().to_string();
     let report = app.get_auth(&format!("/api/v1/usage?from={today}&to={today}"), &user.token).await;
     assert_eq!(report.status, 200, "{}", report.text);
-    assert_eq!(report.body["days"], json!([{"date": today, "input_tokens": 297, "output_tokens": 38, "requests": 4}]));
-    assert_eq!(report.body["total"]["total_tokens"], 335);
+    assert_eq!(report.body["days"], json!([{"date": today, "input_tokens": 303, "output_tokens": 40, "requests": 6}]));
+    assert_eq!(report.body["total"]["total_tokens"], 343);
     assert_eq!(report.body["by_model"][FALLBACK_MODEL]["requests"], 1);
     assert_eq!(report.body["by_model"][PRIMARY_MODEL]["input_tokens"], 257);
+    assert_eq!(report.body["by_model"][SMALL_MODEL], json!({"input_tokens": 6, "output_tokens": 2, "requests": 2}));
 
     // Deleting a chat takes its usage with it, not the user's.
     assert_eq!(app.call("DELETE", &format!("/api/v1/chats/{other_chat}"), Some(&user.token), None).await.status, 204);
     let report = app.get_auth("/api/v1/usage", &user.token).await;
     assert_eq!(report.body["days"].as_array().unwrap().len(), 30, "the last 30 days by default");
-    assert_eq!(report.body["total"]["total_tokens"], 335);
+    assert_eq!(report.body["total"]["total_tokens"], 343);
     assert_eq!(app.get_auth(&format!("/api/v1/chats/{other_chat}/usage"), &user.token).await.status, 404);
 
     for bad in [

@@ -6,12 +6,16 @@ use shared::auth::{authenticate_user, service};
 use shared::http::{no_content, parse_json};
 use shared::{ApiResult, Deps};
 
-/// Delete the account and all its data. Needs the password (400 `fields.password` if wrong).
+/// Delete the account and all its data. Needs the password (400 `fields.password` if
+/// wrong); an account without one sends its email (400 `fields.confirm_email` if it is
+/// not the account's) from a sign-in of the last 15 minutes (else 403
+/// `reauthentication_required`).
 #[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeRequest,
-    responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody)))]
+    responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody),
+        (status = 403, body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let (_, user) = authenticate_user(deps, req.headers()).await?;
+    let (auth, user) = authenticate_user(deps, req.headers()).await?;
     let body: DeleteMeRequest = parse_json(&req)?;
-    service::delete_me(deps, user, &body.password).await?;
+    service::delete_me(deps, &auth, user, body).await?;
     Ok(no_content())
 }

@@ -9,6 +9,7 @@ use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_sqs::types::QueueAttributeName;
 use shared::error::ErrorChain;
 use shared::store::keys;
+use shared::store::page::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK};
 use shared::Deps;
 
 /// How the queues behave. Lambda's defaults locally; tests shorten the visibility
@@ -50,13 +51,15 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
 
 pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
     let table = &deps.config.table_name;
-    let gsi1 = GlobalSecondaryIndex::builder()
-        .index_name("GSI1")
-        .key_schema(key("GSI1PK", KeyType::Hash))
-        .key_schema(key("GSI1SK", KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .expect("index is complete");
+    let index = |name: &str, pk: &str, sk: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(pk, KeyType::Hash))
+            .key_schema(key(sk, KeyType::Range))
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .expect("index is complete")
+    };
     let created = deps
         .dynamo
         .create_table()
@@ -64,11 +67,14 @@ pub async fn ensure_table(deps: &Deps) -> Result<(), Error> {
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attribute(keys::PK))
         .attribute_definitions(attribute(keys::SK))
-        .attribute_definitions(attribute("GSI1PK"))
-        .attribute_definitions(attribute("GSI1SK"))
+        .attribute_definitions(attribute(GSI1PK))
+        .attribute_definitions(attribute(GSI1SK))
+        .attribute_definitions(attribute(GSI2PK))
+        .attribute_definitions(attribute(GSI2SK))
         .key_schema(key(keys::PK, KeyType::Hash))
         .key_schema(key(keys::SK, KeyType::Range))
-        .global_secondary_indexes(gsi1)
+        .global_secondary_indexes(index(GSI1, GSI1PK, GSI1SK))
+        .global_secondary_indexes(index(GSI2, GSI2PK, GSI2SK))
         .send()
         .await;
     match created {

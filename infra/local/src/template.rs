@@ -208,7 +208,9 @@ pub fn document() -> Value {
                     { "AttributeName": "PK", "AttributeType": "S" },
                     { "AttributeName": "SK", "AttributeType": "S" },
                     { "AttributeName": "GSI1PK", "AttributeType": "S" },
-                    { "AttributeName": "GSI1SK", "AttributeType": "S" }
+                    { "AttributeName": "GSI1SK", "AttributeType": "S" },
+                    { "AttributeName": "GSI2PK", "AttributeType": "S" },
+                    { "AttributeName": "GSI2SK", "AttributeType": "S" }
                 ],
                 "KeySchema": [
                     { "AttributeName": "PK", "KeyType": "HASH" },
@@ -219,6 +221,13 @@ pub fn document() -> Value {
                     "KeySchema": [
                         { "AttributeName": "GSI1PK", "KeyType": "HASH" },
                         { "AttributeName": "GSI1SK", "KeyType": "RANGE" }
+                    ],
+                    "Projection": { "ProjectionType": "ALL" }
+                }, {
+                    "IndexName": "GSI2",
+                    "KeySchema": [
+                        { "AttributeName": "GSI2PK", "KeyType": "HASH" },
+                        { "AttributeName": "GSI2SK", "KeyType": "RANGE" }
                     ],
                     "Projection": { "ProjectionType": "ALL" }
                 }],

@@ -189,11 +189,21 @@ pub struct SessionList {
     pub next_cursor: Option<String>,
 }
 
+/// The proof that the owner deletes the account: the password, or for an account
+/// without one (Google only) the account's email, from a session signed in within
+/// the last 15 minutes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMeRequest {
+    /// The password, for an account that has one.
+    #[serde(default)]
     #[schema(min_length = 1, max_length = 256)]
-    pub password: String,
+    pub password: Option<String>,
+    /// The account's email, for an account without a password (Google only), from a
+    /// session signed in within the last 15 minutes.
+    #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
+    pub confirm_email: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

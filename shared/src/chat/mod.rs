@@ -73,20 +73,17 @@ pub async fn list(deps: &Deps, owner: Uuid, filter: ListFilter<'_>) -> ApiResult
     }
     v.finish()?;
     let owner_pk = keys::user(owner);
-    let list_pk = keys::chats_by_update(owner, archived);
-    let spec = ListSpec::gsi1(&list_pk, &owner_pk);
+    // A project's chats have a list of their own (GSI2), so only `q` is a filter: it is
+    // read on under the page's filter budget (see `page::query`).
+    let list_pk = match project {
+        Some(project) => keys::project_chats_by_update(owner, project, archived),
+        None => keys::chats_by_update(owner, archived),
+    };
+    let spec =
+        if project.is_some() { ListSpec::gsi2(&list_pk, &owner_pk) } else { ListSpec::gsi1(&list_pk, &owner_pk) };
     let request = PageRequest::parse(filter.limit, filter.cursor, &spec)?;
-    let mut conditions = Vec::new();
-    let mut values = Item::new();
-    if let Some(project) = project {
-        conditions.push("project_id = :project");
-        values.insert(":project".into(), s(project.to_string()));
-    }
-    if let Some(q) = q {
-        conditions.push("contains(title_search, :q)");
-        values.insert(":q".into(), s(q.to_lowercase()));
-    }
-    let filter = (!conditions.is_empty()).then(|| (conditions.join(" AND "), values));
+    let filter =
+        q.map(|q| ("contains(title_search, :q)".to_string(), Item::from([(":q".into(), s(q.to_lowercase()))])));
     let (items, next_cursor) = page::query::<ChatItem>(deps, &spec, true, &request, filter).await?;
     Ok(ChatList { items: items.into_iter().map(Chat::from).collect(), next_cursor })
 }

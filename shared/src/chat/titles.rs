@@ -2,7 +2,7 @@
 
 use crate::error::ApiResult;
 use crate::llm::{self, Prompt};
-use crate::store::chats;
+use crate::store::{self, chats};
 use crate::Deps;
 use uuid::Uuid;
 
@@ -32,7 +32,8 @@ pub fn clean_title(raw: &str) -> Option<String> {
 }
 
 /// Asks the small model for a title and stores it unless the user named the chat
-/// meanwhile. Returns the title stored, if any.
+/// meanwhile; the tokens it used are counted in the usage. Returns the title stored,
+/// if any.
 pub async fn generate(deps: &Deps, user_id: Uuid, chat_id: Uuid, first_message: &str) -> ApiResult<Option<String>> {
     let excerpt: String = first_message.chars().take(MAX_INPUT_CHARS).collect();
     let prompt = Prompt {
@@ -42,7 +43,10 @@ pub async fn generate(deps: &Deps, user_id: Uuid, chat_id: Uuid, first_message: 
     };
     let mut models = vec![deps.config.models.small.clone()];
     models.extend(deps.config.models.chain().into_iter().filter(|m| *m != deps.config.models.small));
-    let (reply, model, _usage) = llm::complete(deps, &models, prompt).await?;
+    let (reply, model, usage) = llm::complete(deps, &models, prompt).await?;
+    // What the small model used counts like an answer's tokens: the user's day and the chat.
+    let today = deps.clock.now().date().to_string();
+    store::usage::record(deps, user_id, Some(chat_id), &model, usage, &today).await?;
     let Some(title) = clean_title(&reply) else {
         tracing::warn!(%chat_id, %model, "the model gave no usable title");
         return Ok(None);

@@ -302,20 +302,42 @@ pub async fn for_avatar(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<FileIte
     Ok(file)
 }
 
-/// Deletes the bytes of every file of the user (account deletion; the records go with
-/// the user's partition).
+/// Deletes every object under the user's prefixes in the bucket (account deletion):
+/// listed by prefix, not from the file records, so nothing the records no longer name
+/// (or never named) stays.
 pub async fn delete_all_objects_of(deps: &Deps, owner: Uuid) -> ApiResult<()> {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-    let records = crate::store::query_prefix(deps, keys::user(owner), keys::FILE_PREFIX, false).await?;
-    let ids: Vec<Uuid> = records.iter().filter_map(|item| crate::store::uuid_attr(item, "id")).collect();
-    let objects: Vec<ObjectIdentifier> = ids
-        .iter()
-        .flat_map(|id| [keys::upload_object(owner, *id), keys::file_object(owner, *id)])
-        .map(|key| ObjectIdentifier::builder().key(key).build().expect("key is set"))
-        .collect();
-    for chunk in objects.chunks(1_000) {
-        let delete = Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build().expect("objects are set");
-        deps.s3.delete_objects().bucket(&deps.config.files_bucket).delete(delete).send().await?;
+    for prefix in keys::object_prefixes(owner) {
+        let mut continuation = None;
+        loop {
+            let page = deps
+                .s3
+                .list_objects_v2()
+                .bucket(&deps.config.files_bucket)
+                .prefix(&prefix)
+                .set_continuation_token(continuation)
+                .send()
+                .await?;
+            let objects: Vec<ObjectIdentifier> = page
+                .contents()
+                .iter()
+                .filter_map(|object| object.key())
+                .map(|key| ObjectIdentifier::builder().key(key).build().expect("key is set"))
+                .collect();
+            // A listing page holds at most 1,000 keys, as many as one DeleteObjects takes.
+            if !objects.is_empty() {
+                let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
+                let output = deps.s3.delete_objects().bucket(&deps.config.files_bucket).delete(delete).send().await?;
+                if let Some(failed) = output.errors().first() {
+                    tracing::error!(key = failed.key(), code = failed.code(), "could not delete an object");
+                    return Err(ApiError::unavailable());
+                }
+            }
+            continuation = page.next_continuation_token;
+            if continuation.is_none() {
+                break;
+            }
+        }
     }
     Ok(())
 }

@@ -1,13 +1,14 @@
-//! Chats, under their owner (`USER#<uid>` / `CHAT#<cid>`), indexed in GSI1 by last
-//! update, in separate partitions for live and archived chats.
+//! Chats, under their owner (`USER#<uid>` / `CHAT#<cid>`), indexed by last update in
+//! GSI1 (the user's chats) and, while in a project, in GSI2 (the project's chats), in
+//! separate partitions for live and archived chats.
 
-use super::page::{GSI1PK, GSI1SK};
+use super::page::{GSI1PK, GSI1SK, GSI2PK, GSI2SK};
+use super::update::Changes;
 use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -21,6 +22,11 @@ pub struct ChatItem {
     pub gsi1pk: String,
     #[serde(rename = "GSI1SK")]
     pub gsi1sk: String,
+    /// Set while the chat is in a project: its place in the project's list (GSI2).
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
     pub id: Uuid,
     pub owner: Uuid,
     pub title: String,
@@ -59,6 +65,8 @@ impl ChatItem {
             sk: keys::chat(id),
             gsi1pk: keys::chats_by_update(owner, false),
             gsi1sk: keys::chat_update_order(super::millis(now), id),
+            gsi2pk: None,
+            gsi2sk: None,
             id,
             owner,
             title_search: title.to_lowercase(),
@@ -76,6 +84,20 @@ impl ChatItem {
             output_tokens: 0,
         }
     }
+
+    /// The item as stored, with its index keys derived from its fields (its list, live
+    /// or archived; its project's list, while in one; both ordered by last update).
+    pub fn to_item(&self) -> ApiResult<Item> {
+        let order = keys::chat_update_order(super::millis(self.updated_at), self.id);
+        let chat = ChatItem {
+            gsi1pk: keys::chats_by_update(self.owner, self.archived),
+            gsi1sk: order.clone(),
+            gsi2pk: self.project_id.map(|project| keys::project_chats_by_update(self.owner, project, self.archived)),
+            gsi2sk: self.project_id.map(|_| order),
+            ..self.clone()
+        };
+        Ok(serde_dynamo::to_item(chat)?)
+    }
 }
 
 pub fn chat_key(owner: Uuid, id: Uuid) -> Item {
@@ -85,18 +107,31 @@ pub fn chat_key(owner: Uuid, id: Uuid) -> Item {
 /// Stores a new chat, counted in its project. `false` when the project is gone.
 pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<bool> {
     let Some(project) = chat.project_id else {
-        super::put_new(deps, chat).await?;
+        super::put_owned(deps, chat.owner, chat.to_item()?).await?;
         return Ok(true);
     };
     let items = vec![
-        super::put_new_item(deps, serde_dynamo::to_item(chat)?),
+        super::owner_live(deps, chat.owner),
+        super::put_new_item(deps, chat.to_item()?),
         super::update_item(super::projects::count_chat(deps, chat.owner, project, 1)),
     ];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
-        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
+        Err(err) if super::condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) if super::condition_failed_at(&err, 2) => Ok(false),
         Err(err) => Err(err.into()),
     }
+}
+
+/// A transaction item that holds while the chat exists.
+pub fn exists(deps: &Deps, owner: Uuid, id: Uuid) -> TransactWriteItem {
+    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(chat_key(owner, id)))
+        .condition_expression("attribute_exists(PK)")
+        .build()
+        .expect("table, key and condition are set");
+    TransactWriteItem::builder().condition_check(check).build()
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ChatItem>> {
@@ -112,6 +147,12 @@ pub struct ChatChanges {
     pub archived: Option<bool>,
 }
 
+impl ChatChanges {
+    fn is_empty(&self) -> bool {
+        self.title.is_none() && self.system_prompt.is_none() && self.project_id.is_none() && self.archived.is_none()
+    }
+}
+
 /// What became of a chat update.
 pub enum Updated {
     Chat(Box<ChatItem>),
@@ -120,83 +161,81 @@ pub enum Updated {
     ProjectGone,
 }
 
-/// The update expression and values for `changes`, always bumping `updated_at` and the
-/// chat's place in its list.
+/// Where a chat is listed: its project (if any) and whether it is archived.
+#[derive(Clone, Copy)]
+struct Placement {
+    project: Option<Uuid>,
+    archived: bool,
+}
+
+/// The update for `changes`, always bumping `updated_at` and the chat's place in its
+/// lists; with the chat's `placement` after the change when that changes (which list
+/// of the user's, which of its project's).
 fn expression(
     owner: Uuid,
     id: Uuid,
     changes: &ChatChanges,
+    placement: Option<Placement>,
     now: OffsetDateTime,
-) -> (String, HashMap<String, AttributeValue>) {
-    let mut sets = vec!["updated_at = :now".to_string(), format!("{GSI1SK} = :order")];
-    let mut removes: Vec<&str> = Vec::new();
-    let mut values: HashMap<String, AttributeValue> = HashMap::from([
-        (":now".to_string(), super::time_attr(now)),
-        (":order".to_string(), s(keys::chat_update_order(super::millis(now), id))),
-    ]);
-    if let Some(title) = changes.title.clone() {
-        sets.push("title = :title, title_search = :search, title_set_by_user = :true".into());
-        values.insert(":search".into(), s(title.to_lowercase()));
-        values.insert(":title".into(), s(title));
-        values.insert(":true".into(), AttributeValue::Bool(true));
+) -> Changes {
+    let order = s(keys::chat_update_order(super::millis(now), id));
+    let mut update =
+        Changes::new().set("updated_at", super::time_attr(now)).set(GSI1SK, order.clone()).set(GSI2SK, order);
+    if let Some(title) = &changes.title {
+        update = update
+            .set("title", s(title))
+            .set("title_search", s(title.to_lowercase()))
+            .set("title_set_by_user", AttributeValue::Bool(true));
     }
-    match changes.system_prompt.clone() {
-        Some(Some(prompt)) => {
-            sets.push("system_prompt = :prompt".into());
-            values.insert(":prompt".into(), s(prompt));
+    if let Some(prompt) = &changes.system_prompt {
+        update = update.set_or_remove("system_prompt", prompt.clone().map(s));
+    }
+    if let Some(Placement { project, archived }) = placement {
+        if changes.project_id.is_some() {
+            update = update.set_or_remove("project_id", project.map(|p| s(p.to_string())));
         }
-        Some(None) => removes.push("system_prompt"),
-        None => {}
-    }
-    match changes.project_id {
-        Some(Some(project)) => {
-            sets.push("project_id = :project".into());
-            values.insert(":project".into(), s(project.to_string()));
+        if changes.archived.is_some() {
+            update = update
+                .set("archived", AttributeValue::Bool(archived))
+                .set(GSI1PK, s(keys::chats_by_update(owner, archived)));
         }
-        Some(None) => removes.push("project_id"),
-        None => {}
+        let project_list = project.map(|p| s(keys::project_chats_by_update(owner, p, archived)));
+        update = update.set_or_remove(GSI2PK, project_list);
     }
-    if let Some(archived) = changes.archived {
-        sets.push(format!("archived = :archived, {GSI1PK} = :list"));
-        values.insert(":archived".into(), AttributeValue::Bool(archived));
-        values.insert(":list".into(), s(keys::chats_by_update(owner, archived)));
-    }
-    let mut expression = format!("SET {}", sets.join(", "));
-    if !removes.is_empty() {
-        expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-    }
-    (expression, values)
+    update
 }
 
-/// Applies `changes` that do not move the chat between projects.
-async fn update_fields(
+fn update_chat(
     deps: &Deps,
     owner: Uuid,
     id: Uuid,
-    changes: &ChatChanges,
-    now: OffsetDateTime,
-) -> ApiResult<Option<ChatItem>> {
-    let (expression, values) = expression(owner, id, changes, now);
-    let result = deps
-        .dynamo
+) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    deps.dynamo
         .update_item()
         .table_name(&deps.config.table_name)
         .set_key(Some(chat_key(owner, id)))
-        .update_expression(expression)
-        .condition_expression("attribute_exists(PK)")
-        .set_expression_attribute_values(Some(values))
         .return_values(ReturnValue::AllNew)
-        .send()
-        .await;
-    super::updated(result)
 }
 
 fn found(chat: Option<ChatItem>) -> Updated {
     chat.map_or(Updated::NotFound, |chat| Updated::Chat(Box::new(chat)))
 }
 
-/// Applies `changes`. A move between projects moves the projects' chat counts in the
-/// same transaction, on condition that the chat is still where it was read.
+/// The condition that the chat is still in `project` (as read).
+fn in_project(project: Option<Uuid>, update: Changes) -> (&'static str, Changes) {
+    match project {
+        Some(old) => ("project_id = :old_project", update.value(":old_project", s(old.to_string()))),
+        None => (
+            "(attribute_not_exists(project_id) OR attribute_type(project_id, :null))",
+            update.value(":null", s("NULL")),
+        ),
+    }
+}
+
+/// Applies `changes`. Nothing to change writes nothing. A change of project or of
+/// archived moves the chat between lists, so it is made on condition that the chat is
+/// still where it was read; a move between projects moves the projects' chat counts
+/// in the same transaction.
 pub async fn update(
     deps: &Deps,
     owner: Uuid,
@@ -204,35 +243,39 @@ pub async fn update(
     changes: ChatChanges,
     now: OffsetDateTime,
 ) -> ApiResult<Updated> {
-    let Some(new_project) = changes.project_id else {
-        return Ok(found(update_fields(deps, owner, id, &changes, now).await?));
-    };
+    if changes.is_empty() {
+        return Ok(found(get(deps, owner, id).await?));
+    }
+    if changes.project_id.is_none() && changes.archived.is_none() {
+        let request = expression(owner, id, &changes, None, now)
+            .apply(update_chat(deps, owner, id).condition_expression("attribute_exists(PK)"))
+            .expect("the update time always changes");
+        return Ok(found(super::updated(request.send().await)?));
+    }
     for _ in 0..3 {
         let Some(chat) = get(deps, owner, id).await? else { return Ok(Updated::NotFound) };
         let old_project = chat.project_id;
+        let new_project = changes.project_id.unwrap_or(old_project);
+        let placement = Placement { project: new_project, archived: changes.archived.unwrap_or(chat.archived) };
+        let update = expression(owner, id, &changes, Some(placement), now)
+            .value(":was_archived", AttributeValue::Bool(chat.archived));
+        let (project_condition, update) = in_project(old_project, update);
+        let condition = format!("attribute_exists(PK) AND archived = :was_archived AND {project_condition}");
         if old_project == new_project {
-            let unchanged = ChatChanges { project_id: None, ..changes.clone() };
-            return Ok(found(update_fields(deps, owner, id, &unchanged, now).await?));
+            let request = update
+                .apply(update_chat(deps, owner, id).condition_expression(condition))
+                .expect("the update time always changes");
+            match super::updated(request.send().await)? {
+                Some(chat) => return Ok(Updated::Chat(Box::new(chat))),
+                // Gone, or moved meanwhile: read again.
+                None => continue,
+            }
         }
-        let (expression, mut values) = expression(owner, id, &changes, now);
-        let condition = match old_project {
-            Some(old) => {
-                values.insert(":old_project".into(), s(old.to_string()));
-                "attribute_exists(PK) AND project_id = :old_project"
-            }
-            None => {
-                values.insert(":null".into(), s("NULL"));
-                "attribute_exists(PK) AND (attribute_not_exists(project_id) OR attribute_type(project_id, :null))"
-            }
-        };
         let chat_update = Update::builder()
             .table_name(&deps.config.table_name)
             .set_key(Some(chat_key(owner, id)))
-            .update_expression(expression)
-            .condition_expression(condition)
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .expect("table, key and expression are set");
+            .condition_expression(condition);
+        let chat_update = update.build(chat_update).expect("the update time always changes");
         let mut items = vec![super::update_item(chat_update)];
         if let Some(old) = old_project {
             // A deleted project detached its chats first; only a live one is counted down.
@@ -307,7 +350,7 @@ pub async fn detach_all(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult
             .update_item()
             .table_name(&deps.config.table_name)
             .set_key(Some(chat_key(owner, chat.id)))
-            .update_expression("REMOVE project_id")
+            .update_expression(format!("REMOVE project_id, {GSI2PK}"))
             .condition_expression("project_id = :project")
             .expression_attribute_values(":project", s(project_id.to_string()))
             .send()

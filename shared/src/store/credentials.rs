@@ -66,12 +66,28 @@ pub async fn google_link(deps: &Deps, sub: &str) -> ApiResult<Option<Uuid>> {
     Ok(super::get_raw(deps, google_key(sub)).await?.and_then(|item| super::uuid_attr(&item, "user_id")))
 }
 
+/// Links the Google identity to the account: the link and the profile's `google_sub`
+/// in one transaction, only while the account is live (401 when it is gone or being
+/// deleted: its deletion finds the link through the profile).
 pub async fn link_google(deps: &Deps, sub: &str, user_id: Uuid) -> ApiResult<()> {
-    deps.dynamo
-        .put_item()
+    use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+    let profile = Update::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
+        .update_expression("SET google_sub = :sub")
+        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", super::users::DELETING))
+        .expression_attribute_values(":sub", s(sub))
+        .build()
+        .expect("table, key and expression are set");
+    let link = Put::builder()
         .table_name(&deps.config.table_name)
         .set_item(Some(google_link_item(sub, user_id)))
-        .send()
-        .await?;
-    Ok(())
+        .build()
+        .expect("table and item are set");
+    let items = vec![super::update_item(profile), TransactWriteItem::builder().put(link).build()];
+    match super::transact(deps, items).await {
+        Ok(_) => Ok(()),
+        Err(err) if super::condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) => Err(err.into()),
+    }
 }

@@ -72,7 +72,7 @@ pub fn file_key(owner: Uuid, id: Uuid) -> Item {
 }
 
 pub async fn put(deps: &Deps, file: &FileItem) -> ApiResult<()> {
-    super::put_new(deps, file).await
+    super::put_owned(deps, file.owner, serde_dynamo::to_item(file)?).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<FileItem>> {

@@ -64,6 +64,12 @@ pub fn chat_update_order(updated_at_millis: i64, chat_id: Uuid) -> String {
     format!("{updated_at_millis:015}#{chat_id}")
 }
 
+/// GSI2 partition listing the chats of one project by last update, live or archived
+/// ones (sort key: `chat_update_order`, as in GSI1). Only chats in a project have it.
+pub fn project_chats_by_update(user_id: Uuid, project_id: Uuid, archived: bool) -> String {
+    format!("USER#{user_id}#PROJECT#{project_id}#CHATS#{}", if archived { "ARCHIVED" } else { "LIVE" })
+}
+
 pub const PROJECT_PREFIX: &str = "PROJECT#";
 /// A project, under its owner.
 pub fn project(project_id: Uuid) -> String {
@@ -99,6 +105,11 @@ pub fn file_cleanup_order(at_millis: i64, owner: Uuid, file_id: Uuid) -> String 
 /// S3 object keys: under the owner, by id; a filename never is part of one. Uploads
 /// land under `uploads/` (a lifecycle rule expires what is left there) and move to
 /// `files/` once checked.
+/// Every S3 key prefix a user's objects live under (account deletion lists and
+/// deletes each); every object key of a user starts with one of them.
+pub fn object_prefixes(owner: Uuid) -> [String; 2] {
+    [format!("uploads/{owner}/"), format!("files/{owner}/")]
+}
 pub fn upload_object(owner: Uuid, file_id: Uuid) -> String {
     format!("uploads/{owner}/{file_id}")
 }
@@ -128,6 +139,19 @@ pub fn username(username_key: &str) -> String {
     format!("USERNAME#{username_key}")
 }
 pub const USERNAME_CLAIM: &str = "USERNAME";
+
+/// GSI1 partition of the one-time tokens issued to a user (they live under their hash,
+/// so account deletion finds them here). Sort key: the token's own key.
+pub fn user_tokens(user_id: Uuid) -> String {
+    format!("USER#{user_id}#TOKENS")
+}
+
+/// GSI1 partition of the accounts being deleted, for the cleanup job to finish an
+/// interrupted deletion. Sort key: `<epoch ms, 15 digits>#<user id>`.
+pub const ACCOUNTS_DELETING: &str = "ACCOUNTS#DELETING";
+pub fn deletion_order(at_millis: i64, user_id: Uuid) -> String {
+    format!("{at_millis:015}#{user_id}")
+}
 
 /// One-time token, addressed by the hex SHA-256 of the secret (the secret is never stored).
 pub fn one_time_token(token_hash_hex: &str) -> String {
@@ -161,9 +185,78 @@ pub fn job(job_id: Uuid) -> String {
 }
 pub const JOB: &str = "JOB";
 
+/// The table partition under a user that an item of the user's own partition (its
+/// sort key `sk`) names: a chat's (pairs, usage), a project's (knowledge). Every
+/// partition of a user is `user(id)` or one of these, so account deletion finds them
+/// all by walking the user's partition; a new kind of partition under a user must be
+/// named here (the `every_partition_of_a_user_is_found` test fails until it is).
+pub fn child_partition(user_id: Uuid, sk: &str) -> Option<String> {
+    let id = |prefix: &str| sk.strip_prefix(prefix).and_then(|id| Uuid::parse_str(id).ok());
+    if let Some(chat_id) = id(CHAT_PREFIX) {
+        return Some(chat_partition(user_id, chat_id));
+    }
+    if let Some(project_id) = id(PROJECT_PREFIX) {
+        return Some(project_partition(user_id, project_id));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The key constructors of this file whose body contains `needle`, by name.
+    fn constructors_containing(needle: &str) -> Vec<String> {
+        let source = include_str!("keys.rs");
+        let code = &source[..source.find("#[cfg(test)]").expect("the tests follow the code")];
+        code.split("pub fn ")
+            .skip(1)
+            .filter(|function| function[..function.find("\n}\n").unwrap_or(function.len())].contains(needle))
+            .map(|function| function[..function.find('(').expect("a signature")].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_partition_of_a_user_is_found() {
+        let (user_id, id) = (Uuid::now_v7(), Uuid::now_v7());
+        // Every key that starts with a user's id, and how account deletion reaches it.
+        let mut found = constructors_containing("\"USER#{");
+        found.sort();
+        let mut known = vec![
+            // The user's own partition: walked.
+            "user",
+            // Table partitions under the user: named by an item of the user's partition.
+            "chat_partition",
+            "project_partition",
+            // Index partitions (GSI1/GSI2): their items are table items named above, or
+            // the user's tokens, deleted through `user_tokens`.
+            "chats_by_update",
+            "project_chats_by_update",
+            "user_tokens",
+        ];
+        known.sort();
+        assert_eq!(found, known, "a new key under a user: make `child_partition` (or the deletion) reach it");
+        assert_eq!(child_partition(user_id, &chat(id)), Some(chat_partition(user_id, id)));
+        assert_eq!(child_partition(user_id, &project(id)), Some(project_partition(user_id, id)));
+        for other in [PROFILE.to_string(), session(id), file(id), prompt(id), daily_usage("2026-01-01", "m")] {
+            assert_eq!(child_partition(user_id, &other), None, "{other}");
+        }
+        for partition in [chat_partition(user_id, id), project_partition(user_id, id)] {
+            assert!(partition.starts_with(&user(user_id)));
+        }
+    }
+
+    #[test]
+    fn every_object_of_a_user_is_under_its_prefixes() {
+        let mut found = constructors_containing("/{");
+        found.sort();
+        assert_eq!(found, ["file_object", "object_prefixes", "upload_object"], "a new object key: cover it");
+        let (owner, id) = (Uuid::now_v7(), Uuid::now_v7());
+        for object in [upload_object(owner, id), file_object(owner, id)] {
+            assert!(object_prefixes(owner).iter().any(|prefix| object.starts_with(prefix)), "{object}");
+        }
+        assert!(!upload_object(Uuid::now_v7(), id).starts_with(&object_prefixes(owner)[0]));
+    }
 
     #[test]
     fn key_formats() {

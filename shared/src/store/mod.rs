@@ -3,6 +3,7 @@
 
 pub mod chats;
 pub mod credentials;
+pub mod deletion;
 pub mod files;
 pub mod jobs;
 pub mod keys;
@@ -13,6 +14,7 @@ pub mod prompts;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod update;
 pub mod usage;
 pub mod users;
 
@@ -52,6 +54,30 @@ pub fn put_new_item(deps: &Deps, item: Item) -> aws_sdk_dynamodb::types::Transac
         .build()
         .expect("table, item and condition are set");
     aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build()
+}
+
+/// A transaction item that holds only while `owner`'s account exists and is not being
+/// deleted. Every write that can create an item in a partition of a user carries it,
+/// so once account deletion has marked the profile, nothing new can appear under the
+/// user while (or after) its partitions are walked (see `store::deletion`).
+pub fn owner_live(deps: &Deps, owner: uuid::Uuid) -> aws_sdk_dynamodb::types::TransactWriteItem {
+    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(key(keys::user(owner), keys::PROFILE)))
+        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", users::DELETING))
+        .build()
+        .expect("table, key and condition are set");
+    aws_sdk_dynamodb::types::TransactWriteItem::builder().condition_check(check).build()
+}
+
+/// Writes a new item of `owner`'s (none may exist at its key) while the owner's
+/// account is live; 401 when it is gone or going.
+pub async fn put_owned(deps: &Deps, owner: uuid::Uuid, item: Item) -> ApiResult<()> {
+    match transact(deps, vec![owner_live(deps, owner), put_new_item(deps, item)]).await {
+        Ok(_) => Ok(()),
+        Err(err) if condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// A transaction item that applies `update`.
@@ -139,18 +165,6 @@ where
         Err(err) if condition_failed(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
-}
-
-/// Writes a new item; fails (as an internal error) if one exists at its key.
-pub async fn put_new<T: serde::Serialize>(deps: &Deps, item: &T) -> ApiResult<()> {
-    deps.dynamo
-        .put_item()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(item)?))
-        .condition_expression("attribute_not_exists(PK)")
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// Deletes the item at `key` if it exists; `false` if there was none.

@@ -14,9 +14,12 @@ pub const MAX_LIMIT: i32 = 100;
 pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
 
 /// Which list a page is of: a key condition `partition = value AND begins_with(sort, prefix)`
-/// on the table or on GSI1, within the caller's table partition `owner_pk`.
+/// on the table or on an index, within the caller's table partition `owner_pk`.
 #[derive(Clone, Copy, Debug)]
 pub struct ListSpec<'a> {
     pub index: Option<&'static str>,
@@ -36,6 +39,17 @@ impl<'a> ListSpec<'a> {
     /// Items of the GSI1 partition `gsi_pk`, owned by `owner_pk`.
     pub fn gsi1(gsi_pk: &'a str, owner_pk: &'a str) -> Self {
         Self { index: Some(GSI1), partition_attr: GSI1PK, partition: gsi_pk, sort_attr: GSI1SK, prefix: "", owner_pk }
+    }
+
+    /// Items of the GSI2 partition `gsi_pk`, owned by `owner_pk`.
+    pub fn gsi2(gsi_pk: &'a str, owner_pk: &'a str) -> Self {
+        Self { index: Some(GSI2), partition_attr: GSI2PK, partition: gsi_pk, sort_attr: GSI2SK, prefix: "", owner_pk }
+    }
+
+    /// The attributes of a position in this list (DynamoDB's LastEvaluatedKey): the
+    /// table's key, and the index's when the list is of an index.
+    fn key_attributes(&self) -> [&'static str; 4] {
+        [keys::PK, keys::SK, self.partition_attr, self.sort_attr]
     }
 }
 
@@ -76,7 +90,7 @@ impl PageRequest {
                     && get(spec.partition_attr) == Some(spec.partition)
                     && get(spec.sort_attr).is_some_and(|sk| sk.starts_with(spec.prefix))
                     && get(keys::SK).is_some()
-                    && key.keys().all(|k| [keys::PK, keys::SK, GSI1PK, GSI1SK].contains(&k.as_str()));
+                    && key.keys().all(|k| spec.key_attributes().contains(&k.as_str()));
                 if !ok {
                     return Err(invalid_cursor());
                 }
@@ -94,8 +108,27 @@ fn encode(key: &Item) -> Option<String> {
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
 }
 
-/// One page of the list `spec`, mapped to `T` (newest first when sort keys grow with time), after
-/// the optional `filter` (an expression with its values), and the next cursor.
+/// The most items a filtered page examines to fill itself (a FilterExpression drops
+/// items after they were read), and the most reads it makes for that. Past either, the
+/// page is answered as it is, shorter than `limit`, with a cursor to read on from.
+pub const FILTER_BUDGET_ITEMS: i32 = 1_000;
+pub const FILTER_BUDGET_READS: usize = 10;
+
+/// The cursor that continues the list after `item`.
+fn cursor_after(spec: &ListSpec, item: &Item) -> Option<String> {
+    let position: Item = spec
+        .key_attributes()
+        .iter()
+        .map(|name| Some((name.to_string(), item.get(*name)?.clone())))
+        .collect::<Option<_>>()?;
+    encode(&position)
+}
+
+/// One page of the list `spec`, mapped to `T` (newest first when sort keys grow with
+/// time), after the optional `filter` (an expression with its values), and the next
+/// cursor. The page holds `limit` items whenever that many more exist, and the cursor
+/// is `None` when no more exist: it reads one item past the page to know, and, with a
+/// filter, reads on (within the filter budget) while items are filtered out.
 pub async fn query<T: serde::de::DeserializeOwned>(
     deps: &Deps,
     spec: &ListSpec<'_>,
@@ -112,9 +145,10 @@ pub async fn query<T: serde::de::DeserializeOwned>(
     if !spec.prefix.is_empty() {
         values.insert(":prefix".into(), s(spec.prefix));
     }
+    let filtered = filter.is_some();
     let (filter_expression, filter_values) = filter.map_or((None, Item::new()), |(e, v)| (Some(e), v));
     values.extend(filter_values);
-    let output = deps
+    let query = deps
         .dynamo
         .query()
         .table_name(&deps.config.table_name)
@@ -122,13 +156,34 @@ pub async fn query<T: serde::de::DeserializeOwned>(
         .key_condition_expression(condition)
         .set_filter_expression(filter_expression)
         .set_expression_attribute_values(Some(values))
-        .scan_index_forward(!newest_first)
-        .limit(page.limit)
-        .set_exclusive_start_key(page.start.clone())
-        .send()
-        .await?;
-    let next = output.last_evaluated_key.as_ref().and_then(encode);
-    let items = output.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+        .scan_index_forward(!newest_first);
+    let limit = page.limit as usize;
+    let mut items: Vec<Item> = Vec::new();
+    let (mut start, mut examined, mut reads) = (page.start.clone(), 0, 0);
+    let cut_short = loop {
+        // One past the page; with a filter, four times more on every further read.
+        let wanted = (limit + 1 - items.len()) as i32;
+        let read = if filtered { (wanted << (2 * reads.min(8))).min(FILTER_BUDGET_ITEMS - examined) } else { wanted };
+        let output = query.clone().limit(read).set_exclusive_start_key(start).send().await?;
+        examined += output.scanned_count;
+        reads += 1;
+        items.extend(output.items.unwrap_or_default());
+        start = output.last_evaluated_key;
+        if items.len() > limit || start.is_none() {
+            break None;
+        }
+        if filtered && (examined >= FILTER_BUDGET_ITEMS || reads >= FILTER_BUDGET_READS) {
+            tracing::debug!(found = items.len(), examined, reads, "filtered page cut short by its budget");
+            break start;
+        }
+    };
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().and_then(|item| cursor_after(spec, item))
+    } else {
+        cut_short.as_ref().and_then(encode)
+    };
+    let items = items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
     Ok((items, next))
 }
 
@@ -179,5 +234,12 @@ mod tests {
         let someone_else =
             cursor(&[("PK", "USER#b"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#L"), ("GSI1SK", "0001#1")]);
         assert!(PageRequest::parse(None, Some(&someone_else), &spec).is_err());
+        // A position in a project's list (GSI2) is no position in the user's list, and back.
+        let project_list = ListSpec::gsi2("USER#a#PROJECT#p#CHATS#L", "USER#a");
+        let in_project =
+            cursor(&[("PK", "USER#a"), ("SK", "CHAT#1"), ("GSI2PK", "USER#a#PROJECT#p#CHATS#L"), ("GSI2SK", "0001#1")]);
+        assert!(PageRequest::parse(None, Some(&in_project), &project_list).is_ok());
+        assert!(PageRequest::parse(None, Some(&in_project), &spec).is_err());
+        assert!(PageRequest::parse(None, Some(&good), &project_list).is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! figures in step with them.
 
 use super::chats::{chat_key, ChatItem};
-use super::page::GSI1SK;
+use super::page::{GSI1SK, GSI2SK};
+use super::update::Changes;
 use super::{condition_failed_at, key, keys, n, s, usage, Item};
 use crate::chat::api::{Block, Message, Pair, PairStatus, Role};
 use crate::error::ApiResult;
@@ -155,7 +156,9 @@ fn touch_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, now: OffsetDateTime, mess
     Update::builder()
         .table_name(&deps.config.table_name)
         .set_key(Some(chat_key(owner, chat_id)))
-        .update_expression(format!("SET updated_at = :now, {GSI1SK} = :order ADD message_count :messages"))
+        .update_expression(format!(
+            "SET updated_at = :now, {GSI1SK} = :order, {GSI2SK} = :order ADD message_count :messages"
+        ))
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(":now", super::time_attr(now))
         .expression_attribute_values(":order", s(keys::chat_update_order(super::millis(now), chat_id)))
@@ -198,10 +201,10 @@ pub enum ChatWrite<'a> {
 
 /// Stores a new pair (status `generating`) with its chat's counters, or the new chat
 /// itself, and binds the message's files to the chat. `false` when the existing chat
-/// is gone or a file went away meanwhile.
+/// is gone, a file went away meanwhile, or the account is gone or being deleted.
 pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem, files: &[Uuid]) -> ApiResult<bool> {
     let chat_item = match chat {
-        ChatWrite::Create(chat) => super::put_new_item(deps, serde_dynamo::to_item(chat)?),
+        ChatWrite::Create(chat) => super::put_new_item(deps, chat.to_item()?),
         ChatWrite::Existing => super::update_item(touch_chat(deps, owner, pair.chat_id, pair.created_at, 2)),
     };
     let put_pair = super::put_new_item(deps, serde_dynamo::to_item(pair)?);
@@ -214,6 +217,7 @@ pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairIte
     if let Some(project) = new_in_project {
         items.push(super::update_item(super::projects::count_chat(deps, owner, project, 1)));
     }
+    items.push(super::owner_live(deps, owner));
     let conditional = items.len();
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
@@ -304,7 +308,8 @@ pub struct Outcome<'a> {
 
 /// Stores the end of a generation: the answer and its figures on the pair, the chat's
 /// totals, and the usage per chat and per day, in one transaction. When the pair or
-/// chat went away meanwhile, only the user's daily usage is recorded (it was used).
+/// chat went away meanwhile, only the user's daily usage is recorded (it was used);
+/// when the account is gone or being deleted, nothing is.
 pub async fn finish(
     deps: &Deps,
     owner: Uuid,
@@ -314,31 +319,21 @@ pub async fn finish(
     outcome: Outcome<'_>,
     now: OffsetDateTime,
 ) -> ApiResult<bool> {
-    let mut pair = Update::builder()
+    let answer = Changes::new()
+        .set("status", status(outcome.status))
+        .set("assistant_text", s(outcome.text))
+        .set("assistant_token_count", n(outcome.token_count))
+        .set("model", s(outcome.model))
+        .set("input_tokens", n(outcome.usage.input_tokens))
+        .set("output_tokens", n(outcome.usage.output_tokens))
+        .set("updated_at", super::time_attr(now))
+        .set_or_remove("stop_reason", outcome.stop_reason.map(s))
+        .value(":mid", s(assistant_message_id.to_string()));
+    let pair = Update::builder()
         .table_name(&deps.config.table_name)
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
-        .condition_expression("attribute_exists(PK) AND assistant_message_id = :mid")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_names("#model", "model")
-        .expression_attribute_values(":mid", s(assistant_message_id.to_string()))
-        .expression_attribute_values(":status", status(outcome.status))
-        .expression_attribute_values(":text", s(outcome.text))
-        .expression_attribute_values(":count", n(outcome.token_count))
-        .expression_attribute_values(":model", s(outcome.model))
-        .expression_attribute_values(":input", n(outcome.usage.input_tokens))
-        .expression_attribute_values(":output", n(outcome.usage.output_tokens))
-        .expression_attribute_values(":now", super::time_attr(now));
-    let mut expression = "SET #status = :status, assistant_text = :text, assistant_token_count = :count, \
-                          #model = :model, input_tokens = :input, output_tokens = :output, updated_at = :now"
-        .to_string();
-    match outcome.stop_reason {
-        Some(reason) => {
-            expression.push_str(", stop_reason = :reason");
-            pair = pair.expression_attribute_values(":reason", s(reason));
-        }
-        None => expression.push_str(" REMOVE stop_reason"),
-    }
-    let pair = pair.update_expression(expression).build().expect("table, key and expression are set");
+        .condition_expression("attribute_exists(PK) AND assistant_message_id = :mid");
+    let pair = answer.build(pair).expect("the answer is set");
     let total = outcome.usage.input_tokens + outcome.usage.output_tokens;
     let chat = Update::builder()
         .table_name(&deps.config.table_name)
@@ -359,28 +354,18 @@ pub async fn finish(
         super::update_item(chat),
         super::update_item(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
         super::update_item(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
+        super::owner_live(deps, owner),
     ];
     match super::transact(deps, items).await {
         Ok(_) => Ok(true),
+        // The account is gone or going: nothing may be written under it any more.
+        Err(err) if condition_failed_at(&err, 4) => Ok(false),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => {
-            update_one(deps, usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)).await?;
+            usage::record(deps, owner, None, outcome.model, outcome.usage, &date).await?;
             Ok(false)
         }
         Err(err) => Err(err.into()),
     }
-}
-
-async fn update_one(deps: &Deps, update: Update) -> ApiResult<()> {
-    deps.dynamo
-        .update_item()
-        .table_name(update.table_name())
-        .set_key(Some(update.key().clone()))
-        .update_expression(update.update_expression())
-        .set_expression_attribute_names(update.expression_attribute_names().cloned())
-        .set_expression_attribute_values(update.expression_attribute_values().cloned())
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// Replaces the user message's content. `None` when there is no such pair.

@@ -5,6 +5,7 @@
 //! tokens is a condition on the project in that transaction, so concurrent adds
 //! cannot pass it together.
 
+use super::update::Changes;
 use super::{condition_failed_at, key, keys, n, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
@@ -111,8 +112,8 @@ pub fn knowledge_key(owner: Uuid, project_id: Uuid, id: Uuid) -> Item {
     key(keys::project_partition(owner, project_id), keys::knowledge(id))
 }
 
-pub async fn put(deps: &Deps, project: &ProjectItem) -> ApiResult<()> {
-    super::put_new(deps, project).await
+pub async fn put(deps: &Deps, owner: Uuid, project: &ProjectItem) -> ApiResult<()> {
+    super::put_owned(deps, owner, serde_dynamo::to_item(project)?).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ProjectItem>> {
@@ -140,6 +141,8 @@ pub struct ProjectChanges {
     pub instructions: Option<String>,
 }
 
+/// Applies `changes`; `None` if there is no such project. Nothing to change writes
+/// nothing.
 pub async fn update(
     deps: &Deps,
     owner: Uuid,
@@ -147,28 +150,28 @@ pub async fn update(
     changes: ProjectChanges,
     now: OffsetDateTime,
 ) -> ApiResult<Option<ProjectItem>> {
-    let mut sets = vec!["updated_at = :now"];
-    let mut request = deps
+    let mut update = Changes::new();
+    if let Some(name) = changes.name {
+        update = update.set("name", s(name));
+    }
+    if let Some(description) = changes.description {
+        update = update.set("description", s(description));
+    }
+    if let Some(instructions) = changes.instructions {
+        update = update.set("instructions", s(instructions));
+    }
+    if update.is_empty() {
+        return get(deps, owner, id).await;
+    }
+    let request = deps
         .dynamo
         .update_item()
         .table_name(&deps.config.table_name)
         .set_key(Some(project_key(owner, id)))
         .condition_expression("attribute_exists(PK)")
-        .expression_attribute_values(":now", super::time_attr(now))
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
-    if let Some(name) = changes.name {
-        sets.push("#name = :name");
-        request = request.expression_attribute_names("#name", "name").expression_attribute_values(":name", s(name));
-    }
-    if let Some(description) = changes.description {
-        sets.push("description = :description");
-        request = request.expression_attribute_values(":description", s(description));
-    }
-    if let Some(instructions) = changes.instructions {
-        sets.push("instructions = :instructions");
-        request = request.expression_attribute_values(":instructions", s(instructions));
-    }
-    super::updated(request.update_expression(format!("SET {}", sets.join(", "))).send().await)
+    let request = update.set("updated_at", super::time_attr(now)).apply(request).expect("something changes");
+    super::updated(request.send().await)
 }
 
 /// Why a knowledge write did not happen.
@@ -220,10 +223,12 @@ fn project_counters(
     builder.build().expect("table, key and expression are set")
 }
 
-/// Runs a knowledge write with its counter change; item 0 is the project.
+/// Runs a knowledge write with its counter change; item 0 is the project, item 1 the
+/// knowledge item, and item 2, when a new item is added, the owner's liveness.
 async fn run(deps: &Deps, items: Vec<TransactWriteItem>) -> ApiResult<Result<(), KnowledgeRefused>> {
     match super::transact(deps, items).await {
         Ok(_) => Ok(Ok(())),
+        Err(err) if condition_failed_at(&err, 2) => Err(crate::ApiError::unauthenticated()),
         Err(err) if condition_failed_at(&err, 1) => Ok(Err(KnowledgeRefused::Changed)),
         Err(err) if condition_failed_at(&err, 0) => Ok(Err(KnowledgeRefused::OverLimit)),
         Err(err) => Err(err.into()),
@@ -243,6 +248,7 @@ pub async fn add_knowledge(
     let items = vec![
         super::update_item(project_counters(deps, owner, project.id, change, limit, item.created_at)),
         super::put_new_item(deps, serde_dynamo::to_item(item)?),
+        super::owner_live(deps, owner),
     ];
     run(deps, items).await
 }

@@ -1,11 +1,11 @@
 //! Saved system prompts, under their owner: `USER#<uid>` / `PROMPT#<id>`.
 
+use super::update::Changes;
 use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
 use aws_sdk_dynamodb::types::ReturnValue;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -35,8 +35,8 @@ fn prompt_key(owner: Uuid, id: Uuid) -> Item {
     key(keys::user(owner), keys::prompt(id))
 }
 
-pub async fn put(deps: &Deps, prompt: &PromptItem) -> ApiResult<()> {
-    super::put_new(deps, prompt).await
+pub async fn put(deps: &Deps, owner: Uuid, prompt: &PromptItem) -> ApiResult<()> {
+    super::put_owned(deps, owner, serde_dynamo::to_item(prompt)?).await
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<PromptItem>> {
@@ -44,6 +44,7 @@ pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<PromptI
 }
 
 /// Applies the given changes to the owner's prompt; `None` if it does not exist.
+/// Nothing to change writes nothing.
 pub async fn update(
     deps: &Deps,
     owner: Uuid,
@@ -52,32 +53,25 @@ pub async fn update(
     content: Option<String>,
     now: OffsetDateTime,
 ) -> ApiResult<Option<PromptItem>> {
-    let mut sets = vec!["updated_at = :now"];
-    let mut values = HashMap::from([(":now".to_string(), super::time_attr(now))]);
-    let mut names = HashMap::new();
+    let mut update = Changes::new();
     if let Some(name) = name {
-        // `name` is a DynamoDB reserved word.
-        sets.push("#name = :name");
-        names.insert("#name".to_string(), "name".to_string());
-        values.insert(":name".into(), s(name));
+        update = update.set("name", s(name));
     }
     if let Some(content) = content {
-        sets.push("content = :content");
-        values.insert(":content".into(), s(content));
+        update = update.set("content", s(content));
     }
-    let result = deps
+    if update.is_empty() {
+        return get(deps, owner, id).await;
+    }
+    let request = deps
         .dynamo
         .update_item()
         .table_name(&deps.config.table_name)
         .set_key(Some(prompt_key(owner, id)))
-        .update_expression(format!("SET {}", sets.join(", ")))
         .condition_expression("attribute_exists(PK)")
-        .set_expression_attribute_names((!names.is_empty()).then_some(names))
-        .set_expression_attribute_values(Some(values))
-        .return_values(ReturnValue::AllNew)
-        .send()
-        .await;
-    super::updated(result)
+        .return_values(ReturnValue::AllNew);
+    let request = update.set("updated_at", super::time_attr(now)).apply(request).expect("something changes");
+    super::updated(request.send().await)
 }
 
 /// Deletes the owner's prompt; `false` if it did not exist.

@@ -53,14 +53,9 @@ impl SessionItem {
     }
 }
 
+/// Stores a new session; 401 when the account is gone or being deleted.
 pub async fn put(deps: &Deps, session: &SessionItem) -> ApiResult<()> {
-    deps.dynamo
-        .put_item()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(session)?))
-        .send()
-        .await?;
-    Ok(())
+    super::put_owned(deps, session.user_id, serde_dynamo::to_item(session)?).await
 }
 
 /// The session if it exists and has not expired (TTL deletion lags, so expiry is checked here).

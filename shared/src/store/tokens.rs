@@ -22,6 +22,11 @@ pub struct OneTimeTokenItem {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    /// Listed under the user (GSI1 `USER#<uid>#TOKENS`), so deleting the account finds it.
+    #[serde(rename = "GSI1PK", default)]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default)]
+    pub gsi1sk: Option<String>,
     pub purpose: TokenPurpose,
     pub user_id: Uuid,
     /// For password resets: the credential version the token was issued for.
@@ -37,6 +42,8 @@ impl OneTimeTokenItem {
         Self {
             pk: keys::one_time_token(hash_hex),
             sk: keys::ONE_TIME_TOKEN.into(),
+            gsi1pk: Some(keys::user_tokens(user_id)),
+            gsi1sk: Some(keys::one_time_token(hash_hex)),
             purpose,
             user_id,
             credential_version: None,
@@ -53,14 +60,9 @@ impl OneTimeTokenItem {
     }
 }
 
+/// Stores a new token for a live account (401 when it is gone or being deleted).
 pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
-    deps.dynamo
-        .put_item()
-        .table_name(&deps.config.table_name)
-        .set_item(Some(serde_dynamo::to_item(token)?))
-        .send()
-        .await?;
-    Ok(())
+    super::put_owned(deps, token.user_id, serde_dynamo::to_item(token)?).await
 }
 
 /// The token if it exists, is for `purpose` and has not expired; it stays usable.

@@ -2,6 +2,7 @@
 //! chat) and per model and day (under the user, kept). Both are `ADD`ed in the same
 //! transaction as the answer they count.
 
+use super::update::Changes;
 use super::{key, keys, n, s, Item};
 use crate::error::ApiResult;
 use crate::llm::Usage;
@@ -25,19 +26,15 @@ pub struct UsageItem {
 }
 
 fn add(deps: &Deps, key: Item, model: &str, date: Option<&str>, usage: Usage) -> Update {
-    let mut expression = "ADD input_tokens :input, output_tokens :output, requests :one SET model = :model".to_string();
-    let mut builder = Update::builder()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key))
-        .expression_attribute_values(":input", n(usage.input_tokens))
-        .expression_attribute_values(":output", n(usage.output_tokens))
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":model", s(model));
+    let mut update = Changes::new()
+        .add("input_tokens", n(usage.input_tokens))
+        .add("output_tokens", n(usage.output_tokens))
+        .add("requests", n(1))
+        .set("model", s(model));
     if let Some(date) = date {
-        expression.push_str(", #date = :date");
-        builder = builder.expression_attribute_names("#date", "date").expression_attribute_values(":date", s(date));
+        update = update.set("date", s(date));
     }
-    builder.update_expression(expression).build().expect("table, key and expression are set")
+    update.build(Update::builder().table_name(&deps.config.table_name).set_key(Some(key))).expect("usage is added")
 }
 
 /// Adds one answer's usage to the chat's figures for `model`.
@@ -48,6 +45,40 @@ pub fn add_to_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, model: &str, usage: 
 /// Adds one answer's usage to the user's figures for `date` and `model`.
 pub fn add_to_day(deps: &Deps, owner: Uuid, date: &str, model: &str, usage: Usage) -> Update {
     add(deps, key(keys::user(owner), keys::daily_usage(date, model)), model, Some(date), usage)
+}
+
+/// Counts one model request outside an answer's own transaction (e.g. a chat's
+/// title): for the user's `date`, and for the chat while it exists. Only while the
+/// account is live: usage written after its deletion walked the user's partitions
+/// would outlive it. A chat that is gone meanwhile leaves the day's figures only.
+pub async fn record(
+    deps: &Deps,
+    owner: Uuid,
+    chat_id: Option<Uuid>,
+    model: &str,
+    usage: Usage,
+    date: &str,
+) -> ApiResult<()> {
+    let day = || super::update_item(add_to_day(deps, owner, date, model, usage));
+    if let Some(chat_id) = chat_id {
+        let items = vec![
+            super::owner_live(deps, owner),
+            super::chats::exists(deps, owner, chat_id),
+            super::update_item(add_to_chat(deps, owner, chat_id, model, usage)),
+            day(),
+        ];
+        match super::transact(deps, items).await {
+            Ok(_) => return Ok(()),
+            Err(err) if super::condition_failed_at(&err, 0) => return Ok(()),
+            Err(err) if super::condition_failed_at(&err, 1) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    match super::transact(deps, vec![super::owner_live(deps, owner), day()]).await {
+        Ok(_) => Ok(()),
+        Err(err) if super::condition_failed_at(&err, 0) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The chat's usage, one item per model.

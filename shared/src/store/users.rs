@@ -1,6 +1,7 @@
 //! User accounts and the uniqueness claims on their email and username.
 
 use super::credentials::{self, CredentialItem};
+use super::update::Changes;
 use super::{condition_failed_at, key, keys, s, Item};
 use crate::error::{ApiError, ApiResult};
 use crate::Deps;
@@ -29,7 +30,14 @@ pub struct UserItem {
     pub date_joined: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_login: Option<OffsetDateTime>,
+    /// Set when the account's deletion began: nothing may be written under it from then
+    /// on, and it is no longer found (see `store::deletion`).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub deleting_at: Option<OffsetDateTime>,
 }
+
+/// The attribute that marks an account being deleted.
+pub const DELETING: &str = "deleting_at";
 
 impl UserItem {
     pub fn new(id: Uuid, email: String, username: String, now: OffsetDateTime) -> Self {
@@ -46,6 +54,7 @@ impl UserItem {
             google_sub: None,
             date_joined: now,
             last_login: None,
+            deleting_at: None,
         }
     }
 }
@@ -86,7 +95,13 @@ pub async fn create(
     }
 }
 
+/// The account, unless it is gone or being deleted.
 pub async fn get(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
+    Ok(get_any(deps, user_id).await?.filter(|user| user.deleting_at.is_none()))
+}
+
+/// The account's profile as stored, also while it is being deleted.
+pub async fn get_any(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
     super::get(deps, key(keys::user(user_id), keys::PROFILE)).await
 }
 
@@ -146,49 +161,27 @@ pub struct ProfileChanges {
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
 /// transaction, so two users can never end up with one name. `Ok(Err(()))`: taken.
+/// Nothing to change (e.g. removing an avatar there is none of) writes nothing.
 pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges) -> ApiResult<Result<UserItem, ()>> {
-    let mut sets = Vec::new();
-    let mut values = std::collections::HashMap::new();
+    let mut update = Changes::new();
     if let Some(first) = &changes.first_name {
-        sets.push("first_name = :first");
-        values.insert(":first".to_string(), s(first));
+        update = update.set("first_name", s(first));
     }
     if let Some(last) = &changes.last_name {
-        sets.push("last_name = :last");
-        values.insert(":last".to_string(), s(last));
+        update = update.set("last_name", s(last));
     }
-    let mut removes = Vec::new();
-    match changes.avatar {
-        Some(Some(file_id)) => {
-            sets.push("avatar_file_id = :avatar");
-            values.insert(":avatar".to_string(), s(file_id.to_string()));
-        }
-        Some(None) => removes.push("avatar_file_id"),
-        None => {}
+    if let Some(avatar) = changes.avatar {
+        update = update.set_or_remove("avatar_file_id", avatar.map(|id| s(id.to_string())));
     }
     let username_change = changes.username.filter(|(new, old)| new != old);
     if let Some((new, _)) = &username_change {
-        sets.push("username = :username");
-        values.insert(":username".to_string(), s(new));
+        update = update.set("username", s(new));
     }
-    if sets.is_empty() && removes.is_empty() {
-        return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
-    }
-    let mut clauses = Vec::new();
-    if !sets.is_empty() {
-        clauses.push(format!("SET {}", sets.join(", ")));
-    }
-    if !removes.is_empty() {
-        clauses.push(format!("REMOVE {}", removes.join(", ")));
-    }
-    let expression = clauses.join(" ");
     let Some((new, old)) = username_change else {
-        let output = update(deps, user_id)
-            .update_expression(expression)
-            .set_expression_attribute_values(Some(values))
-            .send()
-            .await?;
-        return Ok(Ok(updated(output)?));
+        let Some(request) = update.apply(self::update(deps, user_id)) else {
+            return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
+        };
+        return Ok(Ok(updated(request.send().await?)?));
     };
     let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
     let mut items = Vec::new();
@@ -201,62 +194,18 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
             .expect("table and key are set");
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
-    values.insert(":old".to_string(), s(old));
-    let update = Update::builder()
+    let profile = Update::builder()
         .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
-        .update_expression(expression)
-        .condition_expression("username = :old")
-        .set_expression_attribute_values(Some(values))
-        .build()
-        .expect("table, key and expression are set");
-    items.push(TransactWriteItem::builder().update(update).build());
+        .condition_expression("username = :old");
+    let profile = update.value(":old", s(old)).build(profile).expect("the username changes");
+    items.push(TransactWriteItem::builder().update(profile).build());
     match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => {}
         Err(err) if new_key != old_key && condition_failed_at(&err, 0) => return Ok(Err(())),
         Err(err) => return Err(err.into()),
     }
     Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?))
-}
-
-/// Deletes the account: every item of the user's partition (sessions, known IPs,
-/// and whatever later features keep there), then, in one transaction, the profile
-/// and the claims on the email, username and Google identity, which frees them.
-pub async fn delete_account(deps: &Deps, user: &UserItem) -> ApiResult<()> {
-    let owned = super::query_prefix(deps, keys::user(user.id), "", false).await?;
-    // Chats keep their pairs in partitions of their own.
-    for chat_id in owned.iter().filter_map(|item| {
-        let sk = item.get(keys::SK)?.as_s().ok()?;
-        Uuid::parse_str(sk.strip_prefix(keys::CHAT_PREFIX)?).ok()
-    }) {
-        super::chats::delete(deps, user.id, chat_id).await?;
-    }
-    let doomed: Vec<Item> = owned
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .filter(|sk| sk != keys::PROFILE)
-        .map(|sk| key(keys::user(user.id), sk))
-        .collect();
-    super::batch_delete(deps, doomed).await?;
-    let mut keys_to_delete = vec![
-        key(keys::user(user.id), keys::PROFILE),
-        key(keys::email(&user.email), keys::EMAIL_CLAIM),
-        key(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM),
-        key(keys::login_failures(&user.email), keys::LOGIN_FAILURES),
-    ];
-    if let Some(sub) = &user.google_sub {
-        keys_to_delete.push(key(keys::google(sub), keys::GOOGLE_LINK));
-    }
-    let items = keys_to_delete
-        .into_iter()
-        .map(|k| {
-            let delete =
-                Delete::builder().table_name(&deps.config.table_name).set_key(Some(k)).build().expect("table and key");
-            TransactWriteItem::builder().delete(delete).build()
-        })
-        .collect();
-    deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await?;
-    Ok(())
 }
 
 /// Removes the avatar if it is `file_id` (the file is being deleted).
@@ -268,16 +217,6 @@ pub async fn clear_avatar(deps: &Deps, user_id: Uuid, file_id: Uuid) -> ApiResul
         .send()
         .await;
     super::applied(result).map(|_| ())
-}
-
-/// Records the Google identity linked to the account.
-pub async fn set_google_sub(deps: &Deps, user_id: Uuid, sub: &str) -> ApiResult<()> {
-    update(deps, user_id)
-        .update_expression("SET google_sub = :sub")
-        .expression_attribute_values(":sub", s(sub))
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// Records a sign-in from `ip` at `now` (epoch seconds), forgotten at `forget_at`;

@@ -1,8 +1,8 @@
 //! Accounts: register, verify email, resend verification, profile updates.
 
 use super::{display_name, invalid_token, one_time_token, plausible_secret};
-use crate::auth::api::{RegisterRequest, UpdateMeRequest, User, VerifyEmailResponse};
-use crate::auth::{password, token};
+use crate::auth::api::{DeleteMeRequest, RegisterRequest, UpdateMeRequest, User, VerifyEmailResponse};
+use crate::auth::{password, token, AuthUser};
 use crate::domain::{parse_name, Email, Password, Username, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::EmailJob;
@@ -10,7 +10,7 @@ use crate::queue::enqueue_email;
 use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
 use crate::store::tokens::TokenPurpose;
 use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
-use crate::store::{credentials, tokens, Item};
+use crate::store::{credentials, sessions, tokens, Item};
 use crate::Deps;
 use rand::Rng;
 
@@ -134,15 +134,35 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
     }
 }
 
-/// DELETE /auth/me: needs the password; removes the account and everything it owns.
-pub async fn delete_me(deps: &Deps, user: UserItem, password_offered: &str) -> ApiResult<()> {
-    let offered = Password::parse_any(password_offered).map_err(|p| ApiError::invalid_field("password", p))?;
+/// How recent a sign-in must be to delete an account that has no password.
+pub const REAUTHENTICATE_WITHIN: time::Duration = time::Duration::minutes(15);
+
+/// DELETE /auth/me: the owner proves it is them (the password; for an account without
+/// one, its email from a recent sign-in), then the account and everything it owns go.
+pub async fn delete_me(deps: &Deps, auth: &AuthUser, user: UserItem, req: DeleteMeRequest) -> ApiResult<()> {
     let credential = credentials::get(deps, &user.email).await?;
-    if !password::verify(offered, credential.and_then(|c| c.password_hash)).await? {
-        return Err(ApiError::invalid_field("password", "The password is not correct."));
+    match credential.and_then(|c| c.password_hash) {
+        Some(hash) => {
+            let offered = Password::parse_any(req.password.as_deref().unwrap_or_default())
+                .map_err(|p| ApiError::invalid_field("password", p))?;
+            if !password::verify(offered, Some(hash)).await? {
+                return Err(ApiError::invalid_field("password", "The password is not correct."));
+            }
+        }
+        None => {
+            let offered = req.confirm_email.as_deref().map(Email::parse);
+            if !matches!(offered, Some(Ok(email)) if email.as_str() == user.email) {
+                return Err(ApiError::invalid_field("confirm_email", "Must be this account's email address."));
+            }
+            let session =
+                sessions::get_live(deps, user.id, auth.session_id).await?.ok_or_else(ApiError::unauthenticated)?;
+            if deps.clock.now() - session.created_at > REAUTHENTICATE_WITHIN {
+                return Err(ApiError::forbidden(
+                    "reauthentication_required",
+                    "Sign in again to delete this account: the sign-in must be less than 15 minutes old.",
+                ));
+            }
+        }
     }
-    crate::files::delete_all_objects_of(deps, user.id).await?;
-    users::delete_account(deps, &user).await?;
-    tracing::info!(user_id = %user.id, "account deleted");
-    Ok(())
+    crate::account_deletion::delete_account(deps, user.id).await
 }

@@ -140,10 +140,7 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
                     "An account with this email exists but its address was never verified. Verify it from the email we sent (or reset the password), then sign in with Google.",
                 ));
             }
-            tokio::try_join!(
-                credentials::link_google(deps, &identity.sub, user.id),
-                users::set_google_sub(deps, user.id, &identity.sub),
-            )?;
+            credentials::link_google(deps, &identity.sub, user.id).await?;
             (user, false)
         }
         (None, None) => {

@@ -1,0 +1,204 @@
+//! Account deletion leaves nothing of the account: the emulator's whole table and
+//! bucket are read back (with the real SDK clients) for the user's id and email.
+
+use system_tests::files::{put_bytes, start_upload, upload, PNG};
+use crate::titles::title_jobs_done;
+use serde_json::{json, Value};
+use system_tests::google::profile;
+use system_tests::*;
+
+/// Every item of the table (a Scan over all its pages), as text.
+async fn table_items(app: &TestApp) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = app
+            .deps
+            .dynamo
+            .scan()
+            .table_name(&app.deps.config.table_name)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scanning the table");
+        items.extend(page.items().iter().map(|item| format!("{item:?}")));
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+/// Every key in the bucket.
+async fn bucket_keys(app: &TestApp) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut continuation = None;
+    loop {
+        let page = app
+            .deps
+            .s3
+            .list_objects_v2()
+            .bucket(&app.deps.config.files_bucket)
+            .set_continuation_token(continuation)
+            .send()
+            .await
+            .expect("listing the bucket");
+        keys.extend(page.contents().iter().filter_map(|object| object.key().map(str::to_string)));
+        continuation = page.next_continuation_token;
+        if continuation.is_none() {
+            return keys;
+        }
+    }
+}
+
+fn mentioning<'a>(all: &'a [String], needle: &str) -> Vec<&'a String> {
+    all.iter().filter(|text| text.contains(needle)).collect()
+}
+
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> String {
+    let reply = app.call("POST", path, Some(token), Some(body)).await;
+    assert_eq!(reply.status, 201, "{path}: {}", reply.text);
+    reply.body["id"].as_str().expect("an id").to_string()
+}
+
+fn chat_of(events: &[SseEvent]) -> String {
+    assert!(events.iter().any(|e| e.name == "done"), "the answer finished: {events:?}");
+    event(events, "start").data["chat_id"].as_str().expect("a chat id").to_string()
+}
+
+#[tokio::test]
+async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_email_registers_again() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let token = user.token.as_str();
+
+    // An account with a bit of everything.
+    let project = created(&app, token, "/api/v1/projects", json!({"name": "Work", "instructions": "Be exact."})).await;
+    let knowledge = json!({"title": "Style", "content": "Use rustfmt."});
+    created(&app, token, &format!("/api/v1/projects/{project}/knowledge"), knowledge).await;
+    created(&app, token, "/api/v1/prompts", json!({"name": "Terse", "content": "Be brief."})).await;
+    let avatar = upload(&app, token, "me.png", "image/png", PNG, "avatar").await;
+    assert_eq!(avatar.status, 200, "{}", avatar.text);
+    let set =
+        app.call("PATCH", "/api/v1/auth/me", Some(token), Some(json!({"avatar_file_id": avatar.body["id"]}))).await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let attachment = upload(&app, token, "pic.png", "image/png", PNG, "attachment").await;
+    assert_eq!(attachment.status, 200, "{}", attachment.text);
+    let abandoned = start_upload(&app, token, "later.png", "image/png", PNG.len(), "attachment").await;
+    put_bytes(&abandoned, PNG).await;
+    let first = app
+        .chat(token, json!({"text": "Look at this", "project_id": project, "file_ids": [attachment.body["id"]]}))
+        .await;
+    let in_project = chat_of(&first);
+    chat_of(&app.chat(token, json!({"chat_id": in_project, "text": "And now?"})).await);
+    chat_of(&app.chat(token, json!({"text": "Another chat"})).await);
+    assert!(title_jobs_done(&app).await, "the new chats were titled");
+    assert_eq!(app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await.status, 202);
+    wait_for_mail(&user.email, "Reset your myclaude password", 1).await;
+
+    let table = table_items(&app).await;
+    let mine = mentioning(&table, &user.id);
+    for kind in [
+        "PROFILE",
+        "SESSION#",
+        "IP#",
+        "PROMPT#",
+        "FILE#",
+        "USAGE#",
+        &format!("USER#{}#CHAT#", user.id),
+        &format!("USER#{}#PROJECT#", user.id),
+        "KNOWLEDGE#",
+        "PAIR#",
+        "TOKEN#",
+        "EMAIL#",
+        "USERNAME#",
+    ] {
+        assert!(mine.iter().any(|item| item.contains(kind)), "the account has {kind} items: {mine:#?}");
+    }
+    let objects = bucket_keys(&app).await;
+    assert!(mentioning(&objects, &format!("files/{}/", user.id)).len() >= 2, "avatar and attachment: {objects:?}");
+    assert!(!mentioning(&objects, &format!("uploads/{}/", user.id)).is_empty(), "the abandoned upload");
+
+    // An account with a password proves it is the owner with the password.
+    let refused = app.call("DELETE", "/api/v1/auth/me", Some(token), Some(json!({"confirm_email": user.email}))).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.body["error"]["fields"]["password"].is_array());
+    assert_eq!(app.get_auth("/api/v1/auth/me", token).await.status, 200, "nothing deleted");
+
+    // An answer is still being written (to a new chat, whose title job is queued) when
+    // the account goes.
+    let slow =
+        json!({"text": "Slowly, one word after another.", "chunk_size": 2, "delay_ms": 150, "model": PRIMARY_MODEL});
+    app.script_model(slow).await;
+    let mut stream = app.open_stream(token, json!({"text": "Take your time"})).await.map_err(|r| r.text).unwrap();
+    while stream.next_event().await.expect("the stream goes on").name != "delta" {}
+    let deleted = app.call("DELETE", "/api/v1/auth/me", Some(token), Some(json!({"password": PASSWORD}))).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let rest = stream.rest().await;
+    assert!(rest.iter().any(|e| e.name == "done" || e.name == "error"), "the stream ended: {rest:?}");
+    assert!(title_jobs_done(&app).await, "the last chat's title job ran");
+
+    let table = table_items(&app).await;
+    assert_eq!(mentioning(&table, &user.id), Vec::<&String>::new(), "no item names the user");
+    assert_eq!(mentioning(&table, &user.email), Vec::<&String>::new(), "no item names the email");
+    assert_eq!(mentioning(&bucket_keys(&app).await, &user.id), Vec::<&String>::new(), "no object of the user");
+    assert_eq!(app.get_auth("/api/v1/auth/me", token).await.status, 401);
+    assert_eq!(app.login(&user.email, PASSWORD).await.status, 401);
+
+    // The email registers again, as a new account.
+    assert_eq!(app.register(&user.email, PASSWORD).await.status, 201);
+    let mail = wait_for_mail(&user.email, "Verify your email", 2).await.pop().expect("the new mail");
+    let verified = app.post("/api/v1/auth/verify-email", json!({"token": token_from(&mail.body)})).await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    let again = app.login(&user.email, PASSWORD).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_ne!(again.body["user"]["id"], user.id.as_str());
+}
+
+#[tokio::test]
+async fn an_account_without_a_password_confirms_its_email_from_a_recent_sign_in() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let google = profile(&email);
+    let sign_in = || async {
+        let reply =
+            app.post("/api/v1/auth/google", json!({"id_token": app.google.id_token(google.clone(), json!({}))})).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.body
+    };
+    let first = sign_in().await;
+    assert_eq!(first["created"], true);
+    let user_id = first["user"]["id"].as_str().unwrap().to_string();
+    let old = first["token"].as_str().unwrap().to_string();
+    created(&app, &old, "/api/v1/prompts", json!({"name": "Mine", "content": "Something."})).await;
+
+    for body in [json!({}), json!({"confirm_email": "someone-else@example.com"}), json!({"password": PASSWORD})] {
+        let reply = app.call("DELETE", "/api/v1/auth/me", Some(&old), Some(body.clone())).await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.text);
+        assert!(reply.body["error"]["fields"]["confirm_email"].is_array(), "{body}: {}", reply.text);
+    }
+    // A sign-in older than 15 minutes is not enough.
+    app.clock.advance(time::Duration::minutes(16));
+    let stale = app.call("DELETE", "/api/v1/auth/me", Some(&old), Some(json!({"confirm_email": email}))).await;
+    assert_eq!(stale.status, 403, "{}", stale.text);
+    assert_eq!(stale.body["error"]["code"], "reauthentication_required");
+    assert_eq!(app.get_auth("/api/v1/auth/me", &old).await.status, 200, "nothing deleted");
+
+    let fresh = sign_in().await;
+    assert_eq!(fresh["created"], false);
+    let fresh = fresh["token"].as_str().unwrap().to_string();
+    let confirm = json!({"confirm_email": email.to_uppercase()});
+    let deleted = app.call("DELETE", "/api/v1/auth/me", Some(&fresh), Some(confirm)).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    for token in [&old, &fresh] {
+        assert_eq!(app.get_auth("/api/v1/auth/me", token).await.status, 401);
+    }
+    let table = table_items(&app).await;
+    assert_eq!(mentioning(&table, &user_id), Vec::<&String>::new(), "no item names the user");
+    assert_eq!(mentioning(&table, &email), Vec::<&String>::new(), "no item names the email");
+
+    // The Google identity makes a new account.
+    let again = sign_in().await;
+    assert_eq!(again["created"], true);
+    assert_ne!(again["user"]["id"], user_id.as_str());
+}
