@@ -43,6 +43,8 @@ impl ModelConfig {
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
+/// The signing key used when `APP_ENV=local` and no `JWT_SECRET` is set. Public, so
+/// never used anywhere else.
 pub const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
 
 #[derive(Clone, Debug)]
@@ -85,8 +87,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the configuration. In AWS (`AWS_LAMBDA_FUNCTION_NAME` set) a real
-    /// `JWT_SECRET` is required; locally a fixed development secret is used.
+    /// Reads the configuration. A `JWT_SECRET` is required unless `APP_ENV=local` says
+    /// this is the local stack (`make dev`, the tests), which may use a fixed
+    /// development secret; an `AWS_ENDPOINT_URL` alone never allows that.
     pub fn from_env() -> Result<Self, String> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -97,11 +100,16 @@ impl Config {
         // Deployed: running in Lambda against real AWS. Under cargo-lambda's local
         // runtime an endpoint override points at the emulator, so local defaults apply.
         let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some() && var("AWS_ENDPOINT_URL").is_none();
+        let local = var("APP_ENV").is_some_and(|env| env == "local");
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) if secret.len() >= 32 => secret,
             Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
-            None if in_lambda => return Err("JWT_SECRET is required".into()),
-            None => LOCAL_JWT_SECRET.to_string(),
+            None if local => LOCAL_JWT_SECRET.to_string(),
+            None => {
+                return Err("JWT_SECRET is required (at least 32 characters); only APP_ENV=local runs without one, \
+                    on a public development secret"
+                    .into())
+            }
         };
         let hours = |name: &str, default: u64| -> Result<Duration, String> {
             match var(name) {
@@ -204,4 +212,51 @@ impl Config {
 /// The URL the emulator gives a queue (moto: `<endpoint>/<account>/<name>`).
 pub fn local_queue_url(endpoint: &str, name: &str) -> String {
     format!("{}/123456789012/{name}", endpoint.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn the_development_secret_needs_app_env_local() {
+        let local = load(&[("APP_ENV", "local")]).unwrap();
+        assert_eq!(local.jwt_secret.expose_secret(), LOCAL_JWT_SECRET);
+        let emulated = load(&[("APP_ENV", "local"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")]).unwrap();
+        assert_eq!(emulated.jwt_secret.expose_secret(), LOCAL_JWT_SECRET);
+
+        // An endpoint override alone (cargo-lambda, a misconfigured function) is not "local".
+        for vars in [
+            &[][..],
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")][..],
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), ("AWS_LAMBDA_FUNCTION_NAME", "auth-login")][..],
+            &[("APP_ENV", "production")][..],
+            &[("APP_ENV", "")][..],
+        ] {
+            let err = load(vars).unwrap_err();
+            assert!(err.contains("JWT_SECRET is required"), "{vars:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_given_secret_is_used_anywhere_and_must_be_long() {
+        let secret = "a-real-secret-of-more-than-32-characters";
+        let deployed = load(&[
+            ("JWT_SECRET", secret),
+            ("AWS_LAMBDA_FUNCTION_NAME", "auth-login"),
+            ("EMAIL_QUEUE_URL", "q"),
+            ("TITLE_QUEUE_URL", "q"),
+        ])
+        .unwrap();
+        assert_eq!(deployed.jwt_secret.expose_secret(), secret);
+        let local = load(&[("JWT_SECRET", secret), ("APP_ENV", "local")]).unwrap();
+        assert_eq!(local.jwt_secret.expose_secret(), secret, "a real secret wins locally too");
+        let short = load(&[("JWT_SECRET", "too-short"), ("APP_ENV", "local")]).unwrap_err();
+        assert!(short.contains("at least 32"), "{short}");
+    }
 }

@@ -105,6 +105,7 @@ pub fn test_config(
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let title_queue = local_queue_url(endpoint, &format!("{queue_prefix}-titles"));
     let vars = [
+        ("APP_ENV", "local".to_string()),
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("EMAIL_QUEUE_URL", email_queue),
         ("TITLE_QUEUE_URL", title_queue),

@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn verification_mail_has_link_in_both_parts_and_escapes_html() {
-        let config = Config::from_env_with(|_| None).unwrap();
+        let config = Config::from_env_with(|name| (name == "APP_ENV").then(|| "local".to_string())).unwrap();
         let job =
             EmailJob::VerifyEmail { to: "a@example.com".into(), name: "<b>Ada</b>".into(), token: "tok123".into() };
         let mail = render(&job, &config).unwrap();
