@@ -92,3 +92,15 @@ async fn bad_google_tokens_are_rejected() {
     let neither = app.post("/api/v1/auth/google", json!({})).await;
     assert_eq!(neither.status, 400);
 }
+
+#[tokio::test]
+async fn names_from_google_that_names_may_not_hold_are_left_empty() {
+    let app = TestApp::spawn().await;
+    let mut google = profile(&unique_email());
+    google["given_name"] = json!("Grace\u{202E}nosaj");
+    google["family_name"] = json!("see www.example.com");
+    let reply = app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(google)})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["user"]["first_name"], "");
+    assert_eq!(reply.body["user"]["last_name"], "");
+}
