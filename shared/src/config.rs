@@ -69,6 +69,8 @@ pub struct Config {
     /// OAuth client id of this app at Google; Google sign-in is off without it.
     pub google_client_id: Option<String>,
     pub google_userinfo_url: String,
+    /// Says which app an access token was issued to.
+    pub google_tokeninfo_url: String,
     pub google_jwks_url: String,
     /// Bedrock endpoint override (the local model stub). `None` in AWS.
     pub bedrock_endpoint: Option<String>,
@@ -169,6 +171,8 @@ impl Config {
             google_client_id: var("GOOGLE_CLIENT_ID"),
             google_userinfo_url: var("GOOGLE_USERINFO_URL")
                 .unwrap_or_else(|| "https://openidconnect.googleapis.com/v1/userinfo".into()),
+            google_tokeninfo_url: var("GOOGLE_TOKENINFO_URL")
+                .unwrap_or_else(|| "https://oauth2.googleapis.com/tokeninfo".into()),
             google_jwks_url: var("GOOGLE_JWKS_URL")
                 .unwrap_or_else(|| "https://www.googleapis.com/oauth2/v3/certs".into()),
             bedrock_endpoint: match var("BEDROCK_ENDPOINT_URL") {

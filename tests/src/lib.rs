@@ -117,6 +117,7 @@ pub fn test_config(
         ("CORS_ALLOWED_ORIGINS", "http://localhost:5173,https://app.example.com".to_string()),
         ("GOOGLE_CLIENT_ID", google::CLIENT_ID.to_string()),
         ("GOOGLE_USERINFO_URL", google.userinfo_url()),
+        ("GOOGLE_TOKENINFO_URL", google.tokeninfo_url()),
         ("GOOGLE_JWKS_URL", google.jwks_url()),
         ("BEDROCK_ENDPOINT_URL", model_stub.to_string()),
         ("MODEL_PRIMARY", PRIMARY_MODEL.to_string()),

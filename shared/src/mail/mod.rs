@@ -42,6 +42,13 @@ pub enum EmailJob {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// Google sign-in was linked to an existing account (same verified address).
+    GoogleLinked {
+        to: String,
+        name: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
 }
 
 impl EmailJob {
@@ -52,6 +59,7 @@ impl EmailJob {
             Self::PasswordReset { .. } => "password_reset",
             Self::PasswordChanged { .. } => "password_changed",
             Self::NewSignIn { .. } => "new_sign_in",
+            Self::GoogleLinked { .. } => "google_linked",
         }
     }
 }
@@ -147,6 +155,24 @@ struct PasswordChangedText<'a> {
     reset_link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "google_linked.html")]
+struct GoogleLinkedHtml<'a> {
+    name: &'a str,
+    email: &'a str,
+    at: &'a str,
+    reset_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "google_linked.txt")]
+struct GoogleLinkedText<'a> {
+    name: &'a str,
+    email: &'a str,
+    at: &'a str,
+    reset_link: &'a str,
+}
+
 fn greeting(name: &str) -> &str {
     if name.trim().is_empty() {
         "there"
@@ -213,6 +239,17 @@ pub fn render(job: &EmailJob, config: &Config) -> Result<RenderedEmail, askama::
                 subject: "New sign-in to your myclaude account".into(),
                 text: NewSignInText { name, at, ip, device, reset_link }.render()?,
                 html: NewSignInHtml { name, at, ip, device, reset_link }.render()?,
+            }
+        }
+        EmailJob::GoogleLinked { to, name, at } => {
+            let name = greeting(name);
+            let at = at.format(&time::format_description::well_known::Rfc2822).unwrap_or_default();
+            let (email, at, reset_link) = (to.as_str(), at.as_str(), reset_link.as_str());
+            RenderedEmail {
+                to: to.clone(),
+                subject: "Google sign-in was linked to your myclaude account".into(),
+                text: GoogleLinkedText { name, email, at, reset_link }.render()?,
+                html: GoogleLinkedHtml { name, email, at, reset_link }.render()?,
             }
         }
     })

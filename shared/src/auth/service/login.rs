@@ -144,6 +144,9 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
                 credentials::link_google(deps, &identity.sub, user.id),
                 users::set_google_sub(deps, user.id, &identity.sub),
             )?;
+            let notice =
+                EmailJob::GoogleLinked { to: user.email.clone(), name: display_name(&user), at: deps.clock.now() };
+            enqueue_email(deps, notice).await?;
             (user, false)
         }
         (None, None) => {
