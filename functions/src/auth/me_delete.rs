@@ -8,7 +8,8 @@ use shared::{ApiResult, Deps};
 
 /// Delete the account and all its data. Needs the password (400 `fields.password` if wrong).
 #[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeRequest,
-    responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody)))]
+    responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody),
+        (status = 429, description = "rate_limited: 5 wrong passwords (here or on POST /auth/password/change) within 15 minutes", body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let (_, user) = authenticate_user(deps, req.headers()).await?;
     let body: DeleteMeRequest = parse_json(&req)?;

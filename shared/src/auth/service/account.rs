@@ -1,6 +1,6 @@
 //! Accounts: register, verify email, resend verification, profile updates.
 
-use super::{display_name, invalid_token, one_time_token, plausible_secret};
+use super::{check_current_password, display_name, invalid_token, one_time_token, plausible_secret};
 use crate::auth::api::{RegisterRequest, UpdateMeRequest, User, VerifyEmailResponse};
 use crate::auth::{password, token};
 use crate::domain::{parse_name, Email, Password, Username, Validator};
@@ -10,7 +10,7 @@ use crate::queue::enqueue_email;
 use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
 use crate::store::tokens::TokenPurpose;
 use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
-use crate::store::{credentials, tokens, Item};
+use crate::store::{tokens, Item};
 use crate::Deps;
 use rand::Rng;
 
@@ -137,8 +137,7 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
 /// DELETE /auth/me: needs the password; removes the account and everything it owns.
 pub async fn delete_me(deps: &Deps, user: UserItem, password_offered: &str) -> ApiResult<()> {
     let offered = Password::parse_any(password_offered).map_err(|p| ApiError::invalid_field("password", p))?;
-    let credential = credentials::get(deps, &user.email).await?;
-    if !password::verify(offered, credential.and_then(|c| c.password_hash)).await? {
+    if check_current_password(deps, &user, offered).await?.is_none() {
         return Err(ApiError::invalid_field("password", "The password is not correct."));
     }
     crate::files::delete_all_objects_of(deps, user.id).await?;

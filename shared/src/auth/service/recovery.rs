@@ -2,7 +2,7 @@
 //! any route) and change while signed in. Both revoke sessions and notify the owner.
 
 use super::login::new_session;
-use super::{display_name, invalid_token, one_time_token, plausible_secret};
+use super::{check_current_password, display_name, invalid_token, one_time_token, plausible_secret};
 use crate::auth::api::{PasswordChangeRequest, PasswordResetConfirmRequest, TokenResponse};
 use crate::auth::{lockout, password, token, AuthUser};
 use crate::domain::{Email, Password, Validator};
@@ -95,10 +95,9 @@ pub async fn change_password(
     let current = v.check("current_password", Password::parse_any(&req.current_password));
     let new_password = new_password_for(&req.new_password, &email, &mut v);
     v.finish()?;
-    let credential = credentials::get(deps, email.as_str()).await?.ok_or_else(ApiError::unauthenticated)?;
-    if !password::verify(current.expect("validated"), credential.password_hash.clone()).await? {
+    let Some(credential) = check_current_password(deps, &user, current.expect("validated")).await? else {
         return Err(ApiError::invalid_field("current_password", "Your current password was entered incorrectly."));
-    }
+    };
     let new_hash = password::hash(new_password.expect("validated")).await?;
     if !credentials::set_password(deps, email.as_str(), &new_hash, credential.version).await? {
         return Err(ApiError::conflict("password_changed", "The password was changed meanwhile; try again."));
