@@ -51,6 +51,33 @@ pub enum EmailJob {
     },
 }
 
+/// An email whose content depends on whether the address has an account. Register,
+/// password reset and resend-verification do the same work for every address, so
+/// they never look the account up: they enqueue one of these, and the email worker
+/// decides from the table what to send (`auth::service::resolve_account_email`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
+pub enum AccountEmail {
+    /// After POST /auth/register, which tried to create the account `user_id` (its
+    /// verification token, stored with it, is `token`): the verification link if it
+    /// was created, or a notice to the owner of the address if it already had one.
+    Registered { to: String, user_id: uuid::Uuid, token: String },
+    /// POST /auth/resend-verification: a fresh link if the address has an unverified account.
+    ResendVerification { to: String },
+    /// POST /auth/password/reset: a reset link if the address has an account.
+    PasswordReset { to: String },
+}
+
+impl AccountEmail {
+    pub fn request_name(&self) -> &'static str {
+        match self {
+            Self::Registered { .. } => "registered",
+            Self::ResendVerification { .. } => "resend_verification",
+            Self::PasswordReset { .. } => "password_reset",
+        }
+    }
+}
+
 impl EmailJob {
     pub fn template_name(&self) -> &'static str {
         match self {

@@ -1,12 +1,15 @@
 //! The auth use cases behind the `/auth` routes. Answers never reveal whether an
-//! account exists (register, resend, reset) and login fails identically for an
-//! unknown email and a wrong password, in content and in time.
+//! account exists (register, resend, reset: the same request-path work for every
+//! address, the difference decided by the email worker) and login fails identically
+//! for an unknown email and a wrong password, in content and in time.
 
 mod account;
+mod account_mail;
 mod login;
 mod recovery;
 
 pub use account::{delete_me, register, resend_verification, update_me, verify_email, REGISTERED_MESSAGE};
+pub use account_mail::resolve_account_email;
 pub use login::{google, list_sessions, login, logout, logout_all, revoke_session};
 pub use recovery::{change_password, confirm_password_reset, request_password_reset};
 
