@@ -10,7 +10,7 @@ help:
 	@echo "make lint       cargo fmt --check + clippy -D warnings"
 	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
 	@echo "make bench         chat stream latency and DynamoDB round trips, tokenizer load and throughput"
-	@echo "make bench-login   login timing: unknown email vs wrong password (optimised build)"
+	@echo "make bench-login   known vs unknown email timing: login, register, reset, resend (optimised build)"
 	@echo "make fuzz-api      Schemathesis over every route with many more examples than make test"
 
 dev:

@@ -9,6 +9,8 @@ cd "$root"
 emulator_port="${EMULATOR_PORT:-4566}"
 export PORT="${PORT:-3000}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$emulator_port}"
+# The local stack: the only place the public development JWT secret may be used.
+export APP_ENV="${APP_ENV:-local}"
 mkdir -p target
 pids=()
 cleanup() {

@@ -1,4 +1,5 @@
-//! Email worker (SQS): renders each queued email and sends it with SES.
+//! Email worker (SQS): renders each queued email and sends it with SES; for the
+//! emails that depend on whether an address has an account, it first decides which.
 
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -10,12 +11,22 @@ pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
 }
 
 async fn send(deps: &Deps, job: Job) -> ApiResult<()> {
-    match job.kind {
-        JobKind::Email(email) => {
-            shared::mail::send(deps, &email).await?;
-            tracing::info!(job_id = %job.id, template = email.template_name(), "email sent");
-            Ok(())
+    let email = match job.kind {
+        JobKind::Email(email) => email,
+        // Whether the address has an account is decided here, off the request path.
+        JobKind::AccountEmail(request) => {
+            let name = request.request_name();
+            match shared::auth::service::resolve_account_email(deps, request).await? {
+                Some(email) => email,
+                None => {
+                    tracing::info!(job_id = %job.id, request = name, "nothing to send for this address");
+                    return Ok(());
+                }
+            }
         }
-        _ => Err(shared::ApiError::invalid_request("not an email job")),
-    }
+        _ => return Err(shared::ApiError::invalid_request("not an email job")),
+    };
+    shared::mail::send(deps, &email).await?;
+    tracing::info!(job_id = %job.id, template = email.template_name(), "email sent");
+    Ok(())
 }

@@ -43,6 +43,8 @@ impl ModelConfig {
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
+/// The signing key used when `APP_ENV=local` and no `JWT_SECRET` is set. Public, so
+/// never used anywhere else.
 pub const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
 
 #[derive(Clone, Debug)]
@@ -67,6 +69,8 @@ pub struct Config {
     /// OAuth client id of this app at Google; Google sign-in is off without it.
     pub google_client_id: Option<String>,
     pub google_userinfo_url: String,
+    /// Says which app an access token was issued to.
+    pub google_tokeninfo_url: String,
     pub google_jwks_url: String,
     /// Bedrock endpoint override (the local model stub). `None` in AWS.
     pub bedrock_endpoint: Option<String>,
@@ -85,8 +89,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the configuration. In AWS (`AWS_LAMBDA_FUNCTION_NAME` set) a real
-    /// `JWT_SECRET` is required; locally a fixed development secret is used.
+    /// Reads the configuration. A `JWT_SECRET` is required unless `APP_ENV=local` says
+    /// this is the local stack (`make dev`, the tests), which may use a fixed
+    /// development secret; an `AWS_ENDPOINT_URL` alone never allows that.
     pub fn from_env() -> Result<Self, String> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -97,11 +102,16 @@ impl Config {
         // Deployed: running in Lambda against real AWS. Under cargo-lambda's local
         // runtime an endpoint override points at the emulator, so local defaults apply.
         let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some() && var("AWS_ENDPOINT_URL").is_none();
+        let local = var("APP_ENV").is_some_and(|env| env == "local");
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) if secret.len() >= 32 => secret,
             Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
-            None if in_lambda => return Err("JWT_SECRET is required".into()),
-            None => LOCAL_JWT_SECRET.to_string(),
+            None if local => LOCAL_JWT_SECRET.to_string(),
+            None => {
+                return Err("JWT_SECRET is required (at least 32 characters); only APP_ENV=local runs without one, \
+                    on a public development secret"
+                    .into())
+            }
         };
         let hours = |name: &str, default: u64| -> Result<Duration, String> {
             match var(name) {
@@ -161,6 +171,8 @@ impl Config {
             google_client_id: var("GOOGLE_CLIENT_ID"),
             google_userinfo_url: var("GOOGLE_USERINFO_URL")
                 .unwrap_or_else(|| "https://openidconnect.googleapis.com/v1/userinfo".into()),
+            google_tokeninfo_url: var("GOOGLE_TOKENINFO_URL")
+                .unwrap_or_else(|| "https://oauth2.googleapis.com/tokeninfo".into()),
             google_jwks_url: var("GOOGLE_JWKS_URL")
                 .unwrap_or_else(|| "https://www.googleapis.com/oauth2/v3/certs".into()),
             bedrock_endpoint: match var("BEDROCK_ENDPOINT_URL") {
@@ -204,4 +216,51 @@ impl Config {
 /// The URL the emulator gives a queue (moto: `<endpoint>/<account>/<name>`).
 pub fn local_queue_url(endpoint: &str, name: &str) -> String {
     format!("{}/123456789012/{name}", endpoint.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn the_development_secret_needs_app_env_local() {
+        let local = load(&[("APP_ENV", "local")]).unwrap();
+        assert_eq!(local.jwt_secret.expose_secret(), LOCAL_JWT_SECRET);
+        let emulated = load(&[("APP_ENV", "local"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")]).unwrap();
+        assert_eq!(emulated.jwt_secret.expose_secret(), LOCAL_JWT_SECRET);
+
+        // An endpoint override alone (cargo-lambda, a misconfigured function) is not "local".
+        for vars in [
+            &[][..],
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")][..],
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), ("AWS_LAMBDA_FUNCTION_NAME", "auth-login")][..],
+            &[("APP_ENV", "production")][..],
+            &[("APP_ENV", "")][..],
+        ] {
+            let err = load(vars).unwrap_err();
+            assert!(err.contains("JWT_SECRET is required"), "{vars:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_given_secret_is_used_anywhere_and_must_be_long() {
+        let secret = "a-real-secret-of-more-than-32-characters";
+        let deployed = load(&[
+            ("JWT_SECRET", secret),
+            ("AWS_LAMBDA_FUNCTION_NAME", "auth-login"),
+            ("EMAIL_QUEUE_URL", "q"),
+            ("TITLE_QUEUE_URL", "q"),
+        ])
+        .unwrap();
+        assert_eq!(deployed.jwt_secret.expose_secret(), secret);
+        let local = load(&[("JWT_SECRET", secret), ("APP_ENV", "local")]).unwrap();
+        assert_eq!(local.jwt_secret.expose_secret(), secret, "a real secret wins locally too");
+        let short = load(&[("JWT_SECRET", "too-short"), ("APP_ENV", "local")]).unwrap_err();
+        assert!(short.contains("at least 32"), "{short}");
+    }
 }

@@ -203,7 +203,10 @@ impl Username {
     }
 }
 
-/// A first or last name: any text without control characters, at most 150 characters.
+/// A first or last name: at most 150 characters, without control characters, without
+/// invisible format and bidi controls (Unicode category Cf: U+202E, U+200B, U+2066…),
+/// and without links (`://`, `www.`). Names appear in emails and to other people, so
+/// they must not carry a URL or text that displays differently from what it is.
 pub fn parse_name(input: &str) -> Result<String, String> {
     let trimmed = input.trim();
     if trimmed.chars().count() > MAX_NAME_LEN {
@@ -212,7 +215,28 @@ pub fn parse_name(input: &str) -> Result<String, String> {
     if trimmed.chars().any(char::is_control) {
         return Err("Control characters are not allowed.".into());
     }
+    if trimmed.chars().any(is_format_character) {
+        return Err("Invisible formatting characters (such as direction marks) are not allowed.".into());
+    }
+    let lower = trimmed.to_lowercase();
+    if lower.contains("://") || lower.contains("www.") {
+        return Err("Links are not allowed in names.".into());
+    }
     Ok(trimmed.to_string())
+}
+
+/// A name from an identity provider (Google): kept if `parse_name` accepts it (cut to
+/// length), otherwise left empty for the user to fill in.
+pub fn provided_name(input: &str) -> String {
+    let bounded: String = input.trim().chars().take(MAX_NAME_LEN).collect();
+    parse_name(&bounded).unwrap_or_default()
+}
+
+/// Unicode general category Cf (format): bidi embeddings, overrides and isolates,
+/// zero-width characters, the byte order mark, invisible operators, tags.
+fn is_format_character(c: char) -> bool {
+    use icu_properties::props::GeneralCategory;
+    icu_properties::CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
 }
 
 /// Required text of at most `max` characters. A label (`trim = true`) is stored
@@ -286,6 +310,51 @@ mod tests {
         assert!(Username::parse(&"a".repeat(151)).is_err());
         assert_eq!(Username::from_email(&email("ada.l@example.com")).as_str(), "ada.l");
         assert_eq!(Username::parse("Ada").unwrap().key(), "ada");
+    }
+
+    #[test]
+    fn names_refuse_links_and_invisible_controls() {
+        assert_eq!(parse_name("  Ada  ").unwrap(), "Ada");
+        for fine in ["", "Ada", "José-María", "O'Brien", "李小龙", "محمد", "Jean Paul", "A. B. Smith", "Dr. www"]
+        {
+            assert!(parse_name(fine).is_ok(), "{fine:?}");
+        }
+        for link in
+            ["http://evil.example", "Ada https://x.y", "HTTPS://X.Y", "ftp://host", "www.evil.com", "Visit WWW.evil"]
+        {
+            let err = parse_name(link).unwrap_err();
+            assert!(err.contains("Links"), "{link:?}: {err}");
+        }
+        let controls = [
+            '\u{202E}',
+            '\u{202A}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{061C}',
+            '\u{E0041}',
+        ];
+        let isolates = ['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'];
+        for c in controls.into_iter().chain(isolates) {
+            let name = format!("Ada{c}Lovelace");
+            let err = parse_name(&name).unwrap_err();
+            assert!(err.contains("Invisible"), "U+{:04X}: {err}", c as u32);
+        }
+        assert!(parse_name("Ada\u{0007}").unwrap_err().contains("Control"));
+        assert!(parse_name(&"a".repeat(151)).is_err());
+    }
+
+    #[test]
+    fn provided_names_are_kept_only_when_acceptable() {
+        assert_eq!(provided_name(" Grace "), "Grace");
+        assert_eq!(provided_name(&"g".repeat(200)).chars().count(), MAX_NAME_LEN);
+        assert_eq!(provided_name("Grace\u{202E}"), "");
+        assert_eq!(provided_name("www.grace.example"), "");
     }
 
     #[test]

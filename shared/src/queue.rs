@@ -2,7 +2,7 @@
 //! drift; each job carries an id so a redelivered message is done only once.
 
 use crate::error::{ApiError, ApiResult};
-use crate::mail::EmailJob;
+use crate::mail::{AccountEmail, EmailJob};
 use crate::Deps;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,6 +18,8 @@ pub struct Job {
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum JobKind {
     Email(EmailJob),
+    /// An email the worker decides on from the table (see `AccountEmail`).
+    AccountEmail(AccountEmail),
     /// Give a new chat a title from its first message (never over a user's title).
     TitleChat {
         user_id: Uuid,
@@ -33,7 +35,7 @@ impl Job {
 
     fn queue_url<'a>(&self, deps: &'a Deps) -> &'a str {
         match self.kind {
-            JobKind::Email(_) => &deps.config.email_queue_url,
+            JobKind::Email(_) | JobKind::AccountEmail(_) => &deps.config.email_queue_url,
             JobKind::TitleChat { .. } => &deps.config.title_queue_url,
         }
     }
@@ -48,4 +50,8 @@ pub async fn enqueue(deps: &Deps, kind: JobKind) -> ApiResult<Uuid> {
 
 pub async fn enqueue_email(deps: &Deps, email: EmailJob) -> ApiResult<Uuid> {
     enqueue(deps, JobKind::Email(email)).await
+}
+
+pub async fn enqueue_account_email(deps: &Deps, request: AccountEmail) -> ApiResult<Uuid> {
+    enqueue(deps, JobKind::AccountEmail(request)).await
 }

@@ -2,8 +2,9 @@
 //! across all Lambda containers. Over the limit is 429 with `Retry-After`.
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::throttle;
+use crate::store::{key, keys, throttle, Item};
 use crate::Deps;
+use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limit {
@@ -22,11 +23,30 @@ pub const RESET_PER_EMAIL: Limit = Limit { scope: "reset-email", max: 3, window_
 pub const RESET_PER_IP: Limit = Limit { scope: "reset-ip", max: 10, window_secs: HOUR };
 pub const RESEND_PER_EMAIL: Limit = Limit { scope: "resend-email", max: 3, window_secs: HOUR };
 pub const RESEND_PER_IP: Limit = Limit { scope: "resend-ip", max: 10, window_secs: HOUR };
+/// Wrong current passwords of a signed-in user (password change, account deletion):
+/// the 6th try within 15 minutes is refused.
+pub const WRONG_PASSWORD_PER_USER: Limit = Limit { scope: "wrong-password", max: 5, window_secs: 15 * MINUTE };
+
+impl Limit {
+    /// The fixed window `now` falls in: `(start, end)` in epoch seconds.
+    fn window(&self, now: i64) -> (i64, i64) {
+        let start = now - now.rem_euclid(self.window_secs);
+        (start, start + self.window_secs)
+    }
+}
 
 /// Every limit. Account deletion removes the windows counted for the account's email
 /// and id under each (a unit test checks that no limit is left out).
-pub const ALL: &[Limit] =
-    &[LOGIN_PER_IP, LOGIN_PER_EMAIL, REGISTER_PER_IP, RESET_PER_EMAIL, RESET_PER_IP, RESEND_PER_EMAIL, RESEND_PER_IP];
+pub const ALL: &[Limit] = &[
+    LOGIN_PER_IP,
+    LOGIN_PER_EMAIL,
+    REGISTER_PER_IP,
+    RESET_PER_EMAIL,
+    RESET_PER_IP,
+    RESEND_PER_EMAIL,
+    RESEND_PER_IP,
+    WRONG_PASSWORD_PER_USER,
+];
 
 /// Counts this request against every limit whose subject is known (all concurrently)
 /// and refuses it if any is exceeded.
@@ -34,8 +54,7 @@ pub async fn check(deps: &Deps, limits: &[(Limit, Option<&str>)]) -> ApiResult<(
     let now = deps.clock.unix();
     let hits = limits.iter().filter_map(|(limit, subject)| {
         let subject = (*subject)?;
-        let start = now - now.rem_euclid(limit.window_secs);
-        let end = start + limit.window_secs;
+        let (start, end) = limit.window(now);
         Some(async move {
             let count = throttle::hit(deps, limit.scope, subject, start, end).await?;
             Ok::<_, ApiError>((count > limit.max).then_some(end - now))
@@ -49,6 +68,32 @@ pub async fn check(deps: &Deps, limits: &[(Limit, Option<&str>)]) -> ApiResult<(
         }
         None => Ok(()),
     }
+}
+
+/// The counter of `limit` for a signed-in user in the window `now` falls in (in the
+/// user's partition), and when that window ends.
+fn user_counter(limit: Limit, user_id: Uuid, now: i64) -> (Item, i64) {
+    let (start, end) = limit.window(now);
+    (key(keys::user(user_id), keys::user_rate_window(limit.scope, start)), end)
+}
+
+/// For per-user limits that count only failures: refuses (429) without counting
+/// anything when the user already used up `limit` in the current window. Check this
+/// before the work whose failures are counted, and `count_for_user` each failure.
+pub async fn refuse_if_spent_by_user(deps: &Deps, limit: Limit, user_id: Uuid) -> ApiResult<()> {
+    let now = deps.clock.unix();
+    let (counter, end) = user_counter(limit, user_id, now);
+    if throttle::hits_at(deps, counter).await? >= limit.max {
+        tracing::info!(scope = limit.scope, retry_after = end - now, "rate limited");
+        return Err(ApiError::rate_limited((end - now).max(1) as u64));
+    }
+    Ok(())
+}
+
+/// Counts one failure of the user against `limit` (see `refuse_if_spent_by_user`).
+pub async fn count_for_user(deps: &Deps, limit: Limit, user_id: Uuid) -> ApiResult<()> {
+    let (counter, end) = user_counter(limit, user_id, deps.clock.unix());
+    throttle::hit_at(deps, counter, end).await.map(|_| ())
 }
 
 #[cfg(test)]

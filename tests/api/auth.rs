@@ -281,3 +281,45 @@ async fn deleting_the_account_removes_it_and_frees_its_email_username_and_google
     assert_eq!(again.body["created"], true);
     assert_ne!(again.body["user"]["id"], user.id.as_str());
 }
+
+#[tokio::test]
+async fn names_with_links_or_invisible_controls_are_refused() {
+    let mut app = TestApp::spawn().await;
+    let email = unique_email();
+    let register = |first: &str, last: &str| {
+        let body = json!({"email": email, "password": PASSWORD, "first_name": first, "last_name": last});
+        let app = &app;
+        async move { app.post("/api/v1/auth/register", body).await }
+    };
+    for (first, last, field) in [
+        ("Visit www.example.com", "Lovelace", "first_name"),
+        ("Ada", "https://evil.example/login", "last_name"),
+        ("Ada\u{202E}moc.live", "Lovelace", "first_name"),
+        ("Ada", "Love\u{200B}lace", "last_name"),
+        ("\u{2066}Ada\u{2069}", "Lovelace", "first_name"),
+    ] {
+        let reply = register(first, last).await;
+        assert_eq!(reply.status, 400, "{first:?} {last:?}: {}", reply.text);
+        assert_eq!(reply.body["error"]["code"], "invalid_request");
+        assert!(reply.body["error"]["fields"][field].is_array(), "{first:?} {last:?}: {}", reply.text);
+    }
+    assert_eq!(app.login(&email, PASSWORD).await.status, 401, "no account was created");
+
+    app.new_ip(); // under the limit of 5 registrations an hour per address
+    let user = app.verified_user().await;
+    let patch = |body| app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(body));
+    assert_eq!(patch(json!({"first_name": "Ada", "last_name": "Lovelace"})).await.status, 200);
+    for (body, field) in [
+        (json!({"first_name": "ftp://files.example"}), "first_name"),
+        (json!({"last_name": "WWW.example.com"}), "last_name"),
+        (json!({"first_name": "\u{200F}Ada"}), "first_name"),
+        (json!({"last_name": "Love\u{FEFF}lace"}), "last_name"),
+    ] {
+        let reply = patch(body.clone()).await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.text);
+        assert_eq!(reply.body["error"]["code"], "invalid_request");
+        assert!(reply.body["error"]["fields"][field].is_array(), "{body}: {}", reply.text);
+    }
+    let me = app.get_auth("/api/v1/auth/me", &user.token).await;
+    assert_eq!((me.body["first_name"].as_str(), me.body["last_name"].as_str()), (Some("Ada"), Some("Lovelace")));
+}

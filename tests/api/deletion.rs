@@ -1,9 +1,9 @@
 //! Account deletion leaves nothing of the account: the emulator's whole table and
 //! bucket are read back (with the real SDK clients) for the user's id and email.
 
-use system_tests::files::{put_bytes, start_upload, upload, PNG};
 use crate::titles::title_jobs_done;
 use serde_json::{json, Value};
+use system_tests::files::{put_bytes, start_upload, upload, PNG};
 use system_tests::google::profile;
 use system_tests::*;
 

@@ -1,7 +1,7 @@
 use aws_sdk_sqs::types::QueueAttributeName;
 use functions::routes::Queue;
 use local_stack::poller::{poll_once, queue_arn, Polled};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::time::Duration;
 use system_tests::*;
 
@@ -94,8 +94,8 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
     assert_eq!(receives.into_inner(), 3, "tried maxReceiveCount times");
     let dead = app.deps.sqs.receive_message().queue_url(&dlq_url).send().await.unwrap().messages.unwrap_or_default();
     let job: Value = serde_json::from_str(dead[0].body().unwrap()).unwrap();
-    assert_eq!(job["type"], "email");
-    assert_eq!(job["data"]["template"], "verify_email");
+    assert_eq!(job["type"], "account_email");
+    assert_eq!(job["data"]["request"], "registered");
     assert_eq!(job["data"]["to"], email.as_str());
     assert_eq!(queue_depth(&app, &app.deps.config.email_queue_url).await, 0);
     assert!(mails_to(&email, "").await.is_empty());
@@ -128,4 +128,104 @@ async fn a_redelivered_job_is_done_once() {
     .await;
     assert!(drained.is_some(), "both deliveries were handled");
     assert_eq!(mails_to(&email, "Someone tried").await.len(), 1, "the duplicate did nothing");
+}
+
+/// The shape of a job: its keys (recursively) and the values that name a kind, but
+/// not the values that differ from one address to another.
+fn shape(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let kept = matches!(k.as_str(), "type" | "request" | "template");
+                    (k.clone(), if kept { v.clone() } else { shape(v) })
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+#[tokio::test]
+async fn register_reset_and_resend_queue_the_same_job_for_every_address_and_the_worker_decides() {
+    let app = TestApp::spawn_with(AppOptions { workers: false, ..Default::default() }).await;
+    let (known, unknown) = (unique_email(), unique_email());
+    let requests = [
+        ("register", "/api/v1/auth/register", json!({"email": known, "password": PASSWORD}), 201),
+        ("register", "/api/v1/auth/register", json!({"email": known, "password": PASSWORD}), 201),
+        ("reset", "/api/v1/auth/password/reset", json!({"email": known}), 202),
+        ("reset", "/api/v1/auth/password/reset", json!({"email": unknown}), 202),
+        ("resend", "/api/v1/auth/resend-verification", json!({"email": known}), 202),
+        ("resend", "/api/v1/auth/resend-verification", json!({"email": unknown}), 202),
+    ];
+    let mut answers = Vec::new();
+    for (_, path, body, status) in &requests {
+        let reply = app.post(path, body.clone()).await;
+        assert_eq!(reply.status, *status, "{path}: {}", reply.text);
+        answers.push(reply.text);
+    }
+
+    // One job per request, and for each route the same job whether or not the address
+    // has an account (the first registration created it, the second found it).
+    let url = app.deps.config.email_queue_url.clone();
+    let collected = std::sync::Mutex::new((Vec::<Value>::new(), std::collections::HashSet::<String>::new()));
+    let all_queued = eventually(Duration::from_secs(10), || async {
+        let received = app.deps.sqs.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(0);
+        let messages = received.send().await.unwrap().messages.unwrap_or_default();
+        let mut collected = collected.lock().unwrap();
+        let (jobs, seen) = &mut *collected;
+        for message in messages {
+            if seen.insert(message.message_id().unwrap().to_string()) {
+                jobs.push(serde_json::from_str(message.body().unwrap()).unwrap());
+            }
+        }
+        (jobs.len() >= requests.len()).then_some(())
+    })
+    .await;
+    let jobs = collected.into_inner().unwrap().0;
+    assert!(all_queued.is_some(), "every request queued a job: {jobs:?}");
+    assert_eq!(jobs.len(), requests.len(), "one job per request");
+    let job_for = |to: &str, request: &str| {
+        jobs.iter().find(|j| j["data"]["to"] == to && j["data"]["request"] == request).cloned().expect("queued")
+    };
+    for (request, name) in [("registered", "register"), ("password_reset", "reset"), ("resend_verification", "resend")]
+    {
+        let for_known = job_for(&known, request);
+        let other = if request == "registered" {
+            jobs.iter().filter(|j| j["data"]["request"] == request).nth(1).cloned().expect("two registrations")
+        } else {
+            job_for(&unknown, request)
+        };
+        assert_eq!(shape(&for_known), shape(&other), "{name}: {for_known} vs {other}");
+        assert_eq!(for_known["type"], "account_email", "{name}");
+    }
+    assert_eq!(answers[0], answers[1], "register answers alike");
+    assert_eq!(answers[2], answers[3], "reset answers alike");
+    assert_eq!(answers[4], answers[5], "resend answers alike");
+
+    // The worker decides: a verification link for the new account (and the resend), a
+    // notice for the second registration, a reset link; nothing to the unknown address.
+    let arn = queue_arn(&app.deps, Queue::Email).await;
+    let drained = eventually(Duration::from_secs(20), || async {
+        poll_once(&app.deps, email_worker(), arn.as_deref(), 1).await.unwrap();
+        (queue_depth(&app, &url).await == 0).then_some(())
+    })
+    .await;
+    assert!(drained.is_some(), "the worker handled every job");
+    let verify = wait_for_mail(&known, "Verify your email", 2).await;
+    assert_eq!(verify.len(), 2);
+    assert_eq!(mails_to(&known, "Someone tried to sign up").await.len(), 1);
+    let reset = mails_to(&known, "Reset your myclaude password").await;
+    assert_eq!(reset.len(), 1);
+    assert!(sent_mails(&unknown).await.is_empty(), "nothing goes to an address without an account");
+
+    // The links work: the registration's, the resent one, and the reset link.
+    for mail in &verify {
+        let verified = app.post("/api/v1/auth/verify-email", json!({"token": token_from(&mail.body)})).await;
+        assert_eq!(verified.status, 200, "{}", verified.text);
+    }
+    assert_eq!(app.login(&known, PASSWORD).await.status, 200, "verified");
+    let new_password = "a completely new passphrase";
+    let body = json!({"token": token_from(&reset[0].body), "new_password": new_password});
+    assert_eq!(app.post("/api/v1/auth/password/reset/confirm", body).await.status, 200);
 }

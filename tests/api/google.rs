@@ -1,8 +1,11 @@
 //! Sign in with Google, against a local stand-in for Google's endpoints.
 
 use serde_json::json;
+use std::time::Duration;
 use system_tests::google::profile;
 use system_tests::*;
+
+const ANOTHER_APP: &str = "another-app.apps.googleusercontent.com";
 
 #[tokio::test]
 async fn a_new_google_user_gets_a_verified_account() {
@@ -33,12 +36,82 @@ async fn a_new_google_user_gets_a_verified_account() {
 async fn an_existing_verified_account_is_linked() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
-    let id_token = app.google.id_token(profile(&user.email), json!({}));
+    let google = profile(&user.email);
+    let id_token = app.google.id_token(google.clone(), json!({}));
     let reply = app.post("/api/v1/auth/google", json!({"id_token": id_token})).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["created"], false);
     assert_eq!(reply.body["user"]["id"], user.id.as_str());
     assert_eq!(app.login(&user.email, PASSWORD).await.status, 200, "the password still works");
+
+    // The owner is told, once: signing in again with Google links nothing new.
+    let notice = wait_for_mail(&user.email, "Google sign-in was linked", 1).await;
+    assert!(notice[0].body.contains(&user.email), "{}", notice[0].body);
+    assert!(notice[0].body.contains("reset-password"), "{}", notice[0].body);
+    let again = app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(google)})).await;
+    assert_eq!((again.status, &again.body["user"]["id"]), (200, &json!(user.id)));
+    let extra = eventually(Duration::from_secs(2), || async {
+        (mails_to(&user.email, "Google sign-in was linked").await.len() > 1).then_some(())
+    })
+    .await;
+    assert!(extra.is_none(), "an account already linked gets no second notice");
+}
+
+#[tokio::test]
+async fn tokens_issued_to_another_app_are_refused() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let google = profile(&email);
+
+    // An access token some other app obtained from this Google user: tokeninfo names
+    // that app, so it signs nobody in and creates nothing.
+    let foreign = app.google.access_token_for(ANOTHER_APP, google.clone());
+    let reply = app.post("/api/v1/auth/google", json!({"access_token": foreign})).await;
+    assert_eq!(reply.status, 401, "{}", reply.text);
+    assert_eq!(reply.body["error"]["code"], "invalid_google_token");
+    assert!(reply.body.get("token").is_none());
+    assert!(shared::store::credentials::get(&app.deps, &email).await.unwrap().is_none(), "no account was created");
+    assert!(shared::store::credentials::google_link(&app.deps, google["sub"].as_str().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+
+    // The same holds for an id_token whose authorized party is another app.
+    let id_token = app.google.id_token(google.clone(), json!({"azp": ANOTHER_APP}));
+    let reply = app.post("/api/v1/auth/google", json!({"id_token": id_token})).await;
+    assert_eq!(reply.status, 401, "{}", reply.text);
+    assert_eq!(reply.body["error"]["code"], "invalid_google_token");
+    let several = json!({"aud": [system_tests::google::CLIENT_ID, ANOTHER_APP], "azp": null});
+    let reply =
+        app.post("/api/v1/auth/google", json!({"id_token": app.google.id_token(google.clone(), several)})).await;
+    assert_eq!(reply.status, 401, "several audiences, none authorized: {}", reply.text);
+
+    // An existing account is not signed in to (nor linked) with a foreign token either.
+    let user = app.verified_user().await;
+    let foreign = app.google.access_token_for(ANOTHER_APP, profile(&user.email));
+    let reply = app.post("/api/v1/auth/google", json!({"access_token": foreign})).await;
+    assert_eq!(reply.status, 401, "{}", reply.text);
+    assert_eq!(reply.body["error"]["code"], "invalid_google_token");
+    let sessions = app.get_auth("/api/v1/auth/sessions", &user.token).await;
+    assert_eq!(sessions.body["items"].as_array().unwrap().len(), 1, "no session was started: {}", sessions.text);
+
+    // Tokens issued to our client id work.
+    let own = app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(google.clone())})).await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    assert_eq!(own.body["created"], true, "the refused attempts created nothing");
+    assert_eq!(own.body["user"]["email"], email.as_str());
+}
+
+#[tokio::test]
+async fn names_from_google_that_names_may_not_hold_are_left_empty() {
+    let app = TestApp::spawn().await;
+    let mut google = profile(&unique_email());
+    google["given_name"] = json!("Grace\u{202E}nosaj");
+    google["family_name"] = json!("see www.example.com");
+    let reply = app.post("/api/v1/auth/google", json!({"access_token": app.google.access_token(google)})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["user"]["first_name"], "");
+    assert_eq!(reply.body["user"]["last_name"], "");
 }
 
 #[tokio::test]

@@ -124,3 +124,53 @@ async fn a_reset_clears_the_lockout() {
     assert_eq!(confirmed.status, 200);
     assert_eq!(app.login(&user.email, NEW_PASSWORD).await.status, 200, "unlocked at once");
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_are_limited_per_user_across_change_and_delete() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let bystander = app.verified_user().await;
+    app.start_of_window(15 * 60);
+    let change = |token: &str, current: &str| {
+        let body = json!({"current_password": current, "new_password": NEW_PASSWORD});
+        let (app, token) = (&app, token.to_string());
+        async move { app.call("POST", "/api/v1/auth/password/change", Some(&token), Some(body)).await }
+    };
+    let delete = |password: &str| {
+        let body = json!({"password": password});
+        let (app, token) = (&app, user.token.clone());
+        async move { app.call("DELETE", "/api/v1/auth/me", Some(&token), Some(body)).await }
+    };
+
+    // Five wrong passwords, on both routes, are answered as wrong passwords.
+    for attempt in 0..5 {
+        let wrong = format!("not my password, try {attempt}");
+        let (reply, field) = if attempt % 2 == 0 {
+            (change(&user.token, &wrong).await, "current_password")
+        } else {
+            (delete(&wrong).await, "password")
+        };
+        assert_eq!(reply.status, 400, "attempt {attempt}: {}", reply.text);
+        assert!(reply.body["error"]["fields"][field].is_array(), "attempt {attempt}: {}", reply.text);
+    }
+
+    // The sixth is refused before any password is looked at: even the right one.
+    for limited in [change(&user.token, PASSWORD).await, delete(PASSWORD).await] {
+        assert_eq!(limited.status, 429, "{}", limited.text);
+        assert_eq!(limited.body["error"]["code"], "rate_limited");
+        let retry_after: i64 = limited.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=15 * 60).contains(&retry_after), "Retry-After {retry_after}");
+    }
+
+    // Nothing changed: the account, its session and its password are intact.
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.status, 200);
+    assert_eq!(app.login(&user.email, PASSWORD).await.status, 200);
+    assert!(mails_to(&user.email, "password was changed").await.is_empty());
+    // It is counted per user: someone else's change goes through.
+    assert_eq!(change(&bystander.token, PASSWORD).await.status, 200);
+
+    // Once the window is over, the right password works again.
+    app.clock.advance(time::Duration::minutes(15));
+    let changed = change(&user.token, PASSWORD).await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+}

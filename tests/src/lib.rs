@@ -106,6 +106,7 @@ pub fn test_config(
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let title_queue = local_queue_url(endpoint, &format!("{queue_prefix}-titles"));
     let vars = [
+        ("APP_ENV", "local".to_string()),
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("EMAIL_QUEUE_URL", email_queue),
         ("TITLE_QUEUE_URL", title_queue),
@@ -117,6 +118,7 @@ pub fn test_config(
         ("CORS_ALLOWED_ORIGINS", "http://localhost:5173,https://app.example.com".to_string()),
         ("GOOGLE_CLIENT_ID", google::CLIENT_ID.to_string()),
         ("GOOGLE_USERINFO_URL", google.userinfo_url()),
+        ("GOOGLE_TOKENINFO_URL", google.tokeninfo_url()),
         ("GOOGLE_JWKS_URL", google.jwks_url()),
         ("BEDROCK_ENDPOINT_URL", model_stub.to_string()),
         ("MODEL_PRIMARY", PRIMARY_MODEL.to_string()),

@@ -12,7 +12,8 @@ use shared::{ApiResult, Deps};
 /// `reauthentication_required`).
 #[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = DeleteMeRequest,
     responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody),
-        (status = 403, body = shared::error::ErrorBody)))]
+        (status = 403, body = shared::error::ErrorBody),
+        (status = 429, description = "rate_limited: 5 wrong passwords (here or on POST /auth/password/change) within 15 minutes", body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let (auth, user) = authenticate_user(deps, req.headers()).await?;
     let body: DeleteMeRequest = parse_json(&req)?;

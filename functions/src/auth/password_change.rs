@@ -11,7 +11,8 @@ use shared::{ApiResult, Deps};
     request_body = PasswordChangeRequest,
     responses((status = 200, body = TokenResponse),
         (status = 400, description = "fields.current_password or fields.new_password", body = shared::error::ErrorBody),
-        (status = 401, body = shared::error::ErrorBody)))]
+        (status = 401, body = shared::error::ErrorBody),
+        (status = 429, description = "rate_limited: 5 wrong current passwords (here or on DELETE /auth/me) within 15 minutes", body = shared::error::ErrorBody)))]
 pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
     let (auth, user) = authenticate_user(deps, req.headers()).await?;
     let body: PasswordChangeRequest = parse_json(&req)?;

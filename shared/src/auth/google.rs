@@ -1,7 +1,9 @@
-//! Google sign-in: an OAuth access token is checked against Google's userinfo
-//! endpoint; an OpenID id_token is verified locally against Google's JWKS (RS256,
-//! `aud` = our client id, Google's issuer, not expired). URLs are configuration, so
-//! tests point them at a local stand-in.
+//! Google sign-in. An OAuth access token is accepted only when Google's tokeninfo
+//! endpoint says it was issued to our client id (`aud` or `azp`), and the profile then
+//! comes from the userinfo endpoint; an OpenID id_token is verified locally against
+//! Google's JWKS (RS256, Google's issuer, not expired, `aud` = our client id, and `azp`
+//! too when present). A token some other app obtained from its user must never sign
+//! that user in here. URLs are configuration, so tests point them at a local stand-in.
 
 use crate::error::{ApiError, ApiResult, ErrorChain};
 use crate::Deps;
@@ -83,23 +85,67 @@ fn upstream(err: reqwest::Error) -> ApiError {
     ApiError::unavailable()
 }
 
-/// Asks Google's userinfo endpoint who owns this access token.
-pub async fn from_access_token(deps: &Deps, access_token: &str) -> ApiResult<GoogleIdentity> {
-    client_id(deps)?;
-    let response =
-        deps.http.get(&deps.config.google_userinfo_url).bearer_auth(access_token).send().await.map_err(upstream)?;
+/// Sends a request to Google: a refused token (400, 401, 403) is `invalid_google_token`,
+/// anything else unexpected is 503.
+async fn call_google(request: reqwest::RequestBuilder, endpoint: &'static str) -> ApiResult<reqwest::Response> {
+    let response = request.send().await.map_err(upstream)?;
     match response.status() {
-        status if status.is_success() => {}
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST => {
-            return Err(invalid_google_token())
-        }
+        status if status.is_success() => Ok(response),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST => Err(invalid_google_token()),
         status => {
-            tracing::error!(status = status.as_u16(), "Google userinfo answered unexpectedly");
-            return Err(ApiError::unavailable());
+            tracing::error!(status = status.as_u16(), endpoint, "Google answered unexpectedly");
+            Err(ApiError::unavailable())
         }
     }
-    let profile: Profile = response.json().await.map_err(|_| invalid_google_token())?;
+}
+
+/// What Google's tokeninfo endpoint says about an access token.
+#[derive(Deserialize)]
+struct TokenInfo {
+    #[serde(default)]
+    aud: Option<String>,
+    #[serde(default)]
+    azp: Option<String>,
+    #[serde(default)]
+    sub: Option<String>,
+}
+
+/// Whether Google issued an access token described by `aud`/`azp` to `client_id`.
+fn issued_to(client_id: &str, aud: Option<&str>, azp: Option<&str>) -> bool {
+    aud == Some(client_id) || azp == Some(client_id)
+}
+
+/// Asks Google which app the access token was issued to (tokeninfo) and whose it is
+/// (userinfo), both at once; accepts it only if it was issued to our client id.
+pub async fn from_access_token(deps: &Deps, access_token: &str) -> ApiResult<GoogleIdentity> {
+    let client_id = client_id(deps)?;
+    let token_info = async {
+        let request = deps.http.get(&deps.config.google_tokeninfo_url).query(&[("access_token", access_token)]);
+        let response = call_google(request, "tokeninfo").await?;
+        response.json::<TokenInfo>().await.map_err(|_| invalid_google_token())
+    };
+    let profile = async {
+        let request = deps.http.get(&deps.config.google_userinfo_url).bearer_auth(access_token);
+        let response = call_google(request, "userinfo").await?;
+        response.json::<Profile>().await.map_err(|_| invalid_google_token())
+    };
+    let (info, profile) = tokio::try_join!(token_info, profile)?;
+    if !issued_to(client_id, info.aud.as_deref(), info.azp.as_deref()) {
+        tracing::info!("a Google access token issued to another app was refused");
+        return Err(invalid_google_token());
+    }
+    if info.sub.as_ref().is_some_and(|sub| *sub != profile.sub) {
+        return Err(invalid_google_token());
+    }
     profile.into_identity()
+}
+
+/// `aud` of an id_token: one client id, or several.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -107,6 +153,38 @@ struct IdTokenClaims {
     #[serde(flatten)]
     profile: Profile,
     exp: i64,
+    aud: Audience,
+    #[serde(default)]
+    azp: Option<String>,
+}
+
+impl Audience {
+    fn contains(&self, client_id: &str) -> bool {
+        match self {
+            Self::One(aud) => aud == client_id,
+            Self::Many(all) => all.iter().any(|aud| aud == client_id),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::One(_) => 1,
+            Self::Many(all) => all.len(),
+        }
+    }
+}
+
+impl IdTokenClaims {
+    /// Issued to us: `aud` holds our client id (the decoder checks that too), and the
+    /// party the token was issued to (`azp`) is us when named. A token with several
+    /// audiences must name it (OpenID Connect Core 3.1.3.7).
+    fn issued_to(&self, client_id: &str) -> bool {
+        self.aud.contains(client_id)
+            && match &self.azp {
+                Some(azp) => azp == client_id,
+                None => self.aud.len() == 1,
+            }
+    }
 }
 
 /// Verifies an OpenID Connect id_token signed by Google for our client id.
@@ -126,7 +204,7 @@ pub async fn from_id_token(deps: &Deps, id_token: &str) -> ApiResult<GoogleIdent
     validation.validate_exp = false;
     let claims =
         jsonwebtoken::decode::<IdTokenClaims>(id_token, &key, &validation).map_err(|_| invalid_google_token())?.claims;
-    if claims.exp <= deps.clock.unix() {
+    if claims.exp <= deps.clock.unix() || !claims.issued_to(client_id) {
         return Err(invalid_google_token());
     }
     claims.profile.into_identity()
@@ -161,5 +239,44 @@ impl KeyCache {
         let key = Self::find(&set, kid);
         *cached = Some((Instant::now(), set));
         Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_tokens_must_be_issued_to_us() {
+        let us = "us.apps.googleusercontent.com";
+        assert!(issued_to(us, Some(us), Some(us)));
+        assert!(issued_to(us, Some("other"), Some(us)));
+        assert!(issued_to(us, Some(us), None));
+        assert!(!issued_to(us, Some("other"), Some("other")));
+        assert!(!issued_to(us, None, None));
+    }
+
+    #[test]
+    fn id_tokens_must_be_issued_to_us() {
+        let us = "us";
+        let claims = |aud: Audience, azp: Option<&str>| IdTokenClaims {
+            profile: Profile {
+                sub: "1".into(),
+                email: None,
+                email_verified: false,
+                given_name: None,
+                family_name: None,
+            },
+            exp: 0,
+            aud,
+            azp: azp.map(str::to_string),
+        };
+        assert!(claims(Audience::One(us.into()), None).issued_to(us));
+        assert!(claims(Audience::One(us.into()), Some(us)).issued_to(us));
+        assert!(claims(Audience::Many(vec![us.into()]), None).issued_to(us));
+        assert!(!claims(Audience::One("other".into()), None).issued_to(us));
+        assert!(!claims(Audience::One(us.into()), Some("other")).issued_to(us));
+        assert!(!claims(Audience::Many(vec![us.into(), "other".into()]), None).issued_to(us));
+        assert!(claims(Audience::Many(vec![us.into(), "other".into()]), Some(us)).issued_to(us));
     }
 }

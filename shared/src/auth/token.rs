@@ -66,7 +66,7 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        let mut config = Config::from_env_with(|_| None).unwrap();
+        let mut config = Config::from_env_with(|name| (name == "APP_ENV").then(|| "local".to_string())).unwrap();
         config.jwt_issuer = "iss".into();
         config.jwt_audience = "aud".into();
         config

@@ -42,6 +42,40 @@ pub enum EmailJob {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// Google sign-in was linked to an existing account (same verified address).
+    GoogleLinked {
+        to: String,
+        name: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+/// An email whose content depends on whether the address has an account. Register,
+/// password reset and resend-verification do the same work for every address, so
+/// they never look the account up: they enqueue one of these, and the email worker
+/// decides from the table what to send (`auth::service::resolve_account_email`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
+pub enum AccountEmail {
+    /// After POST /auth/register, which tried to create the account `user_id` (its
+    /// verification token, stored with it, is `token`): the verification link if it
+    /// was created, or a notice to the owner of the address if it already had one.
+    Registered { to: String, user_id: uuid::Uuid, token: String },
+    /// POST /auth/resend-verification: a fresh link if the address has an unverified account.
+    ResendVerification { to: String },
+    /// POST /auth/password/reset: a reset link if the address has an account.
+    PasswordReset { to: String },
+}
+
+impl AccountEmail {
+    pub fn request_name(&self) -> &'static str {
+        match self {
+            Self::Registered { .. } => "registered",
+            Self::ResendVerification { .. } => "resend_verification",
+            Self::PasswordReset { .. } => "password_reset",
+        }
+    }
 }
 
 impl EmailJob {
@@ -52,6 +86,7 @@ impl EmailJob {
             Self::PasswordReset { .. } => "password_reset",
             Self::PasswordChanged { .. } => "password_changed",
             Self::NewSignIn { .. } => "new_sign_in",
+            Self::GoogleLinked { .. } => "google_linked",
         }
     }
 }
@@ -147,6 +182,24 @@ struct PasswordChangedText<'a> {
     reset_link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "google_linked.html")]
+struct GoogleLinkedHtml<'a> {
+    name: &'a str,
+    email: &'a str,
+    at: &'a str,
+    reset_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "google_linked.txt")]
+struct GoogleLinkedText<'a> {
+    name: &'a str,
+    email: &'a str,
+    at: &'a str,
+    reset_link: &'a str,
+}
+
 fn greeting(name: &str) -> &str {
     if name.trim().is_empty() {
         "there"
@@ -215,6 +268,17 @@ pub fn render(job: &EmailJob, config: &Config) -> Result<RenderedEmail, askama::
                 html: NewSignInHtml { name, at, ip, device, reset_link }.render()?,
             }
         }
+        EmailJob::GoogleLinked { to, name, at } => {
+            let name = greeting(name);
+            let at = at.format(&time::format_description::well_known::Rfc2822).unwrap_or_default();
+            let (email, at, reset_link) = (to.as_str(), at.as_str(), reset_link.as_str());
+            RenderedEmail {
+                to: to.clone(),
+                subject: "Google sign-in was linked to your myclaude account".into(),
+                text: GoogleLinkedText { name, email, at, reset_link }.render()?,
+                html: GoogleLinkedHtml { name, email, at, reset_link }.render()?,
+            }
+        }
     })
 }
 
@@ -245,7 +309,7 @@ mod tests {
 
     #[test]
     fn verification_mail_has_link_in_both_parts_and_escapes_html() {
-        let config = Config::from_env_with(|_| None).unwrap();
+        let config = Config::from_env_with(|name| (name == "APP_ENV").then(|| "local".to_string())).unwrap();
         let job =
             EmailJob::VerifyEmail { to: "a@example.com".into(), name: "<b>Ada</b>".into(), token: "tok123".into() };
         let mail = render(&job, &config).unwrap();

@@ -166,6 +166,11 @@ pub fn rate(scope: &str, subject: &str) -> String {
 pub fn rate_window(window_start: i64) -> String {
     format!("W#{window_start}")
 }
+/// A fixed-window counter of a signed-in user (e.g. wrong current passwords), in the
+/// user's partition, so it goes with the account.
+pub fn user_rate_window(scope: &str, window_start: i64) -> String {
+    format!("RATE#{scope}#W#{window_start}")
+}
 
 /// Consecutive failed logins for an email (whether or not it has an account).
 pub fn login_failures(normalized_email: &str) -> String {
@@ -270,6 +275,7 @@ mod tests {
         assert_eq!(job(id), "JOB#00000000-0000-0000-0000-000000000000");
         assert_eq!(rate("login-ip", "127.0.0.1"), "RATE#login-ip#127.0.0.1");
         assert_eq!(rate_window(60), "W#60");
+        assert_eq!(user_rate_window("wrong-password", 900), "RATE#wrong-password#W#900");
         assert_eq!(login_failures("a@b.co"), "LOGINFAIL#a@b.co");
         assert_eq!(google("123"), "GOOGLE#123");
         assert_eq!(prompt(id), "PROMPT#00000000-0000-0000-0000-000000000000");

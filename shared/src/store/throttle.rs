@@ -14,11 +14,17 @@ fn number(item: Option<&super::Item>, name: &str) -> Option<i64> {
 /// Counts one hit for `subject` in the window starting at `window_start`; returns the
 /// count including this hit. The item expires with its window.
 pub async fn hit(deps: &Deps, scope: &str, subject: &str, window_start: i64, window_end: i64) -> ApiResult<i64> {
+    hit_at(deps, key(keys::rate(scope, subject), keys::rate_window(window_start)), window_end).await
+}
+
+/// Counts one hit on the window counter at `counter`, which expires at `window_end`;
+/// returns the count including this hit.
+pub async fn hit_at(deps: &Deps, counter: super::Item, window_end: i64) -> ApiResult<i64> {
     let output = deps
         .dynamo
         .update_item()
         .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::rate(scope, subject), keys::rate_window(window_start))))
+        .set_key(Some(counter))
         .update_expression("ADD hits :one SET #ttl = :ttl")
         .expression_attribute_names("#ttl", keys::TTL)
         .expression_attribute_values(":one", n(1))
@@ -27,6 +33,11 @@ pub async fn hit(deps: &Deps, scope: &str, subject: &str, window_start: i64, win
         .send()
         .await?;
     Ok(number(output.attributes.as_ref(), "hits").unwrap_or(1))
+}
+
+/// The hits counted so far on the window counter at `counter`.
+pub async fn hits_at(deps: &Deps, counter: super::Item) -> ApiResult<i64> {
+    Ok(number(super::get_raw(deps, counter).await?.as_ref(), "hits").unwrap_or(0))
 }
 
 #[derive(Debug, Default, Clone, Copy)]

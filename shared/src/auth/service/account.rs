@@ -1,12 +1,12 @@
 //! Accounts: register, verify email, resend verification, profile updates.
 
-use super::{display_name, invalid_token, one_time_token, plausible_secret};
+use super::{check_current_password, invalid_token, one_time_token, plausible_secret};
 use crate::auth::api::{DeleteMeRequest, RegisterRequest, UpdateMeRequest, User, VerifyEmailResponse};
 use crate::auth::{password, token, AuthUser};
 use crate::domain::{parse_name, Email, Password, Username, Validator};
 use crate::error::{ApiError, ApiResult};
-use crate::mail::EmailJob;
-use crate::queue::enqueue_email;
+use crate::mail::AccountEmail;
+use crate::queue::enqueue_account_email;
 use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
 use crate::store::tokens::TokenPurpose;
 use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
@@ -18,6 +18,10 @@ pub const REGISTERED_MESSAGE: &str = "Registration received. Check your email fo
 
 /// Creates `user` (its username made unique if taken) with its credential and `extra`
 /// items in one transaction. `Ok(None)`: the email already has an account.
+///
+/// An address that has an account costs the same attempts as a new one: when the
+/// username tried is taken too, a new address would try again with a suffix, so this
+/// one does as well (and fails on the email again).
 pub(super) async fn create_account(
     deps: &Deps,
     mut user: UserItem,
@@ -28,8 +32,8 @@ pub(super) async fn create_account(
     for _attempt in 0..5 {
         match users::create(deps, &user, password_hash.clone(), extra.clone()).await? {
             Ok(()) => return Ok(Some(user)),
-            Err(CreateUserError::EmailTaken) => return Ok(None),
-            Err(CreateUserError::UsernameTaken) => {
+            Err(CreateUserError::EmailTaken { username_too: false }) => return Ok(None),
+            Err(CreateUserError::EmailTaken { username_too: true } | CreateUserError::UsernameTaken) => {
                 user.username = base.with_suffix(rand::rng().random_range(0..10_000)).as_str().to_string();
             }
         }
@@ -37,8 +41,10 @@ pub(super) async fn create_account(
     Err(ApiError::conflict("username_taken", "Could not find a free username; try again."))
 }
 
-/// POST /auth/register. The same answer whether or not the email has an account;
-/// an existing owner gets a "someone tried to register" email instead.
+/// POST /auth/register. The same answer, and the same work, whether or not the email
+/// has an account: one hash, one transactional attempt to create the account, one job.
+/// The email worker then sends the verification link, or tells an existing owner that
+/// someone tried to register their address.
 pub async fn register(deps: &Deps, req: RegisterRequest, ip: Option<String>) -> ApiResult<String> {
     ratelimit::check(deps, &[(ratelimit::REGISTER_PER_IP, ip.as_deref())]).await?;
     let mut v = Validator::default();
@@ -68,19 +74,12 @@ pub async fn register(deps: &Deps, req: RegisterRequest, ip: Option<String>) -> 
     );
     user.first_name = first_name;
     user.last_name = last_name;
-    let (secret, token_item) = one_time_token(deps, TokenPurpose::VerifyEmail, user.id, deps.config.verification_ttl);
-    match create_account(deps, user, Some(hash), vec![serde_dynamo::to_item(&token_item)?]).await? {
-        Some(user) => {
-            let name = display_name(&user);
-            enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
-        }
-        None => {
-            if let Some(owner) = users::by_email(deps, email.as_str()).await? {
-                let name = display_name(&owner);
-                enqueue_email(deps, EmailJob::RegistrationAttempt { to: owner.email, name }).await?;
-            }
-        }
-    }
+    let user_id = user.id;
+    let (secret, token_item) = one_time_token(deps, TokenPurpose::VerifyEmail, user_id, deps.config.verification_ttl);
+    // Created or not, what follows is the same; the worker tells the cases apart.
+    create_account(deps, user, Some(hash), vec![serde_dynamo::to_item(&token_item)?]).await?;
+    let job = AccountEmail::Registered { to: email.to_string(), user_id, token: secret };
+    enqueue_account_email(deps, job).await?;
     Ok(REGISTERED_MESSAGE.into())
 }
 
@@ -95,19 +94,12 @@ pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<VerifyEmailRes
     Ok(VerifyEmailResponse { user: super::user_view(deps, &user).await? })
 }
 
-/// POST /auth/resend-verification: a fresh link for an unverified account; the same
-/// answer for every address.
+/// POST /auth/resend-verification: the same answer and work for every address (the
+/// email worker sends a fresh link if it has an unverified account).
 pub async fn resend_verification(deps: &Deps, email: &str, ip: Option<String>) -> ApiResult<()> {
     let email = Email::parse(email).map_err(|p| ApiError::invalid_field("email", p))?;
     ratelimit::check(deps, &[(RESEND_PER_EMAIL, Some(email.as_str())), (RESEND_PER_IP, ip.as_deref())]).await?;
-    let Some(user) = users::by_email(deps, email.as_str()).await? else { return Ok(()) };
-    if user.email_verified {
-        return Ok(());
-    }
-    let (secret, token_item) = one_time_token(deps, TokenPurpose::VerifyEmail, user.id, deps.config.verification_ttl);
-    tokens::put(deps, &token_item).await?;
-    let name = display_name(&user);
-    enqueue_email(deps, EmailJob::VerifyEmail { to: user.email, name, token: secret }).await?;
+    enqueue_account_email(deps, AccountEmail::ResendVerification { to: email.to_string() }).await?;
     Ok(())
 }
 
@@ -137,19 +129,22 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
 /// How recent a sign-in must be to delete an account that has no password.
 pub const REAUTHENTICATE_WITHIN: time::Duration = time::Duration::minutes(15);
 
-/// DELETE /auth/me: the owner proves it is them (the password; for an account without
-/// one, its email from a recent sign-in), then the account and everything it owns go.
+/// DELETE /auth/me: the owner proves it is them (the password, checked and counted like
+/// on password change; for an account without one, its email from a recent sign-in),
+/// then the account and everything it owns go.
 pub async fn delete_me(deps: &Deps, auth: &AuthUser, user: UserItem, req: DeleteMeRequest) -> ApiResult<()> {
-    let credential = credentials::get(deps, &user.email).await?;
-    match credential.and_then(|c| c.password_hash) {
-        Some(hash) => {
-            let offered = Password::parse_any(req.password.as_deref().unwrap_or_default())
-                .map_err(|p| ApiError::invalid_field("password", p))?;
-            if !password::verify(offered, Some(hash)).await? {
+    match req.password.as_deref() {
+        Some(offered) => {
+            let offered = Password::parse_any(offered).map_err(|p| ApiError::invalid_field("password", p))?;
+            if check_current_password(deps, &user, offered).await?.is_none() {
                 return Err(ApiError::invalid_field("password", "The password is not correct."));
             }
         }
         None => {
+            // Only an account without a password confirms with its email.
+            if credentials::get(deps, &user.email).await?.and_then(|c| c.password_hash).is_some() {
+                return Err(ApiError::invalid_field("password", "This field is required."));
+            }
             let offered = req.confirm_email.as_deref().map(Email::parse);
             if !matches!(offered, Some(Ok(email)) if email.as_str() == user.email) {
                 return Err(ApiError::invalid_field("confirm_email", "Must be this account's email address."));

@@ -5,7 +5,7 @@ use super::account::create_account;
 use super::{display_name, invalid_credentials};
 use crate::auth::api::{GoogleLoginResponse, GoogleRequest, LoginRequest, LoginResponse, Session, SessionList};
 use crate::auth::{google, lockout, password, token, AuthUser};
-use crate::domain::{parse_device_info, Email, Password, Username, Validator};
+use crate::domain::{parse_device_info, provided_name, Email, Password, Username, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::EmailJob;
 use crate::queue::enqueue_email;
@@ -141,6 +141,9 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
                 ));
             }
             credentials::link_google(deps, &identity.sub, user.id).await?;
+            let notice =
+                EmailJob::GoogleLinked { to: user.email.clone(), name: display_name(&user), at: deps.clock.now() };
+            enqueue_email(deps, notice).await?;
             (user, false)
         }
         (None, None) => {
@@ -150,8 +153,8 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
                 Username::from_email(&email).as_str().into(),
                 deps.clock.now(),
             );
-            user.first_name = identity.given_name.chars().take(crate::domain::MAX_NAME_LEN).collect();
-            user.last_name = identity.family_name.chars().take(crate::domain::MAX_NAME_LEN).collect();
+            user.first_name = provided_name(&identity.given_name);
+            user.last_name = provided_name(&identity.family_name);
             user.email_verified = true;
             user.google_sub = Some(identity.sub.clone());
             let link = credentials::google_link_item(&identity.sub, user.id);

@@ -1,17 +1,23 @@
 //! The auth use cases behind the `/auth` routes. Answers never reveal whether an
-//! account exists (register, resend, reset) and login fails identically for an
-//! unknown email and a wrong password, in content and in time.
+//! account exists (register, resend, reset: the same request-path work for every
+//! address, the difference decided by the email worker) and login fails identically
+//! for an unknown email and a wrong password, in content and in time.
 
 mod account;
+mod account_mail;
 mod login;
 mod recovery;
 
 pub use account::{delete_me, register, resend_verification, update_me, verify_email, REGISTERED_MESSAGE};
+pub use account_mail::resolve_account_email;
 pub use login::{google, list_sessions, login, logout, logout_all, revoke_session};
 pub use recovery::{change_password, confirm_password_reset, request_password_reset};
 
-use super::token;
-use crate::error::ApiError;
+use super::{password, token};
+use crate::domain::Password;
+use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::{self, WRONG_PASSWORD_PER_USER};
+use crate::store::credentials::{self, CredentialItem};
 use crate::store::tokens::{OneTimeTokenItem, TokenPurpose};
 use crate::store::users::UserItem;
 use crate::Deps;
@@ -39,6 +45,23 @@ fn invalid_token() -> ApiError {
 
 fn invalid_credentials() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Unable to log in with the provided credentials.")
+}
+
+/// Checks a signed-in user's current password (password change, account deletion).
+/// Wrong ones are counted per user across those routes; once 5 were wrong in the
+/// current 15-minute window, every check is 429 until it ends, and no hash is
+/// verified meanwhile. `Some(credential)` when the password is right, `None` when wrong.
+async fn check_current_password(deps: &Deps, user: &UserItem, offered: Password) -> ApiResult<Option<CredentialItem>> {
+    let (credential, ()) = tokio::try_join!(
+        credentials::get(deps, &user.email),
+        ratelimit::refuse_if_spent_by_user(deps, WRONG_PASSWORD_PER_USER, user.id),
+    )?;
+    if password::verify(offered, credential.as_ref().and_then(|c| c.password_hash.clone())).await? {
+        // Only a stored hash ever verifies, so the credential is there.
+        return Ok(credential);
+    }
+    ratelimit::count_for_user(deps, WRONG_PASSWORD_PER_USER, user.id).await?;
+    Ok(None)
 }
 
 /// One-time secrets are 43 characters; anything far off is not worth a lookup.

@@ -2,32 +2,26 @@
 //! any route) and change while signed in. Both revoke sessions and notify the owner.
 
 use super::login::new_session;
-use super::{display_name, invalid_token, one_time_token, plausible_secret};
+use super::{check_current_password, display_name, invalid_token, plausible_secret};
 use crate::auth::api::{PasswordChangeRequest, PasswordResetConfirmRequest, TokenResponse};
 use crate::auth::{lockout, password, token, AuthUser};
 use crate::domain::{Email, Password, Validator};
 use crate::error::{ApiError, ApiResult};
-use crate::mail::EmailJob;
-use crate::queue::enqueue_email;
+use crate::mail::{AccountEmail, EmailJob};
+use crate::queue::{enqueue_account_email, enqueue_email};
 use crate::ratelimit::{self, RESET_PER_EMAIL, RESET_PER_IP};
 use crate::store::tokens::TokenPurpose;
 use crate::store::users::{self, UserItem};
 use crate::store::{credentials, sessions, tokens};
 use crate::Deps;
 
-/// POST /auth/password/reset: the same answer for every address; an account gets a
-/// link that works once, for an hour, and only while the password is unchanged.
+/// POST /auth/password/reset: the same answer and work for every address; the email
+/// worker sends an account a link that works once, for an hour, and only while the
+/// password is unchanged.
 pub async fn request_password_reset(deps: &Deps, email: &str, ip: Option<String>) -> ApiResult<()> {
     let email = Email::parse(email).map_err(|p| ApiError::invalid_field("email", p))?;
     ratelimit::check(deps, &[(RESET_PER_EMAIL, Some(email.as_str())), (RESET_PER_IP, ip.as_deref())]).await?;
-    let Some(credential) = credentials::get(deps, email.as_str()).await? else { return Ok(()) };
-    let Some(user) = users::get(deps, credential.user_id).await? else { return Ok(()) };
-    let (secret, mut token_item) =
-        one_time_token(deps, TokenPurpose::PasswordReset, user.id, deps.config.password_reset_ttl);
-    token_item.credential_version = Some(credential.version);
-    tokens::put(deps, &token_item).await?;
-    let name = display_name(&user);
-    enqueue_email(deps, EmailJob::PasswordReset { to: user.email, name, token: secret }).await?;
+    enqueue_account_email(deps, AccountEmail::PasswordReset { to: email.to_string() }).await?;
     Ok(())
 }
 
@@ -95,10 +89,9 @@ pub async fn change_password(
     let current = v.check("current_password", Password::parse_any(&req.current_password));
     let new_password = new_password_for(&req.new_password, &email, &mut v);
     v.finish()?;
-    let credential = credentials::get(deps, email.as_str()).await?.ok_or_else(ApiError::unauthenticated)?;
-    if !password::verify(current.expect("validated"), credential.password_hash.clone()).await? {
+    let Some(credential) = check_current_password(deps, &user, current.expect("validated")).await? else {
         return Err(ApiError::invalid_field("current_password", "Your current password was entered incorrectly."));
-    }
+    };
     let new_hash = password::hash(new_password.expect("validated")).await?;
     if !credentials::set_password(deps, email.as_str(), &new_hash, credential.version).await? {
         return Err(ApiError::conflict("password_changed", "The password was changed meanwhile; try again."));
