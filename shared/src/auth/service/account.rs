@@ -133,30 +133,25 @@ pub const REAUTHENTICATE_WITHIN: time::Duration = time::Duration::minutes(15);
 /// on password change; for an account without one, its email from a recent sign-in),
 /// then the account and everything it owns go.
 pub async fn delete_me(deps: &Deps, auth: &AuthUser, user: UserItem, req: DeleteMeRequest) -> ApiResult<()> {
-    match req.password.as_deref() {
-        Some(offered) => {
-            let offered = Password::parse_any(offered).map_err(|p| ApiError::invalid_field("password", p))?;
-            if check_current_password(deps, &user, offered).await?.is_none() {
-                return Err(ApiError::invalid_field("password", "The password is not correct."));
-            }
+    let has_password = credentials::get(deps, &user.email).await?.and_then(|c| c.password_hash).is_some();
+    if has_password {
+        let offered = Password::parse_any(req.password.as_deref().unwrap_or_default())
+            .map_err(|p| ApiError::invalid_field("password", p))?;
+        if check_current_password(deps, &user, offered).await?.is_none() {
+            return Err(ApiError::invalid_field("password", "The password is not correct."));
         }
-        None => {
-            // Only an account without a password confirms with its email.
-            if credentials::get(deps, &user.email).await?.and_then(|c| c.password_hash).is_some() {
-                return Err(ApiError::invalid_field("password", "This field is required."));
-            }
-            let offered = req.confirm_email.as_deref().map(Email::parse);
-            if !matches!(offered, Some(Ok(email)) if email.as_str() == user.email) {
-                return Err(ApiError::invalid_field("confirm_email", "Must be this account's email address."));
-            }
-            let session =
-                sessions::get_live(deps, user.id, auth.session_id).await?.ok_or_else(ApiError::unauthenticated)?;
-            if deps.clock.now() - session.created_at > REAUTHENTICATE_WITHIN {
-                return Err(ApiError::forbidden(
-                    "reauthentication_required",
-                    "Sign in again to delete this account: the sign-in must be less than 15 minutes old.",
-                ));
-            }
+    } else {
+        let offered = req.confirm_email.as_deref().map(Email::parse);
+        if !matches!(offered, Some(Ok(email)) if email.as_str() == user.email) {
+            return Err(ApiError::invalid_field("confirm_email", "Must be this account's email address."));
+        }
+        let session =
+            sessions::get_live(deps, user.id, auth.session_id).await?.ok_or_else(ApiError::unauthenticated)?;
+        if deps.clock.now() - session.created_at > REAUTHENTICATE_WITHIN {
+            return Err(ApiError::forbidden(
+                "reauthentication_required",
+                "Sign in again to delete this account: the sign-in must be less than 15 minutes old.",
+            ));
         }
     }
     crate::account_deletion::delete_account(deps, user.id).await
