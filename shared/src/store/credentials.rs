@@ -75,7 +75,7 @@ pub async fn link_google(deps: &Deps, sub: &str, user_id: Uuid) -> ApiResult<()>
         .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
         .update_expression("SET google_sub = :sub")
-        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", super::users::DELETING))
+        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", super::DELETING))
         .expression_attribute_values(":sub", s(sub))
         .build()
         .expect("table, key and expression are set");

@@ -56,6 +56,9 @@ pub fn put_new_item(deps: &Deps, item: Item) -> aws_sdk_dynamodb::types::Transac
     aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build()
 }
 
+/// The attribute that marks an account being deleted.
+pub const DELETING: &str = "deleting_at";
+
 /// A transaction item that holds only while `owner`'s account exists and is not being
 /// deleted. Every write that can create an item in a partition of a user carries it,
 /// so once account deletion has marked the profile, nothing new can appear under the
@@ -64,7 +67,7 @@ pub fn owner_live(deps: &Deps, owner: uuid::Uuid) -> aws_sdk_dynamodb::types::Tr
     let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
         .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(owner), keys::PROFILE)))
-        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", users::DELETING))
+        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", DELETING))
         .build()
         .expect("table, key and condition are set");
     aws_sdk_dynamodb::types::TransactWriteItem::builder().condition_check(check).build()

@@ -36,8 +36,7 @@ pub struct UserItem {
     pub deleting_at: Option<OffsetDateTime>,
 }
 
-/// The attribute that marks an account being deleted.
-pub const DELETING: &str = "deleting_at";
+pub use super::DELETING;
 
 impl UserItem {
     pub fn new(id: Uuid, email: String, username: String, now: OffsetDateTime) -> Self {
