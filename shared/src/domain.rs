@@ -188,6 +188,21 @@ impl Username {
         Self(if base.is_empty() { "user".into() } else { base })
     }
 
+    /// The username a new registration starts with: the one derived from the email
+    /// and the random end of the account's id, so it is never taken. The email worker
+    /// replaces it with `from_email`'s (see `is_provisional`).
+    pub fn provisional(email: &Email, user_id: uuid::Uuid) -> Self {
+        const ID_CHARS: usize = 12;
+        let id = user_id.simple().to_string();
+        let base: String = Self::from_email(email).0.chars().take(MAX_USERNAME_LEN - ID_CHARS - 1).collect();
+        Self(format!("{base}_{}", &id[id.len() - ID_CHARS..]))
+    }
+
+    /// Whether `username` is still the provisional one of this account.
+    pub fn is_provisional(username: &str, email: &Email, user_id: uuid::Uuid) -> bool {
+        Self::provisional(email, user_id).0 == username
+    }
+
     /// This username with a random numeric suffix, for when the plain one is taken.
     pub fn with_suffix(&self, suffix: u32) -> Self {
         Self(format!("{}{suffix:04}", self.0))
@@ -310,6 +325,21 @@ mod tests {
         assert!(Username::parse(&"a".repeat(151)).is_err());
         assert_eq!(Username::from_email(&email("ada.l@example.com")).as_str(), "ada.l");
         assert_eq!(Username::parse("Ada").unwrap().key(), "ada");
+    }
+
+    #[test]
+    fn provisional_usernames_are_valid_unique_per_account_and_recognisable() {
+        let id = uuid::Uuid::now_v7();
+        let other = uuid::Uuid::now_v7();
+        let e = email("ada.l@example.com");
+        let provisional = Username::provisional(&e, id);
+        assert!(Username::parse(provisional.as_str()).is_ok());
+        assert!(provisional.as_str().starts_with("ada.l_"), "{}", provisional.as_str());
+        assert_ne!(provisional, Username::provisional(&e, other));
+        assert!(Username::is_provisional(provisional.as_str(), &e, id));
+        assert!(!Username::is_provisional("ada.l", &e, id));
+        let long = email(&format!("{}@example.com", "a".repeat(64)));
+        assert!(Username::provisional(&long, id).as_str().chars().count() <= MAX_USERNAME_LEN);
     }
 
     #[test]

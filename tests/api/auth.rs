@@ -59,6 +59,24 @@ async fn duplicate_registration_looks_like_a_new_one_and_warns_the_owner() {
 }
 
 #[tokio::test]
+async fn usernames_come_from_the_email_with_a_suffix_when_taken() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let (local_part, _) = email.split_once('@').unwrap();
+    assert_eq!(app.register(&email, PASSWORD).await.status, 201);
+    let verified = app.post("/api/v1/auth/verify-email", json!({"token": app.verification_token(&email).await})).await;
+    assert_eq!(verified.body["user"]["username"], local_part, "{}", verified.text);
+
+    // Another address with the same local part gets that username with a suffix.
+    let namesake = format!("{local_part}@another.example.com");
+    assert_eq!(app.register(&namesake, PASSWORD).await.status, 201);
+    let verified =
+        app.post("/api/v1/auth/verify-email", json!({"token": app.verification_token(&namesake).await})).await;
+    let username = verified.body["user"]["username"].as_str().unwrap();
+    assert!(username.starts_with(local_part) && username.len() == local_part.len() + 4, "{username}");
+}
+
+#[tokio::test]
 async fn unknown_email_and_wrong_password_are_indistinguishable() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;

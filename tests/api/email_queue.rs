@@ -224,7 +224,12 @@ async fn register_reset_and_resend_queue_the_same_job_for_every_address_and_the_
         let verified = app.post("/api/v1/auth/verify-email", json!({"token": token_from(&mail.body)})).await;
         assert_eq!(verified.status, 200, "{}", verified.text);
     }
-    assert_eq!(app.login(&known, PASSWORD).await.status, 200, "verified");
+    let login = app.login(&known, PASSWORD).await;
+    assert_eq!(login.status, 200, "verified: {}", login.text);
+    // The account was created under a provisional username; the worker gave it the
+    // one derived from the email before sending the link.
+    let local_part = known.split('@').next().unwrap();
+    assert_eq!(login.body["user"]["username"], local_part);
     let new_password = "a completely new passphrase";
     let body = json!({"token": token_from(&reset[0].body), "new_password": new_password});
     assert_eq!(app.post("/api/v1/auth/password/reset/confirm", body).await.status, 200);

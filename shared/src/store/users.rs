@@ -60,10 +60,7 @@ impl UserItem {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum CreateUserError {
-    /// The email is claimed; `username_too`: so is the username tried.
-    EmailTaken {
-        username_too: bool,
-    },
+    EmailTaken,
     UsernameTaken,
 }
 
@@ -91,9 +88,7 @@ pub async fn create(
     items.extend(extra.into_iter().map(|item| super::put_new_item(deps, item)));
     match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => Ok(Ok(())),
-        Err(err) if condition_failed_at(&err, 0) => {
-            Ok(Err(CreateUserError::EmailTaken { username_too: condition_failed_at(&err, 1) }))
-        }
+        Err(err) if condition_failed_at(&err, 0) => Ok(Err(CreateUserError::EmailTaken)),
         Err(err) if condition_failed_at(&err, 1) => Ok(Err(CreateUserError::UsernameTaken)),
         Err(err) => Err(err.into()),
     }

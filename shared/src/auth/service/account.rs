@@ -18,10 +18,6 @@ pub const REGISTERED_MESSAGE: &str = "Registration received. Check your email fo
 
 /// Creates `user` (its username made unique if taken) with its credential and `extra`
 /// items in one transaction. `Ok(None)`: the email already has an account.
-///
-/// An address that has an account costs the same attempts as a new one: when the
-/// username tried is taken too, a new address would try again with a suffix, so this
-/// one does as well (and fails on the email again).
 pub(super) async fn create_account(
     deps: &Deps,
     mut user: UserItem,
@@ -32,8 +28,8 @@ pub(super) async fn create_account(
     for _attempt in 0..5 {
         match users::create(deps, &user, password_hash.clone(), extra.clone()).await? {
             Ok(()) => return Ok(Some(user)),
-            Err(CreateUserError::EmailTaken { username_too: false }) => return Ok(None),
-            Err(CreateUserError::EmailTaken { username_too: true } | CreateUserError::UsernameTaken) => {
+            Err(CreateUserError::EmailTaken) => return Ok(None),
+            Err(CreateUserError::UsernameTaken) => {
                 user.username = base.with_suffix(rand::rng().random_range(0..10_000)).as_str().to_string();
             }
         }
@@ -43,8 +39,11 @@ pub(super) async fn create_account(
 
 /// POST /auth/register. The same answer, and the same work, whether or not the email
 /// has an account: one hash, one transactional attempt to create the account, one job.
-/// The email worker then sends the verification link, or tells an existing owner that
-/// someone tried to register their address.
+/// The account starts with a provisional username that cannot be taken (a taken one
+/// would need a second attempt, and the username derived from an address is mostly
+/// taken exactly when the address has an account). The email worker then gives it the
+/// username derived from the email and sends the verification link, or tells an
+/// existing owner that someone tried to register their address.
 pub async fn register(deps: &Deps, req: RegisterRequest, ip: Option<String>) -> ApiResult<String> {
     ratelimit::check(deps, &[(ratelimit::REGISTER_PER_IP, ip.as_deref())]).await?;
     let mut v = Validator::default();
@@ -66,15 +65,11 @@ pub async fn register(deps: &Deps, req: RegisterRequest, ip: Option<String>) -> 
         new_password.expect("validated"),
     );
     let hash = password::hash(new_password).await?;
-    let mut user = UserItem::new(
-        uuid::Uuid::now_v7(),
-        email.to_string(),
-        Username::from_email(&email).as_str().into(),
-        deps.clock.now(),
-    );
+    let user_id = uuid::Uuid::now_v7();
+    let username = Username::provisional(&email, user_id);
+    let mut user = UserItem::new(user_id, email.to_string(), username.as_str().into(), deps.clock.now());
     user.first_name = first_name;
     user.last_name = last_name;
-    let user_id = user.id;
     let (secret, token_item) = one_time_token(deps, TokenPurpose::VerifyEmail, user_id, deps.config.verification_ttl);
     // Created or not, what follows is the same; the worker tells the cases apart.
     create_account(deps, user, Some(hash), vec![serde_dynamo::to_item(&token_item)?]).await?;

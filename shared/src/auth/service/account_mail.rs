@@ -4,27 +4,30 @@
 //! anything, to send. Secrets of tokens made here never leave the worker but by email.
 
 use super::{display_name, one_time_token};
+use crate::domain::{Email, Username};
 use crate::error::ApiResult;
 use crate::mail::{AccountEmail, EmailJob};
 use crate::store::tokens::{self, TokenPurpose};
+use crate::store::users::{ProfileChanges, UserItem};
 use crate::store::{credentials, users};
 use crate::Deps;
+use rand::Rng;
 
 /// The email to send for `request`, or `None` when the address calls for none.
 pub async fn resolve_account_email(deps: &Deps, request: AccountEmail) -> ApiResult<Option<EmailJob>> {
     match request {
         AccountEmail::Registered { to, user_id, token } => {
             let Some(owner) = users::by_email(deps, &to).await? else { return Ok(None) };
-            let name = display_name(&owner);
-            Ok(if owner.id != user_id {
+            if owner.id != user_id {
                 // The address already had an account: its owner hears about the attempt.
-                Some(EmailJob::RegistrationAttempt { to: owner.email, name })
-            } else if owner.email_verified {
-                None
-            } else {
-                // This registration created the account; its token was stored with it.
-                Some(EmailJob::VerifyEmail { to: owner.email, name, token })
-            })
+                return Ok(Some(EmailJob::RegistrationAttempt { name: display_name(&owner), to: owner.email }));
+            }
+            if owner.email_verified {
+                return Ok(None);
+            }
+            // This registration created the account; its token was stored with it.
+            let owner = settle_username(deps, owner).await?;
+            Ok(Some(EmailJob::VerifyEmail { name: display_name(&owner), to: owner.email, token }))
         }
         AccountEmail::ResendVerification { to } => {
             let Some(user) = users::by_email(deps, &to).await? else { return Ok(None) };
@@ -46,4 +49,28 @@ pub async fn resolve_account_email(deps: &Deps, request: AccountEmail) -> ApiRes
             Ok(Some(EmailJob::PasswordReset { name: display_name(&user), to: user.email, token: secret }))
         }
     }
+}
+
+/// A registration creates the account under a provisional username (so its request
+/// path never retries on a taken one); here it gets the username derived from its
+/// email, with a random suffix when that is taken. A retried job finds it done.
+async fn settle_username(deps: &Deps, user: UserItem) -> ApiResult<UserItem> {
+    let Ok(email) = Email::parse(&user.email) else { return Ok(user) };
+    if !Username::is_provisional(&user.username, &email, user.id) {
+        return Ok(user);
+    }
+    let base = Username::from_email(&email);
+    let mut wanted = base.clone();
+    for _attempt in 0..5 {
+        let changes = ProfileChanges {
+            username: Some((wanted.as_str().to_string(), user.username.clone())),
+            ..Default::default()
+        };
+        match users::update_profile(deps, user.id, changes).await? {
+            Ok(renamed) => return Ok(renamed),
+            Err(()) => wanted = base.with_suffix(rand::rng().random_range(0..10_000)),
+        }
+    }
+    // Still a valid, unique username; the user can change it.
+    Ok(user)
 }
