@@ -165,3 +165,14 @@ async fn bad_google_tokens_are_rejected() {
     let neither = app.post("/api/v1/auth/google", json!({})).await;
     assert_eq!(neither.status, 400);
 }
+
+#[tokio::test]
+async fn tokens_google_could_not_have_issued_are_refused() {
+    // Control characters cannot even be sent to Google in a header: this was a 503.
+    let app = TestApp::spawn().await;
+    for token in ["ya29.\u{1}x", "ya29.a\nb", "ya29 spaced", "ya29.ü"] {
+        let reply = app.post("/api/v1/auth/google", json!({"access_token": token})).await;
+        assert_eq!(reply.status, 401, "{token:?}: {}", reply.text);
+        assert_eq!(reply.body["error"]["code"], "invalid_google_token", "{token:?}");
+    }
+}

@@ -74,6 +74,11 @@ pub fn invalid_google_token() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "invalid_google_token", "Google did not accept this token.")
 }
 
+/// Whether `token` could be a token Google issued: visible ASCII only.
+pub fn plausible_token(token: &str) -> bool {
+    token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 fn client_id(deps: &Deps) -> ApiResult<&str> {
     deps.config.google_client_id.as_deref().ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "google_not_configured", "Google sign-in is not configured.")

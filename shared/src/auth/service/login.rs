@@ -113,6 +113,11 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
         .map_err(|p| ApiError::invalid_field("device_info", p))?;
     let nonempty = |t: &Option<String>| t.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
     let identity = match (nonempty(&req.access_token), nonempty(&req.id_token)) {
+        // Google's tokens are printable ASCII; anything else was never issued by it (and
+        // could not be sent to it in a header).
+        (Some(access_token), None) if !google::plausible_token(&access_token) => {
+            return Err(google::invalid_google_token())
+        }
         (Some(access_token), None) => google::from_access_token(deps, &access_token).await?,
         (None, Some(id_token)) => google::from_id_token(deps, &id_token).await?,
         _ => return Err(ApiError::invalid_request("Send exactly one of access_token or id_token.")),
