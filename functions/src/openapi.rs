@@ -4,7 +4,7 @@
 use http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use shared::http::ok;
 use shared::{ApiResult, Deps};
 use std::sync::OnceLock;
@@ -131,6 +131,59 @@ fn from_route_table(doc: &mut Value) {
     doc["servers"] = json!([{ "url": "/", "description": "This API (the host serving this document)" }]);
 }
 
+/// OpenAPI links from each creating operation (a POST to a collection answering 201 with
+/// the new resource's `id`) to every operation on that resource (`{collection}/{param}`
+/// and below, when it needs no other id): the new `id` fills the resource's parameter,
+/// the collection's own path parameters are the request's. Clients and tools such as Schemathesis can then follow
+/// a created resource; the links follow from the paths, so new routes get theirs.
+fn resource_links(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].clone();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let operations: Vec<(String, String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().into_iter().flatten().filter_map(move |(method, op)| {
+                Some((path.clone(), method.clone(), op.get("operationId")?.as_str()?.to_string()))
+            })
+        })
+        .collect();
+    for (collection, item) in paths.iter_mut() {
+        let Some(created) = item.get_mut("post").and_then(|op| op["responses"].get_mut("201")) else { continue };
+        let schema = &created["content"]["application/json"]["schema"];
+        let schema = match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+            Some(name) => &schemas[name],
+            None => schema,
+        };
+        if schema["properties"].get("id").is_none() {
+            continue;
+        }
+        let mut links = Map::new();
+        for (path, _, operation_id) in &operations {
+            let Some(rest) = path.strip_prefix(collection.as_str()).and_then(|rest| rest.strip_prefix("/{")) else {
+                continue;
+            };
+            let Some((param, _)) = rest.split_once('}') else { continue };
+            // Only what the new id and the request's own parameters name (not a pair of a chat).
+            if path_params(path).count() != path_params(collection).count() + 1 {
+                continue;
+            }
+            let mut parameters = Map::new();
+            parameters.insert(param.to_string(), json!("$response.body#/id"));
+            for outer in path_params(collection) {
+                parameters.insert(outer.to_string(), json!(format!("$request.path.{outer}")));
+            }
+            links.insert(operation_id.clone(), json!({ "operationId": operation_id, "parameters": parameters }));
+        }
+        if !links.is_empty() {
+            created["links"] = Value::Object(links);
+        }
+    }
+}
+
+fn path_params(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
 fn status_description(status: &str) -> &'static str {
     let code = status.parse::<u16>().ok().and_then(|code| StatusCode::from_u16(code).ok());
     code.and_then(|code| code.canonical_reason()).unwrap_or("Response")
@@ -141,6 +194,7 @@ pub fn document() -> &'static Value {
     DOC.get_or_init(|| {
         let mut doc = annotated();
         from_route_table(&mut doc);
+        resource_links(&mut doc);
         // After the route table: error responses follow from each operation's security.
         crate::error_responses::declare(&mut doc);
         doc
@@ -208,6 +262,36 @@ mod tests {
             if let Some(schemes) = declared.as_array() {
                 let needs_token = schemes.iter().any(|s| s.get("bearer").is_some());
                 assert_eq!(needs_token, !route.public(), "{}: annotation says {declared}", route.name);
+            }
+        }
+    }
+
+    #[test]
+    fn created_resources_link_to_their_operations() {
+        let doc = super::document();
+        let links = |path: &str| doc["paths"][path]["post"]["responses"]["201"]["links"].clone();
+        let files = links("/api/v1/files");
+        for target in ["files-get", "files-complete", "files-delete"] {
+            assert_eq!(files[target]["operationId"], target);
+            assert_eq!(files[target]["parameters"], serde_json::json!({"id": "$response.body#/id"}));
+        }
+        let knowledge = links("/api/v1/projects/{id}/knowledge");
+        assert_eq!(
+            knowledge["projects-knowledge-toggle"]["parameters"],
+            serde_json::json!({"kid": "$response.body#/id", "id": "$request.path.id"})
+        );
+        assert!(links("/api/v1/files")["files-validate"].is_null(), "a literal segment is another resource");
+        assert!(links("/api/v1/auth/register").is_null(), "no id, no link");
+        // Every link names an operation and exactly its path parameters.
+        for item in doc["paths"].as_object().unwrap().values() {
+            let created = &item["post"]["responses"]["201"]["links"];
+            for link in created.as_object().into_iter().flat_map(|links| links.values()) {
+                let route = crate::routes().iter().find(|r| r.name == link["operationId"]).unwrap();
+                let mut expected: Vec<&str> = super::path_params(route.path).collect();
+                let mut named: Vec<&str> = link["parameters"].as_object().unwrap().keys().map(String::as_str).collect();
+                expected.sort();
+                named.sort();
+                assert_eq!(named, expected, "{}", route.name);
             }
         }
     }
