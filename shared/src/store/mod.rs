@@ -199,6 +199,29 @@ pub fn updated<T: DeserializeOwned, R: std::fmt::Debug + Send + Sync + 'static>(
 }
 
 /// The item at `key` (strongly consistent), as stored.
+/// Applies `changes` and a new `updated_at` to the existing item at `item_key` and
+/// returns it as now stored; `None` when there is no such item. Nothing to change
+/// writes nothing: the item is read instead.
+pub async fn update_existing<T: DeserializeOwned>(
+    deps: &Deps,
+    item_key: Item,
+    changes: update::Changes,
+    now: time::OffsetDateTime,
+) -> ApiResult<Option<T>> {
+    if changes.is_empty() {
+        return get(deps, item_key).await;
+    }
+    let request = deps
+        .dynamo
+        .update_item()
+        .table_name(&deps.config.table_name)
+        .set_key(Some(item_key))
+        .condition_expression("attribute_exists(PK)")
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+    let request = changes.set("updated_at", time_attr(now)).apply(request).expect("something changes");
+    updated(request.send().await)
+}
+
 pub async fn get_raw(deps: &Deps, key: Item) -> ApiResult<Option<Item>> {
     let output = deps
         .dynamo

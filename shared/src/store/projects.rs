@@ -160,18 +160,7 @@ pub async fn update(
     if let Some(instructions) = changes.instructions {
         update = update.set("instructions", s(instructions));
     }
-    if update.is_empty() {
-        return get(deps, owner, id).await;
-    }
-    let request = deps
-        .dynamo
-        .update_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(project_key(owner, id)))
-        .condition_expression("attribute_exists(PK)")
-        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
-    let request = update.set("updated_at", super::time_attr(now)).apply(request).expect("something changes");
-    super::updated(request.send().await)
+    super::update_existing(deps, project_key(owner, id), update, now).await
 }
 
 /// Why a knowledge write did not happen.

@@ -4,7 +4,6 @@ use super::update::Changes;
 use super::{key, keys, s, Item};
 use crate::error::ApiResult;
 use crate::Deps;
-use aws_sdk_dynamodb::types::ReturnValue;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -60,18 +59,7 @@ pub async fn update(
     if let Some(content) = content {
         update = update.set("content", s(content));
     }
-    if update.is_empty() {
-        return get(deps, owner, id).await;
-    }
-    let request = deps
-        .dynamo
-        .update_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(prompt_key(owner, id)))
-        .condition_expression("attribute_exists(PK)")
-        .return_values(ReturnValue::AllNew);
-    let request = update.set("updated_at", super::time_attr(now)).apply(request).expect("something changes");
-    super::updated(request.send().await)
+    super::update_existing(deps, prompt_key(owner, id), update, now).await
 }
 
 /// Deletes the owner's prompt; `false` if it did not exist.
