@@ -15,6 +15,17 @@ pub const MAX_USERNAME_LEN: usize = 150;
 pub const MAX_DEVICE_INFO_LEN: usize = 512;
 
 /// Collects per-field problems so a request reports all of them at once.
+/// `limit` and `cursor` of a list route.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1–100, default 20
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i32>,
+    /// `next_cursor` of the previous page
+    pub cursor: Option<String>,
+}
+
 #[derive(Default)]
 pub struct Validator {
     fields: FieldErrors,
@@ -273,11 +284,6 @@ pub fn required_text(raw: &str, max: usize, trim: bool) -> Result<String, String
     } else {
         Ok(text.to_string())
     }
-}
-
-/// A path id that is not a uuid names nothing: 404, like an id the caller does not own.
-pub fn parse_path_id(raw: &str) -> ApiResult<uuid::Uuid> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
 }
 
 /// Free-text device description sent at login, bounded.
