@@ -175,24 +175,6 @@ pub struct Worker {
     pub summary: &'static str,
 }
 
-macro_rules! scheduled {
-    ($f:path) => {{
-        fn call<'a>(deps: &'a Deps, event: EventBridgeEvent) -> BoxFuture<'a, ApiResult<()>> {
-            Box::pin($f(deps, event))
-        }
-        call as ScheduledHandler
-    }};
-}
-
-macro_rules! worker {
-    ($f:path) => {{
-        fn call<'a>(deps: &'a Deps, event: SqsEvent) -> BoxFuture<'a, SqsBatchResponse> {
-            Box::pin($f(deps, event))
-        }
-        call as WorkerHandler
-    }};
-}
-
 use Permission::*;
 
 /// Authenticated routes write too: the session's `last_used_at` is refreshed.
@@ -206,31 +188,11 @@ pub const USER_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail, Read
 
 pub const API_PREFIX: &str = "/api/v1";
 
-static WORKERS: &[Worker] = &[
-    Worker {
-        name: "email-worker",
-        queue: Queue::Email,
-        handler: worker!(crate::email_worker::handle),
-        permissions: &[TableRead, TableWrite, SendEmail],
-        summary: "Renders and sends queued emails through SES",
-    },
-    Worker {
-        name: "title-worker",
-        queue: Queue::Titles,
-        handler: worker!(crate::title_worker::handle),
-        permissions: &[TableRead, TableWrite, InvokeModel],
-        summary: "Names new chats with the small model",
-    },
-];
+/// The SQS workers.
+static WORKERS: &[&Worker] = &[&crate::email_worker::WORKER, &crate::title_worker::WORKER];
 
-static SCHEDULED: &[Scheduled] = &[Scheduled {
-    name: "files-cleanup",
-    schedule: "rate(1 hour)",
-    every: std::time::Duration::from_secs(3600),
-    handler: scheduled!(crate::files_cleanup::handle),
-    permissions: &[TableRead, TableWrite, Files],
-    summary: "Removes uploads never completed and the files of deleted chats; finishes interrupted account deletions",
-}];
+/// The jobs run on a schedule.
+static SCHEDULED: &[&Scheduled] = &[&crate::files_cleanup::SCHEDULED];
 
 /// Every HTTP function, ordered by path and method.
 pub fn routes() -> &'static [&'static Route] {
@@ -252,11 +214,11 @@ pub fn routes() -> &'static [&'static Route] {
     })
 }
 
-pub fn workers() -> &'static [Worker] {
+pub fn workers() -> &'static [&'static Worker] {
     WORKERS
 }
 
-pub fn scheduled() -> &'static [Scheduled] {
+pub fn scheduled() -> &'static [&'static Scheduled] {
     SCHEDULED
 }
 
@@ -273,8 +235,8 @@ pub fn function(name: &str) -> Option<Function> {
         .copied()
         .find(|r| r.name == name)
         .map(Function::Http)
-        .or_else(|| workers().iter().find(|w| w.name == name).map(Function::Worker))
-        .or_else(|| scheduled().iter().find(|s| s.name == name).map(Function::Scheduled))
+        .or_else(|| workers().iter().copied().find(|w| w.name == name).map(Function::Worker))
+        .or_else(|| scheduled().iter().copied().find(|s| s.name == name).map(Function::Scheduled))
 }
 
 #[cfg(test)]
