@@ -51,7 +51,7 @@ pub type Service = NormalizePath<Router>;
 
 /// Every route, for the local gateway.
 pub fn local(deps: AppState) -> Service {
-    NormalizePath::trim_trailing_slash(router(crate::routes().iter().copied(), deps))
+    NormalizePath::trim_trailing_slash(router(crate::table::routes().iter().copied(), deps))
 }
 
 /// One function's route, as its Lambda serves it. lambda_http puts a REST API's stage in

@@ -37,7 +37,7 @@ impl Modify for BearerAuth {
 /// The document as the handlers' annotations describe it, before `from_route_table`.
 fn annotated() -> Value {
     let mut routes = utoipa_axum::router::OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi());
-    for route in crate::routes() {
+    for route in crate::table::routes() {
         routes = routes.routes((route.endpoint)());
     }
     let mut doc = routes.into_openapi();
@@ -51,7 +51,7 @@ fn annotated() -> Value {
 /// operation's id (its route name, unique), whether it needs a token (`security`), and a
 /// description on every response (the status's reason phrase where the annotation has none).
 fn from_route_table(doc: &mut Value) {
-    for route in crate::routes() {
+    for route in crate::table::routes() {
         let Some(operation) = doc["paths"][route.path()].get_mut(route.method().to_lowercase()) else {
             continue; // every_route_is_documented_with_its_method says so
         };
@@ -147,18 +147,18 @@ mod tests {
     fn every_route_is_documented_with_its_method() {
         let doc = super::document();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-        for route in crate::routes() {
+        for route in crate::table::routes() {
             let op = &doc["paths"][route.path()][route.method().to_lowercase()];
             assert!(op.is_object(), "{} {} is missing from the OpenAPI document", route.method(), route.path());
         }
         let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
-        assert_eq!(documented, crate::routes().len(), "the document has operations the route table lacks");
+        assert_eq!(documented, crate::table::routes().len(), "the document has operations the route table lacks");
     }
 
     #[test]
     fn operations_are_named_and_secured_from_the_route_table() {
         let doc = super::document();
-        for route in crate::routes() {
+        for route in crate::table::routes() {
             let op = &doc["paths"][route.path()][route.method().to_lowercase()];
             assert_eq!(op["operationId"], route.name);
             let expected = if route.public { serde_json::json!([]) } else { serde_json::json!([{ "bearer": [] }]) };
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn annotations_that_declare_security_agree_with_the_route_table() {
         let doc = super::annotated();
-        for route in crate::routes() {
+        for route in crate::table::routes() {
             let declared = &doc["paths"][route.path()][route.method().to_lowercase()]["security"];
             if let Some(schemes) = declared.as_array() {
                 let needs_token = schemes.iter().any(|s| s.get("bearer").is_some());
@@ -201,7 +201,7 @@ mod tests {
         for item in doc["paths"].as_object().unwrap().values() {
             let created = &item["post"]["responses"]["201"]["links"];
             for link in created.as_object().into_iter().flat_map(|links| links.values()) {
-                let route = crate::routes().iter().find(|r| r.name == link["operationId"]).unwrap();
+                let route = crate::table::routes().iter().find(|r| r.name == link["operationId"]).unwrap();
                 let mut expected: Vec<&str> = super::path_params(route.path()).collect();
                 let mut named: Vec<&str> = link["parameters"].as_object().unwrap().keys().map(String::as_str).collect();
                 expected.sort();

@@ -12,12 +12,14 @@ pub mod files_cleanup;
 pub mod projects;
 pub mod prompts;
 pub mod routes;
+pub mod table;
 pub mod title_worker;
 pub mod worker;
 
 routes::route_modules!(health, openapi, docs, chat_stream, usage);
 
-pub use routes::{routes, scheduled, workers, Route, Scheduled, Worker};
+pub use routes::{Route, Scheduled, Worker};
+pub use table::{function, routes, scheduled, workers, Function};
 
 /// JSON logs to stdout (CloudWatch). Level from `LOG_LEVEL` (default `info`).
 /// Request bodies and headers are never logged, so passwords and tokens cannot leak.

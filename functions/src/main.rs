@@ -2,7 +2,7 @@
 //! in template.yaml) picks the function from the route table: an HTTP route runs its
 //! axum Router under lambda_http, a worker or a scheduled job its handler.
 
-use functions::routes::{function, Function};
+use functions::{function, Function};
 use lambda_runtime::LambdaEvent;
 use shared::{Clock, Config, Deps};
 use std::convert::Infallible;

@@ -3,7 +3,7 @@
 //! (REST API events carry their stage, which lambda_http puts in front of the path).
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use functions::routes::{function, Function};
+use functions::{function, Function};
 use serde_json::{json, Value};
 use system_tests::*;
 use tower::ServiceExt;
