@@ -55,7 +55,15 @@ fn presigning(deps: &Deps, ttl: Duration) -> ApiResult<PresigningConfig> {
 pub async fn create(deps: &Deps, owner: Uuid, req: CreateFileRequest) -> ApiResult<UploadTicket> {
     let media_type = declared_problems(&req.filename, &req.content_type, req.size, req.purpose)?;
     let now = deps.clock.now();
-    let file = FileItem::new(owner, req.filename.trim().to_string(), media_type, req.size, req.purpose, now);
+    let file = FileItem::new(
+        owner,
+        req.filename.trim().to_string(),
+        media_type,
+        req.size,
+        rules::kind(media_type),
+        req.purpose,
+        now,
+    );
     let presigned = deps
         .s3
         .put_object()

@@ -5,7 +5,7 @@
 use super::page::{GSI1, GSI1PK, GSI1SK};
 use super::{key, keys, s, Item};
 use crate::error::ApiResult;
-use crate::files::api::{FileStatus, Kind, Purpose};
+use crate::model::{FileStatus, Kind, Purpose};
 use crate::Deps;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,7 @@ impl FileItem {
         filename: String,
         media_type: &str,
         size: i64,
+        kind: Kind,
         purpose: Purpose,
         now: OffsetDateTime,
     ) -> Self {
@@ -58,7 +59,7 @@ impl FileItem {
             filename,
             media_type: media_type.to_string(),
             size,
-            kind: crate::files::rules::kind(media_type),
+            kind,
             purpose,
             status: FileStatus::Pending,
             created_at: now,

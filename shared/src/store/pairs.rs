@@ -6,9 +6,8 @@ use super::chats::{chat_key, ChatItem};
 use super::page::{GSI1SK, GSI2SK};
 use super::update::Changes;
 use super::{condition_failed_at, key, keys, n, s, usage, Item};
-use crate::chat::api::{Block, Message, Pair, PairStatus, Role};
 use crate::error::ApiResult;
-use crate::llm::Usage;
+use crate::model::{Block, PairStatus, Usage};
 use crate::Deps;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -103,39 +102,6 @@ impl PairItem {
             })
             .collect();
         texts.join("\n\n")
-    }
-}
-
-impl From<PairItem> for Pair {
-    fn from(item: PairItem) -> Self {
-        Pair {
-            id: item.id,
-            hidden: item.hidden,
-            status: item.status,
-            created_at: item.created_at,
-            user_message: Message {
-                id: item.user_message_id,
-                role: Role::User,
-                content: item.user_content,
-                token_count: item.user_token_count,
-                model: None,
-                stop_reason: None,
-                created_at: item.created_at,
-            },
-            assistant_message: Message {
-                id: item.assistant_message_id,
-                role: Role::Assistant,
-                content: if item.assistant_text.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Block::Text { text: item.assistant_text }]
-                },
-                token_count: item.assistant_token_count,
-                model: item.model,
-                stop_reason: item.stop_reason,
-                created_at: item.assistant_created_at,
-            },
-        }
     }
 }
 

@@ -5,7 +5,7 @@
 use super::update::Changes;
 use super::{key, keys, n, s, Item};
 use crate::error::ApiResult;
-use crate::llm::Usage;
+use crate::model::Usage;
 use crate::Deps;
 use aws_sdk_dynamodb::types::Update;
 use serde::Deserialize;
