@@ -159,14 +159,13 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => Self::not_found(),
             StoreError::ConditionFailed(Condition::OwnerGone) => Self::unauthenticated(),
-            StoreError::Conflict(Conflict::EmailTaken) => {
-                Self::conflict("email_taken", "A user with that email already exists.")
-            }
-            StoreError::Conflict(Conflict::UsernameTaken) => {
-                Self::conflict("username_taken", "A user with that username already exists.")
-            }
             StoreError::Conflict(Conflict::Changed(what)) => {
                 Self::conflict("conflict", format!("The {what} changed meanwhile; try again."))
+            }
+            // Domain code that can say more (e.g. `username_taken`) matches these first.
+            StoreError::Conflict(Conflict::EmailTaken) => Self::conflict("conflict", "The email is already taken."),
+            StoreError::Conflict(Conflict::UsernameTaken) => {
+                Self::conflict("conflict", "The username is already taken.")
             }
             StoreError::BadCursor => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", "The cursor is not valid for this list.")

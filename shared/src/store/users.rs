@@ -3,7 +3,7 @@
 use super::credentials::{self, CredentialItem};
 use super::update::Changes;
 use super::{condition_failed_at, key, keys, s, Item};
-use super::{StoreError, StoreResult, Table};
+use super::{Conflict, StoreError, StoreResult, Table};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -57,12 +57,6 @@ impl UserItem {
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum CreateUserError {
-    EmailTaken,
-    UsernameTaken,
-}
-
 fn claim(pk: String, sk: &str, user_id: Uuid) -> Item {
     let mut item = key(pk, sk);
     item.insert("user_id".into(), s(user_id.to_string()));
@@ -71,13 +65,14 @@ fn claim(pk: String, sk: &str, user_id: Uuid) -> Item {
 
 /// Creates the user with its credential (the email claim) and username claim in one
 /// transaction, plus any extra items (e.g. the verification token). Fails without
-/// writing anything if the email or username is already claimed.
+/// writing anything if the email or username is already claimed
+/// (`Conflict::EmailTaken` / `Conflict::UsernameTaken`).
 pub async fn create(
     table: &Table,
     user: &UserItem,
     password_hash: Option<String>,
     extra: Vec<Item>,
-) -> StoreResult<Result<(), CreateUserError>> {
+) -> StoreResult<()> {
     let credential = CredentialItem::new(&user.email, user.id, password_hash);
     let mut items = vec![
         super::put_new_item(table, serde_dynamo::to_item(&credential)?),
@@ -86,9 +81,9 @@ pub async fn create(
     ];
     items.extend(extra.into_iter().map(|item| super::put_new_item(table, item)));
     match table.client().transact_write_items().set_transact_items(Some(items)).send().await {
-        Ok(_) => Ok(Ok(())),
-        Err(err) if condition_failed_at(&err, 0) => Ok(Err(CreateUserError::EmailTaken)),
-        Err(err) if condition_failed_at(&err, 1) => Ok(Err(CreateUserError::UsernameTaken)),
+        Ok(_) => Ok(()),
+        Err(err) if condition_failed_at(&err, 0) => Err(StoreError::Conflict(Conflict::EmailTaken)),
+        Err(err) if condition_failed_at(&err, 1) => Err(StoreError::Conflict(Conflict::UsernameTaken)),
         Err(err) => Err(err.into()),
     }
 }
@@ -157,13 +152,10 @@ pub struct ProfileChanges {
 }
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
-/// transaction, so two users can never end up with one name. `Ok(Err(()))`: taken.
+/// transaction, so two users can never end up with one name (`Conflict::UsernameTaken`
+/// when it is taken).
 /// Nothing to change (e.g. removing an avatar there is none of) writes nothing.
-pub async fn update_profile(
-    table: &Table,
-    user_id: Uuid,
-    changes: ProfileChanges,
-) -> StoreResult<Result<UserItem, ()>> {
+pub async fn update_profile(table: &Table, user_id: Uuid, changes: ProfileChanges) -> StoreResult<UserItem> {
     let mut update = Changes::new();
     if let Some(first) = &changes.first_name {
         update = update.set("first_name", s(first));
@@ -180,9 +172,9 @@ pub async fn update_profile(
     }
     let Some((new, old)) = username_change else {
         let Some(request) = update.apply(self::update(table, user_id)) else {
-            return Ok(Ok(get(table, user_id).await?.ok_or(StoreError::NotFound)?));
+            return get(table, user_id).await?.ok_or(StoreError::NotFound);
         };
-        return Ok(Ok(updated(request.send().await?)?));
+        return updated(request.send().await?);
     };
     let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
     let mut items = Vec::new();
@@ -203,10 +195,12 @@ pub async fn update_profile(
     items.push(TransactWriteItem::builder().update(profile).build());
     match table.client().transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => {}
-        Err(err) if new_key != old_key && condition_failed_at(&err, 0) => return Ok(Err(())),
+        Err(err) if new_key != old_key && condition_failed_at(&err, 0) => {
+            return Err(StoreError::Conflict(Conflict::UsernameTaken))
+        }
         Err(err) => return Err(err.into()),
     }
-    Ok(Ok(get(table, user_id).await?.ok_or(StoreError::NotFound)?))
+    get(table, user_id).await?.ok_or(StoreError::NotFound)
 }
 
 /// Removes the avatar if it is `file_id` (the file is being deleted).

@@ -9,8 +9,9 @@ use crate::mail::AccountEmail;
 use crate::queue::enqueue_account_email;
 use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
 use crate::store::tokens::TokenPurpose;
-use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
+use crate::store::users::{self, ProfileChanges, UserItem};
 use crate::store::{credentials, sessions, tokens, Item};
+use crate::store::{Conflict, StoreError};
 use crate::Deps;
 use rand::Rng;
 
@@ -26,12 +27,13 @@ pub(super) async fn create_account(
 ) -> ApiResult<Option<UserItem>> {
     let base = Username::from_email(&Email::parse(&user.email).map_err(ApiError::invalid_request)?);
     for _attempt in 0..5 {
-        match users::create(&deps.table, &user, password_hash.clone(), extra.clone()).await? {
+        match users::create(&deps.table, &user, password_hash.clone(), extra.clone()).await {
             Ok(()) => return Ok(Some(user)),
-            Err(CreateUserError::EmailTaken) => return Ok(None),
-            Err(CreateUserError::UsernameTaken) => {
+            Err(StoreError::Conflict(Conflict::EmailTaken)) => return Ok(None),
+            Err(StoreError::Conflict(Conflict::UsernameTaken)) => {
                 user.username = base.with_suffix(rand::rng().random_range(0..10_000)).as_str().to_string();
             }
+            Err(err) => return Err(err.into()),
         }
     }
     Err(ApiError::conflict("username_taken", "Could not find a free username; try again."))
@@ -116,9 +118,12 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
         username: username.map(|u| (u.as_str().to_string(), user.username.clone())),
         avatar,
     };
-    match users::update_profile(&deps.table, user.id, changes).await? {
+    match users::update_profile(&deps.table, user.id, changes).await {
         Ok(updated) => super::user_view(deps, &updated).await,
-        Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
+        Err(StoreError::Conflict(Conflict::UsernameTaken)) => {
+            Err(ApiError::conflict("username_taken", "A user with that username already exists."))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use crate::mail::{AccountEmail, EmailJob};
 use crate::store::tokens::{self, TokenPurpose};
 use crate::store::users::{ProfileChanges, UserItem};
-use crate::store::{credentials, users};
+use crate::store::{credentials, users, Conflict, StoreError};
 use crate::Deps;
 use rand::Rng;
 
@@ -66,9 +66,12 @@ async fn settle_username(deps: &Deps, user: UserItem) -> ApiResult<UserItem> {
             username: Some((wanted.as_str().to_string(), user.username.clone())),
             ..Default::default()
         };
-        match users::update_profile(&deps.table, user.id, changes).await? {
+        match users::update_profile(&deps.table, user.id, changes).await {
             Ok(renamed) => return Ok(renamed),
-            Err(()) => wanted = base.with_suffix(rand::rng().random_range(0..10_000)),
+            Err(StoreError::Conflict(Conflict::UsernameTaken)) => {
+                wanted = base.with_suffix(rand::rng().random_range(0..10_000))
+            }
+            Err(err) => return Err(err.into()),
         }
     }
     // Still a valid, unique username; the user can change it.
