@@ -13,7 +13,7 @@
 
 use super::api::{Block, PairStatus, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
 use super::prompt::{self, Knowledge, Part, PastPair, ProjectContext, PromptInput};
-use super::{attachments, check_project, DEFAULT_TITLE};
+use super::{attachments, project_not_found, DEFAULT_TITLE};
 use crate::auth::TokenCaller;
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +26,6 @@ use crate::store::files::FileItem;
 use crate::store::pairs::{self, ChatWrite, Outcome, PairItem};
 use crate::store::projects::{self, KnowledgeItem, ProjectItem};
 use crate::Deps;
-use futures::TryFutureExt;
 use http::{Response, StatusCode};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -94,13 +93,18 @@ struct Loaded {
     project: Option<(ProjectItem, Vec<KnowledgeItem>)>,
 }
 
-/// The project and its knowledge (included in chat, in their stable order).
-async fn load_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<(ProjectItem, Vec<KnowledgeItem>)> {
+/// The caller's project and its knowledge (included in chat, in their stable order);
+/// `None` when the caller has no such project.
+async fn load_project(
+    deps: &Deps,
+    owner: Uuid,
+    project_id: Uuid,
+) -> ApiResult<Option<(ProjectItem, Vec<KnowledgeItem>)>> {
     let (project, knowledge) = tokio::try_join!(
-        check_project(deps, owner, project_id),
-        projects::all_knowledge(&deps.table, owner, project_id).err_into::<ApiError>()
+        projects::get(&deps.table, owner, project_id),
+        projects::all_knowledge(&deps.table, owner, project_id)
     )?;
-    Ok((project, knowledge.into_iter().filter(|k| k.include_in_chat).collect()))
+    Ok(project.map(|project| (project, knowledge.into_iter().filter(|k| k.include_in_chat).collect())))
 }
 
 /// Every read the message needs, concurrently.
@@ -119,7 +123,7 @@ async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded
 async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
     let Some(chat_id) = req.chat_id else {
         let project = match req.project_id {
-            Some(project) => Some(load_project(deps, owner, project).await?),
+            Some(project) => Some(load_project(deps, owner, project).await?.ok_or_else(project_not_found)?),
             None => None,
         };
         return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None, files: Vec::new(), project });
@@ -150,12 +154,8 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<L
     }
     // The chat's project is known only now: a second round, still before the model call.
     let project = match chat.project_id {
-        Some(project_id) => match load_project(deps, owner, project_id).await {
-            Ok(project) => Some(project),
-            // A project deleted meanwhile: the chat is being detached from it.
-            Err(err) if err.status == http::StatusCode::BAD_REQUEST => None,
-            Err(err) => return Err(err),
-        },
+        // None: a project deleted meanwhile (the chat is being detached from it).
+        Some(project_id) => load_project(deps, owner, project_id).await?,
         None => None,
     };
     Ok(Loaded { chat: Some(chat), history, regenerate, files: Vec::new(), project })
