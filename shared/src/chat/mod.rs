@@ -138,7 +138,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) 
 
 /// DELETE /chats/{id}: the chat and everything in it.
 pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
-    if chats::delete(&deps.table, owner, parse_path_id(id)?, deps.clock.now()).await? {
+    if crate::store::deletion::chat(&deps.table, owner, parse_path_id(id)?, deps.clock.now()).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

@@ -298,7 +298,7 @@ pub async fn update(
 }
 
 /// Deletes the chat item, counting it off its project in the same transaction.
-async fn delete_counted(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
+pub(super) async fn delete_counted(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
     for _ in 0..3 {
         let Some(chat) = get(table, owner, id).await? else { return Ok(false) };
         let Some(project) = chat.project_id else {
@@ -363,35 +363,6 @@ pub async fn of_project(table: &Table, owner: Uuid, project_id: Uuid) -> StoreRe
         .expression_attribute_values(":prefix", s(keys::CHAT_PREFIX))
         .expression_attribute_values(":project", s(project_id.to_string()));
     super::query_all(query, usize::MAX).await
-}
-
-/// Deletes the chat and every item of its own partition (pairs and what belongs to
-/// them). `false` if the owner has no such chat.
-pub async fn delete(table: &Table, owner: Uuid, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
-    if !delete_counted(table, owner, id).await? {
-        return Ok(false);
-    }
-    let partition = keys::chat_partition(owner, id);
-    let contents = super::query_prefix(table, partition.clone(), "", false).await?;
-    // The files attached in the chat go to the cleanup job (it deletes their bytes).
-    let mut files: Vec<Uuid> = contents
-        .iter()
-        .filter(|item| {
-            item.get(keys::SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::PAIR_PREFIX))
-        })
-        .filter_map(|item| serde_dynamo::from_item::<_, super::pairs::PairItem>(item.clone()).ok())
-        .flat_map(|pair| pair.file_ids())
-        .collect();
-    files.sort();
-    files.dedup();
-    super::files::mark_chat_deleted(table, owner, id, &files, now).await?;
-    let keys: Vec<Item> = contents
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .map(|sk| key(partition.clone(), sk))
-        .collect();
-    super::batch_delete(table, keys).await?;
-    Ok(true)
 }
 
 /// Sets a generated title unless the user has chosen one (or the chat is gone).

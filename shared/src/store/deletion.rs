@@ -1,3 +1,6 @@
+//! Deletions that walk partitions: a chat with everything in its own partition, and
+//! an account.
+//!
 //! Account deletion, in the table. The account is first marked (`deleting_at` on the
 //! profile): from then on every write that could create an item under the user fails
 //! its `owner_live` condition, the account is no longer found (sign-in, tokens), and
@@ -5,13 +8,44 @@
 //! and goes children first, so a deletion that is cut short is finished by running
 //! it again (the cleanup job does, from GSI1 `ACCOUNTS#DELETING`).
 
+use super::chats;
 use super::page::{GSI1, GSI1PK, GSI1SK};
+use super::pairs::PairItem;
 use super::users::{self, UserItem, DELETING};
 use super::{key, keys, s, Item};
 use super::{StoreResult, Table};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// Deletes the chat and every item of its own partition (pairs and what belongs to
+/// them). `false` if the owner has no such chat.
+pub async fn chat(table: &Table, owner: Uuid, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
+    if !chats::delete_counted(table, owner, id).await? {
+        return Ok(false);
+    }
+    let partition = keys::chat_partition(owner, id);
+    let contents = super::query_prefix(table, partition.clone(), "", false).await?;
+    // The files attached in the chat go to the cleanup job (it deletes their bytes).
+    let mut files: Vec<Uuid> = contents
+        .iter()
+        .filter(|item| {
+            item.get(keys::SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::PAIR_PREFIX))
+        })
+        .filter_map(|item| serde_dynamo::from_item::<_, PairItem>(item.clone()).ok())
+        .flat_map(|pair| pair.file_ids())
+        .collect();
+    files.sort();
+    files.dedup();
+    super::files::mark_chat_deleted(table, owner, id, &files, now).await?;
+    let keys: Vec<Item> = contents
+        .into_iter()
+        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
+        .map(|sk| key(partition.clone(), sk))
+        .collect();
+    super::batch_delete(table, keys).await?;
+    Ok(true)
+}
 
 /// Marks the account as being deleted (keeping the time of a first mark). `false`
 /// when there is no such account.
