@@ -43,7 +43,7 @@ pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&st
     }
     v.finish()?;
     let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
-    let items = usage::of_days(&deps.table, owner, &from.to_string(), &to.to_string()).await?;
+    let items = usage::of_days(&deps.table, owner, from, to).await?;
     let mut days: BTreeMap<String, DayUsage> = BTreeMap::new();
     let mut day = from;
     while day <= to {

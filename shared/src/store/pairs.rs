@@ -316,12 +316,12 @@ pub async fn finish(
         .expression_attribute_values(":output", n(outcome.usage.output_tokens))
         .build()
         .expect("table, key and expression are set");
-    let date = now.date().to_string();
+    let date = now.date();
     let items = vec![
         super::update_item(pair),
         super::update_item(chat),
         super::update_item(usage::add_to_chat(table, owner, chat_id, outcome.model, outcome.usage)),
-        super::update_item(usage::add_to_day(table, owner, &date, outcome.model, outcome.usage)),
+        super::update_item(usage::add_to_day(table, owner, date, outcome.model, outcome.usage)),
         super::owner_live(table, owner),
     ];
     match super::transact(table, items).await {
@@ -329,7 +329,7 @@ pub async fn finish(
         // The account is gone or going: nothing may be written under it any more.
         Err(err) if condition_failed_at(&err, 4) => Ok(false),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => {
-            usage::record(table, owner, None, outcome.model, outcome.usage, &date).await?;
+            usage::record(table, owner, None, outcome.model, outcome.usage, date).await?;
             Ok(false)
         }
         Err(err) => Err(err.into()),

@@ -8,6 +8,7 @@ use super::{StoreResult, Table};
 use crate::model::Usage;
 use aws_sdk_dynamodb::types::Update;
 use serde::Deserialize;
+use time::Date;
 use uuid::Uuid;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -24,14 +25,14 @@ pub struct UsageItem {
     pub requests: i64,
 }
 
-fn add(table: &Table, key: Item, model: &str, date: Option<&str>, usage: Usage) -> Update {
+fn add(table: &Table, key: Item, model: &str, date: Option<Date>, usage: Usage) -> Update {
     let mut update = Changes::new()
         .add("input_tokens", n(usage.input_tokens))
         .add("output_tokens", n(usage.output_tokens))
         .add("requests", n(1))
         .set("model", s(model));
     if let Some(date) = date {
-        update = update.set("date", s(date));
+        update = update.set("date", s(date.to_string()));
     }
     update.build(Update::builder().table_name(table.name()).set_key(Some(key))).expect("usage is added")
 }
@@ -42,7 +43,7 @@ pub fn add_to_chat(table: &Table, owner: Uuid, chat_id: Uuid, model: &str, usage
 }
 
 /// Adds one answer's usage to the user's figures for `date` and `model`.
-pub fn add_to_day(table: &Table, owner: Uuid, date: &str, model: &str, usage: Usage) -> Update {
+pub fn add_to_day(table: &Table, owner: Uuid, date: Date, model: &str, usage: Usage) -> Update {
     add(table, key(keys::user(owner), keys::daily_usage(date, model)), model, Some(date), usage)
 }
 
@@ -56,7 +57,7 @@ pub async fn record(
     chat_id: Option<Uuid>,
     model: &str,
     usage: Usage,
-    date: &str,
+    date: Date,
 ) -> StoreResult<()> {
     let day = || super::update_item(add_to_day(table, owner, date, model, usage));
     if let Some(chat_id) = chat_id {
@@ -89,8 +90,8 @@ pub async fn of_chat(table: &Table, owner: Uuid, chat_id: Uuid) -> StoreResult<V
         .collect()
 }
 
-/// The user's usage from `from` to `to` (inclusive, `YYYY-MM-DD`), one item per day and model.
-pub async fn of_days(table: &Table, owner: Uuid, from: &str, to: &str) -> StoreResult<Vec<UsageItem>> {
+/// The user's usage from `from` to `to` (inclusive), one item per day and model.
+pub async fn of_days(table: &Table, owner: Uuid, from: Date, to: Date) -> StoreResult<Vec<UsageItem>> {
     let (low, high) = keys::daily_usage_range(from, to);
     let query = table
         .query()
