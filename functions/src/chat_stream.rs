@@ -1,12 +1,16 @@
 //! POST /api/v1/chat/stream (STREAM: Lambda response streaming)
 
-use lambda_http::Request;
+use crate::routes::{Route, CHAT};
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::Response;
 use shared::auth::TokenCaller;
 use shared::chat::api::{StreamDone, StreamError, StreamRequest, StreamStart};
-use shared::http::parse_json;
-use shared::sse::StreamBody;
-use shared::{ApiResult, Deps};
-use std::sync::Arc;
+use shared::http::{AppState, Json};
+use shared::ApiResult;
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("chat-stream", CHAT, || routes!(handle)).streaming().counting_tokens();
 
 /// Send a message and receive the answer as Server-Sent Events: `start`
 /// (`StreamStart`), `delta` (`{"text"}`) as the model writes, then `done`
@@ -19,10 +23,12 @@ use std::sync::Arc;
         (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody), (status = 409, body = shared::error::ErrorBody),
         (status = 502, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: Arc<Deps>, req: Request) -> ApiResult<http::Response<StreamBody>> {
-    let caller = TokenCaller::from_headers(&deps, req.headers())?;
-    let body: StreamRequest = parse_json(&req)?;
-    shared::chat::stream::start(deps, caller, body).await
+pub async fn handle(
+    State(deps): State<AppState>,
+    caller: TokenCaller,
+    Json(body): Json<StreamRequest>,
+) -> ApiResult<Response> {
+    Ok(shared::chat::stream::start(deps, caller, body).await?.map(Body::new))
 }
 
 /// The event payloads, for the OpenAPI document.

@@ -6,10 +6,13 @@
 
 use base64::Engine;
 use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
-use lambda_http::{Body, Request, Response};
+use crate::routes::Route;
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use shared::{ApiResult, Deps};
 use std::sync::OnceLock;
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("docs", &[], || routes!(handle)).public();
 
 const SWAGGER_UI: &str = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0";
 /// `sha384` of the files of swagger-ui-dist 5.35.0 as published on npm (jsDelivr serves them unchanged).
@@ -69,14 +72,14 @@ fn content_security_policy() -> &'static str {
 #[utoipa::path(get, path = "/api/v1/docs", tag = "meta",
     responses((status = 200, description = "An HTML page (Swagger UI) over `/api/v1/openapi.json`",
         content_type = "text/html", body = String)))]
-pub async fn handle(_deps: &Deps, _req: Request) -> ApiResult<Response<Body>> {
-    let mut response = Response::new(Body::Text(page().to_string()));
+pub async fn handle() -> Response {
+    let mut response = page().into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(content_security_policy()));
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    Ok(response)
+    response
 }
 
 #[cfg(test)]

@@ -1,13 +1,23 @@
 //! Email worker (SQS): renders each queued email and sends it with SES; for the
 //! emails that depend on whether an address has an account, it first decides which.
 
+use crate::routes::{Permission::*, Queue, Worker};
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use futures::future::BoxFuture;
 use shared::queue::{Job, JobKind};
 use shared::{ApiResult, Deps};
 
-pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
-    process_batch(deps, event, send).await
+pub static WORKER: Worker = Worker {
+    name: "email-worker",
+    queue: Queue::Email,
+    handler: handle,
+    permissions: &[TableRead, TableWrite, SendEmail],
+    summary: "Renders and sends queued emails through SES",
+};
+
+pub fn handle(deps: &Deps, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
+    Box::pin(process_batch(deps, event, send))
 }
 
 async fn send(deps: &Deps, job: Job) -> ApiResult<()> {

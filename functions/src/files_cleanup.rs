@@ -2,18 +2,31 @@
 //! and the files of deleted chats, and finishes account deletions that were cut short.
 //! Idempotent; a failure is retried by the next run.
 
+use crate::routes::{Permission::*, Scheduled};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use futures::future::BoxFuture;
 use shared::{ApiResult, Deps};
 
-pub async fn handle(deps: &Deps, _event: EventBridgeEvent) -> ApiResult<()> {
-    let report = shared::files::cleanup(deps).await?;
-    let accounts = shared::account_deletion::finish_interrupted(deps).await?;
-    tracing::info!(
-        function = "files-cleanup",
-        stale_uploads = report.stale_uploads,
-        deleted_chat_files = report.deleted_chat_files,
-        interrupted_account_deletions = accounts,
-        "cleanup done"
-    );
-    Ok(())
+pub static SCHEDULED: Scheduled = Scheduled {
+    name: "files-cleanup",
+    schedule: "rate(1 hour)",
+    every: std::time::Duration::from_secs(3600),
+    handler: handle,
+    permissions: &[TableRead, TableWrite, Files],
+    summary: "Removes uploads never completed and the files of deleted chats; finishes interrupted account deletions",
+};
+
+pub fn handle(deps: &Deps, _event: EventBridgeEvent) -> BoxFuture<'_, ApiResult<()>> {
+    Box::pin(async move {
+        let report = shared::files::cleanup(deps).await?;
+        let accounts = shared::account_deletion::finish_interrupted(deps).await?;
+        tracing::info!(
+            function = "files-cleanup",
+            stale_uploads = report.stale_uploads,
+            deleted_chat_files = report.deleted_chat_files,
+            interrupted_account_deletions = accounts,
+            "cleanup done"
+        );
+        Ok(())
+    })
 }

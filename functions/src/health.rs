@@ -1,10 +1,14 @@
 //! GET /api/v1/health: 200 once every dependency is reachable, else 503.
 
-use lambda_http::{Body, Request, Response};
+use crate::routes::{Permission, Route};
+use axum::extract::State;
 use serde::Serialize;
-use shared::http::ok;
-use shared::{ApiError, ApiResult, Deps};
+use shared::http::{AppState, Json};
+use shared::{ApiError, ApiResult};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("health", &[Permission::Describe], || routes!(handle)).public();
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -13,9 +17,10 @@ pub struct Health {
     pub version: String,
 }
 
+/// Liveness and dependency check
 #[utoipa::path(get, path = "/api/v1/health", tag = "meta",
     responses((status = 200, body = Health), (status = 503, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, _req: Request) -> ApiResult<Response<Body>> {
+pub async fn handle(State(deps): State<AppState>) -> ApiResult<Json<Health>> {
     let config = &deps.config;
     let table = deps.dynamo.describe_table().table_name(&config.table_name).send();
     let bucket = deps.s3.head_bucket().bucket(&config.files_bucket).send();
@@ -38,5 +43,5 @@ pub async fn handle(deps: &Deps, _req: Request) -> ApiResult<Response<Body>> {
     if table.is_err() || bucket.is_err() || queue.is_err() {
         return Err(ApiError::unavailable());
     }
-    Ok(ok(&Health { status: "ok", version: config.version.clone() }))
+    Ok(Json(Health { status: "ok", version: config.version.clone() }))
 }

@@ -1,8 +1,8 @@
 //! The one `bootstrap` binary of every Lambda function. `FUNCTION` (set per function
-//! in template.yaml) picks the handler from the route table.
+//! in template.yaml) picks the function from the route table: an HTTP route runs its
+//! axum Router under lambda_http, a worker or a scheduled job its handler.
 
-use functions::routes::{function, Function};
-use functions::runtime::{call_http, call_stream, init_logging};
+use functions::{function, Function};
 use lambda_runtime::LambdaEvent;
 use shared::{Clock, Config, Deps};
 use std::convert::Infallible;
@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
+    functions::init_logging();
     let name = std::env::var("FUNCTION").map_err(|_| "FUNCTION is not set")?;
     let function = function(&name).ok_or_else(|| format!("unknown FUNCTION {name:?}"))?;
     let config = Config::from_env()?;
     // The tokenizer (~75 ms to load) loads during the init phase, alongside the clients,
     // so no request waits for it.
     let tokenizer = match function {
-        Function::Http(route) if route.counts_tokens() => Some(tokio::task::spawn_blocking(shared::tokens::load)),
+        Function::Http(route) if route.counts_tokens => Some(tokio::task::spawn_blocking(shared::tokens::load)),
         _ => None,
     };
     // Built once per container, during the init phase, and shared by every invocation.
@@ -27,21 +27,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     }
     match function {
         Function::Http(route) => {
-            if route.name == "auth-login" {
-                shared::auth::password::warm_up();
+            if let Some(warm_up) = route.warm_up {
+                warm_up();
             }
-            if route.streams() {
-                lambda_http::run_with_streaming_response(lambda_http::service_fn(move |req| {
-                    let deps = deps.clone();
-                    async move { Ok::<_, Infallible>(call_stream(route, deps, req).await) }
-                }))
-                .await
+            let app = functions::app::lambda(route, deps);
+            if route.streams {
+                lambda_http::run_with_streaming_response(app).await
             } else {
-                lambda_http::run(lambda_http::service_fn(move |req| {
-                    let deps = deps.clone();
-                    async move { Ok::<_, Infallible>(call_http(route, &deps, req).await) }
-                }))
-                .await
+                lambda_http::run(app).await
             }
         }
         Function::Scheduled(job) => {

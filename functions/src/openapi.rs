@@ -1,210 +1,25 @@
-//! GET /api/v1/openapi.json: the OpenAPI 3.1 document, generated from the handlers'
-//! own annotations and request/response types so it cannot drift from the code.
+//! GET /api/v1/openapi.json: the OpenAPI 3.1 document (built by `crate::document`).
 
-use http::StatusCode;
+use crate::routes::Route;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use http::request::Parts;
 use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{json, Map, Value};
-use shared::http::ok;
-use shared::{ApiResult, Deps};
-use std::sync::OnceLock;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use serde_json::{json, Value};
+use shared::http::Json;
+use utoipa_axum::routes;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "myclaude API", description = "Backend of a Claude-like assistant. Errors always have the shape of `ErrorBody`."),
-    paths(
-        crate::health::handle,
-        handle,
-        crate::docs::handle,
-        crate::auth::register::handle,
-        crate::auth::verify_email::handle,
-        crate::auth::resend_verification::handle,
-        crate::auth::login::handle,
-        crate::auth::logout::handle,
-        crate::auth::logout_all::handle,
-        crate::auth::me_get::handle,
-        crate::auth::me_update::handle,
-        crate::auth::me_delete::handle,
-        crate::auth::password_reset::handle,
-        crate::auth::password_reset_confirm::handle,
-        crate::auth::password_change::handle,
-        crate::auth::google::handle,
-        crate::auth::sessions_list::handle,
-        crate::auth::sessions_delete::handle,
-        crate::prompts::list::handle,
-        crate::prompts::create::handle,
-        crate::prompts::get::handle,
-        crate::prompts::update::handle,
-        crate::prompts::delete::handle,
-        crate::chats::list::handle,
-        crate::chats::create::handle,
-        crate::chats::get::handle,
-        crate::chats::update::handle,
-        crate::chats::delete::handle,
-        crate::chats::archive::handle,
-        crate::chats::unarchive::handle,
-        crate::chats::system_prompt::handle,
-        crate::chats::messages::handle,
-        crate::chats::pair_update::handle,
-        crate::chats::pair_toggle::handle,
-        crate::chats::pair_delete::handle,
-        crate::chats::usage::handle,
-        crate::chat_stream::handle,
-        crate::usage::handle,
-        crate::files::validate::handle,
-        crate::files::create::handle,
-        crate::files::complete::handle,
-        crate::files::get::handle,
-        crate::files::delete::handle,
-        crate::projects::list::handle,
-        crate::projects::create::handle,
-        crate::projects::get::handle,
-        crate::projects::update::handle,
-        crate::projects::delete::handle,
-        crate::projects::chats::handle,
-        crate::projects::usage::handle,
-        crate::projects::knowledge_list::handle,
-        crate::projects::knowledge_create::handle,
-        crate::projects::knowledge_get::handle,
-        crate::projects::knowledge_update::handle,
-        crate::projects::knowledge_delete::handle,
-        crate::projects::knowledge_toggle::handle,
-    ),
-    components(schemas(shared::error::ErrorBody)),
-    modifiers(&BearerAuth)
-)]
-struct ApiDoc;
+pub static ROUTE: Route = Route::new("openapi", &[], || routes!(handle)).public();
 
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some("`Authorization: Bearer <token>`; `Token <token>` is accepted too."))
-                    .build(),
-            ),
-        );
-    }
-}
-
-/// The document as the handlers' annotations describe it, before `from_route_table`.
-fn annotated() -> Value {
-    let mut doc = ApiDoc::openapi();
-    // The stream's event payloads are not response bodies; list them as schemas.
-    doc.merge(crate::chat_stream::StreamEvents::openapi());
-    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    serde_json::to_value(doc).expect("the OpenAPI document serialises")
-}
-
-/// What the route table knows better than 55 annotations, set in one place: each
-/// operation's id (its route name, unique), whether it needs a token (`security`), and a
-/// description on every response (the status's reason phrase where the annotation has none).
-fn from_route_table(doc: &mut Value) {
-    for route in crate::routes() {
-        let Some(operation) = doc["paths"][route.path].get_mut(route.method.to_lowercase()) else {
-            continue; // every_route_is_documented_with_its_method says so
-        };
-        operation["operationId"] = json!(route.name);
-        operation["security"] = if route.public() { json!([]) } else { json!([{ "bearer": [] }]) };
-        if operation.get("summary").is_none() {
-            operation["summary"] = json!(route.summary);
-        }
-        if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
-            for (status, response) in responses.iter_mut() {
-                let missing = response.get("description").and_then(Value::as_str).is_none_or(str::is_empty);
-                if missing {
-                    response["description"] = json!(status_description(status));
-                }
-            }
-        }
-    }
-    // Paths already start with /api/v1: the server is the API's root. The handler puts
-    // the prefix in front of it that a request came through (an API Gateway stage).
-    doc["servers"] = json!([{ "url": "/", "description": "This API (the host serving this document)" }]);
-}
-
-/// OpenAPI links from each creating operation (a POST to a collection answering 201 with
-/// the new resource's `id`) to every operation on that resource (`{collection}/{param}`
-/// and below, when it needs no other id): the new `id` fills the resource's parameter,
-/// the collection's own path parameters are the request's. Clients and tools such as Schemathesis can then follow
-/// a created resource; the links follow from the paths, so new routes get theirs.
-fn resource_links(doc: &mut Value) {
-    let schemas = doc["components"]["schemas"].clone();
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
-    let operations: Vec<(String, String, String)> = paths
-        .iter()
-        .flat_map(|(path, item)| {
-            item.as_object().into_iter().flatten().filter_map(move |(method, op)| {
-                Some((path.clone(), method.clone(), op.get("operationId")?.as_str()?.to_string()))
-            })
-        })
-        .collect();
-    for (collection, item) in paths.iter_mut() {
-        let Some(created) = item.get_mut("post").and_then(|op| op["responses"].get_mut("201")) else { continue };
-        let schema = &created["content"]["application/json"]["schema"];
-        let schema = match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
-            Some(name) => &schemas[name],
-            None => schema,
-        };
-        if schema["properties"].get("id").is_none() {
-            continue;
-        }
-        let mut links = Map::new();
-        for (path, _, operation_id) in &operations {
-            let Some(rest) = path.strip_prefix(collection.as_str()).and_then(|rest| rest.strip_prefix("/{")) else {
-                continue;
-            };
-            let Some((param, _)) = rest.split_once('}') else { continue };
-            // Only what the new id and the request's own parameters name (not a pair of a chat).
-            if path_params(path).count() != path_params(collection).count() + 1 {
-                continue;
-            }
-            let mut parameters = Map::new();
-            parameters.insert(param.to_string(), json!("$response.body#/id"));
-            for outer in path_params(collection) {
-                parameters.insert(outer.to_string(), json!(format!("$request.path.{outer}")));
-            }
-            links.insert(operation_id.clone(), json!({ "operationId": operation_id, "parameters": parameters }));
-        }
-        if !links.is_empty() {
-            created["links"] = Value::Object(links);
-        }
-    }
-}
-
-fn path_params(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-}
-
-fn status_description(status: &str) -> &'static str {
-    let code = status.parse::<u16>().ok().and_then(|code| StatusCode::from_u16(code).ok());
-    code.and_then(|code| code.canonical_reason()).unwrap_or("Response")
-}
-
-pub fn document() -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let mut doc = annotated();
-        from_route_table(&mut doc);
-        resource_links(&mut doc);
-        // After the route table: error responses follow from each operation's security.
-        crate::error_responses::declare(&mut doc);
-        doc
-    })
-}
+/// The document, handed to the handler by the application that serves it (it lists
+/// every route, so it is built where the route table is known).
+#[derive(Clone, Copy)]
+pub struct ApiDocument(pub fn() -> &'static Value);
 
 /// What a request's path has in front of the route's (API Gateway's stage, e.g. `/live`,
 /// or a custom domain's base path); empty locally.
-fn base_path(req: &Request) -> String {
-    let Some(RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref() else {
+fn base_path(request: &Parts) -> String {
+    let Some(RequestContext::ApiGatewayV1(ctx)) = request.extensions.get::<RequestContext>() else {
         return String::new();
     };
     let (Some(path), Some(resource)) = (ctx.path.as_deref(), ctx.resource_path.as_deref()) else {
@@ -216,99 +31,35 @@ fn base_path(req: &Request) -> String {
 
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document")))]
-pub async fn handle(_deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let prefix = base_path(&req);
+pub async fn handle(Extension(document): Extension<ApiDocument>, request: Parts) -> Response {
+    let document = (document.0)();
+    let prefix = base_path(&request);
     if prefix.is_empty() {
-        return Ok(ok(document()));
+        return Json(document).into_response();
     }
-    let mut doc = document().clone();
+    let mut doc = document.clone();
     doc["servers"][0]["url"] = json!(prefix);
-    Ok(ok(&doc))
+    Json(doc).into_response()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn every_route_is_documented_with_its_method() {
-        let doc = super::document();
-        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-        for route in crate::routes() {
-            let op = &doc["paths"][route.path][route.method.to_lowercase()];
-            assert!(op.is_object(), "{} {} is missing from the OpenAPI document", route.method, route.path);
-        }
-        let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
-        assert_eq!(documented, crate::routes().len(), "the document has operations the route table lacks");
-    }
-
-    #[test]
-    fn operations_are_named_and_secured_from_the_route_table() {
-        let doc = super::document();
-        for route in crate::routes() {
-            let op = &doc["paths"][route.path][route.method.to_lowercase()];
-            assert_eq!(op["operationId"], route.name);
-            let expected = if route.public() { serde_json::json!([]) } else { serde_json::json!([{ "bearer": [] }]) };
-            assert_eq!(op["security"], expected, "{}", route.name);
-            for (status, response) in op["responses"].as_object().unwrap() {
-                assert!(!response["description"].as_str().unwrap().is_empty(), "{} {status}", route.name);
-            }
-        }
-    }
-
-    #[test]
-    fn annotations_that_declare_security_agree_with_the_route_table() {
-        let doc = super::annotated();
-        for route in crate::routes() {
-            let declared = &doc["paths"][route.path][route.method.to_lowercase()]["security"];
-            if let Some(schemes) = declared.as_array() {
-                let needs_token = schemes.iter().any(|s| s.get("bearer").is_some());
-                assert_eq!(needs_token, !route.public(), "{}: annotation says {declared}", route.name);
-            }
-        }
-    }
-
-    #[test]
-    fn created_resources_link_to_their_operations() {
-        let doc = super::document();
-        let links = |path: &str| doc["paths"][path]["post"]["responses"]["201"]["links"].clone();
-        let files = links("/api/v1/files");
-        for target in ["files-get", "files-complete", "files-delete"] {
-            assert_eq!(files[target]["operationId"], target);
-            assert_eq!(files[target]["parameters"], serde_json::json!({"id": "$response.body#/id"}));
-        }
-        let knowledge = links("/api/v1/projects/{id}/knowledge");
-        assert_eq!(
-            knowledge["projects-knowledge-toggle"]["parameters"],
-            serde_json::json!({"kid": "$response.body#/id", "id": "$request.path.id"})
-        );
-        assert!(links("/api/v1/files")["files-validate"].is_null(), "a literal segment is another resource");
-        assert!(links("/api/v1/auth/register").is_null(), "no id, no link");
-        // Every link names an operation and exactly its path parameters.
-        for item in doc["paths"].as_object().unwrap().values() {
-            let created = &item["post"]["responses"]["201"]["links"];
-            for link in created.as_object().into_iter().flat_map(|links| links.values()) {
-                let route = crate::routes().iter().find(|r| r.name == link["operationId"]).unwrap();
-                let mut expected: Vec<&str> = super::path_params(route.path).collect();
-                let mut named: Vec<&str> = link["parameters"].as_object().unwrap().keys().map(String::as_str).collect();
-                expected.sort();
-                named.sort();
-                assert_eq!(named, expected, "{}", route.name);
-            }
-        }
-    }
-
-    #[test]
     fn the_server_carries_the_stage_a_request_came_through() {
         use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
         use lambda_http::request::RequestContext;
-        use lambda_http::RequestExt;
-        let request = |path: &str| {
-            let mut ctx = ApiGatewayProxyRequestContext::default();
-            ctx.path = Some(path.to_string());
-            ctx.resource_path = Some("/api/v1/openapi.json".into());
-            lambda_http::Request::default().with_request_context(RequestContext::ApiGatewayV1(ctx))
+        let request = |path: Option<&str>| {
+            let mut request = http::Request::new(()).into_parts().0;
+            if let Some(path) = path {
+                let mut ctx = ApiGatewayProxyRequestContext::default();
+                ctx.path = Some(path.to_string());
+                ctx.resource_path = Some("/api/v1/openapi.json".into());
+                request.extensions.insert(RequestContext::ApiGatewayV1(ctx));
+            }
+            request
         };
-        assert_eq!(super::base_path(&request("/live/api/v1/openapi.json")), "/live");
-        assert_eq!(super::base_path(&request("/api/v1/openapi.json/")), "");
-        assert_eq!(super::base_path(&lambda_http::Request::default()), "");
+        assert_eq!(super::base_path(&request(Some("/live/api/v1/openapi.json"))), "/live");
+        assert_eq!(super::base_path(&request(Some("/api/v1/openapi.json/"))), "");
+        assert_eq!(super::base_path(&request(None)), "");
     }
 }

@@ -1,12 +1,22 @@
 //! Title worker (SQS): names new chats with the small model.
 
+use crate::routes::{Permission::*, Queue, Worker};
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use futures::future::BoxFuture;
 use shared::queue::{Job, JobKind};
 use shared::{ApiError, ApiResult, Deps};
 
-pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
-    process_batch(deps, event, title).await
+pub static WORKER: Worker = Worker {
+    name: "title-worker",
+    queue: Queue::Titles,
+    handler: handle,
+    permissions: &[TableRead, TableWrite, InvokeModel],
+    summary: "Names new chats with the small model",
+};
+
+pub fn handle(deps: &Deps, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
+    Box::pin(process_batch(deps, event, title))
 }
 
 async fn title(deps: &Deps, job: Job) -> ApiResult<()> {

@@ -1,19 +1,22 @@
 //! GET /api/v1/usage
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::chat::api::UsageReport;
-use shared::http::{ok, query_param};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json, Query};
+use shared::usage::UsageQuery;
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("usage-get", WRITE, || routes!(handle));
 
 /// The tokens the models reported for the caller's messages, per day (UTC) and per
 /// model, deleted chats included.
 #[utoipa::path(get, path = "/api/v1/usage", tag = "usage", security(("bearer" = [])),
-    params(("from" = Option<time::Date>, Query, description = "First day, YYYY-MM-DD (default: 29 days before `to`)"),
-        ("to" = Option<time::Date>, Query, description = "Last day, YYYY-MM-DD (default: today, UTC)")),
+    params(UsageQuery),
     responses((status = 200, body = UsageReport), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    Ok(ok(&shared::usage::report(deps, auth.user_id, query_param(&req, "from"), query_param(&req, "to")).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Query(query): Query<UsageQuery>) -> ApiResult<Json<UsageReport>> {
+    Ok(Json(shared::usage::report(&deps, caller.user_id, query).await?))
 }

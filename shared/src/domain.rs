@@ -16,6 +16,17 @@ pub const MAX_USERNAME_LEN: usize = 150;
 pub const MAX_DEVICE_INFO_LEN: usize = 512;
 
 /// Collects per-field problems so a request reports all of them at once.
+/// `limit` and `cursor` of a list route.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1–100, default 20
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i32>,
+    /// `next_cursor` of the previous page
+    pub cursor: Option<String>,
+}
+
 #[derive(Default)]
 pub struct Validator {
     fields: FieldErrors,
@@ -279,22 +290,15 @@ pub fn required_text(raw: &str, max: usize, trim: bool) -> Result<String, String
 /// The page asked for by the `limit` and `cursor` query parameters, of the list
 /// `spec`: a limit outside 1 to [`MAX_LIMIT`] is a 400 on `limit`, a cursor that is no
 /// position in that list a 400 `invalid_cursor`.
-pub fn page_request(limit: Option<&str>, cursor: Option<&str>, spec: &ListSpec) -> ApiResult<PageRequest> {
+pub fn page_request(limit: Option<i32>, cursor: Option<&str>, spec: &ListSpec) -> ApiResult<PageRequest> {
     let limit = match limit {
         None => DEFAULT_LIMIT,
-        Some(text) => match text.parse::<i32>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::invalid_field("limit", format!("Must be a whole number from 1 to {MAX_LIMIT}.")))
-            }
-        },
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::invalid_field("limit", format!("Must be a whole number from 1 to {MAX_LIMIT}.")))
+        }
     };
     Ok(PageRequest::new(limit, cursor, spec)?)
-}
-
-/// A path id that is not a uuid names nothing: 404, like an id the caller does not own.
-pub fn parse_path_id(raw: &str) -> ApiResult<uuid::Uuid> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
 }
 
 /// Free-text device description sent at login, bounded.
@@ -313,8 +317,8 @@ mod tests {
     fn page_limits() {
         let spec = ListSpec::table("USER#a", "P#");
         assert_eq!(page_request(None, None, &spec).unwrap().limit, 20);
-        assert_eq!(page_request(Some("100"), None, &spec).unwrap().limit, 100);
-        for bad in ["0", "101", "-1", "ten", "1.5"] {
+        assert_eq!(page_request(Some(100), None, &spec).unwrap().limit, 100);
+        for bad in [0, 101, -1, i32::MAX] {
             assert_eq!(page_request(Some(bad), None, &spec).unwrap_err().code, "invalid_request", "{bad}");
         }
         assert_eq!(page_request(None, Some("e30"), &spec).unwrap_err().code, "invalid_cursor");

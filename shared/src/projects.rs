@@ -1,7 +1,7 @@
 //! Projects: chats grouped with instructions and knowledge the model sees in them.
 
 use crate::chat::api::ChatList;
-use crate::domain::{parse_path_id, required_text, Validator};
+use crate::domain::{required_text, PageQuery, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::page::{self, ListSpec};
 use crate::store::projects::{self as store, KnowledgeItem, KnowledgeRefused, ProjectChanges, ProjectItem};
@@ -198,14 +198,14 @@ fn content(v: &mut Validator, raw: &str) -> Option<String> {
     v.check("content", required_text(raw, MAX_CONTENT_BYTES, false))
 }
 
-async fn require(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<ProjectItem> {
-    store::get(&deps.table, owner, parse_path_id(id)?).await?.ok_or_else(ApiError::not_found)
+async fn require(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<ProjectItem> {
+    store::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)
 }
 
-pub async fn list(deps: &Deps, owner: Uuid, limit: Option<&str>, cursor: Option<&str>) -> ApiResult<ProjectList> {
+pub async fn list(deps: &Deps, owner: Uuid, page: PageQuery) -> ApiResult<ProjectList> {
     let pk = keys::user(owner);
     let spec = ListSpec::table(&pk, keys::PROJECT_PREFIX);
-    let request = crate::domain::page_request(limit, cursor, &spec)?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
     let (items, next_cursor) = page::query::<ProjectItem>(&deps.table, &spec, true, &request, None).await?;
     Ok(ProjectList { items: items.into_iter().map(Project::from).collect(), next_cursor })
 }
@@ -227,12 +227,11 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateProjectRequest) -> ApiR
     Ok(project.into())
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<Project> {
+pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Project> {
     Ok(require(deps, owner, id).await?.into())
 }
 
-pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateProjectRequest) -> ApiResult<Project> {
-    let id = parse_path_id(id)?;
+pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateProjectRequest) -> ApiResult<Project> {
     let mut v = Validator::default();
     let name = req.name.as_deref().and_then(|n| v.check("name", required_text(n, MAX_NAME_CHARS, true)));
     let description = optional_text(&mut v, "description", req.description.as_deref(), MAX_DESCRIPTION_CHARS);
@@ -243,7 +242,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateProjectReques
 }
 
 /// DELETE /projects/{id}: its knowledge goes; its chats stay, detached.
-pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
+pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
     let project = require(deps, owner, id).await?;
     // The project goes first, so no chat can join it while its chats are detached.
     if !store::delete(&deps.table, owner, project.id).await? {
@@ -253,15 +252,33 @@ pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
 }
 
 /// GET /projects/{id}/chats: the project's chats, as `GET /chats?project_id=` lists them.
-pub async fn chats(deps: &Deps, owner: Uuid, id: &str, filter: crate::chat::ListFilter<'_>) -> ApiResult<ChatList> {
+pub async fn chats(deps: &Deps, owner: Uuid, id: Uuid, query: ProjectChatsQuery) -> ApiResult<ChatList> {
     let project = require(deps, owner, id).await?;
-    let project_id = project.id.to_string();
-    crate::chat::list(deps, owner, crate::chat::ListFilter { project_id: Some(&project_id), ..filter }).await
+    let ProjectChatsQuery { archived, q, limit, cursor } = query;
+    let filter = crate::chat::ChatListQuery { archived, project_id: Some(project.id), q, limit, cursor };
+    crate::chat::list(deps, owner, filter).await
+}
+
+/// The query of `GET /projects/{id}/chats`.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectChatsQuery {
+    /// Archived chats instead of live ones (default false)
+    #[serde(default)]
+    pub archived: bool,
+    /// Title contains (case-insensitive)
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// 1–100, default 20
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i32>,
+    /// `next_cursor` of the previous page
+    pub cursor: Option<String>,
 }
 
 /// GET /projects/{id}/usage: what the models reported for the project's chats.
-pub async fn usage(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<ProjectUsage> {
-    let project_id = parse_path_id(id)?;
+pub async fn usage(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<ProjectUsage> {
+    let project_id = id;
     let (project, chats) = tokio::try_join!(
         store::get(&deps.table, owner, project_id),
         chats::of_project(&deps.table, owner, project_id)
@@ -305,21 +322,11 @@ async fn refused(deps: &Deps, owner: Uuid, project_id: Uuid, why: KnowledgeRefus
     }
 }
 
-fn knowledge_id(id: &str) -> ApiResult<Uuid> {
-    parse_path_id(id)
-}
-
-pub async fn knowledge_list(
-    deps: &Deps,
-    owner: Uuid,
-    id: &str,
-    limit: Option<&str>,
-    cursor: Option<&str>,
-) -> ApiResult<KnowledgeList> {
-    let project_id = parse_path_id(id)?;
+pub async fn knowledge_list(deps: &Deps, owner: Uuid, id: Uuid, page: PageQuery) -> ApiResult<KnowledgeList> {
+    let project_id = id;
     let partition = keys::project_partition(owner, project_id);
     let spec = ListSpec::table(&partition, keys::KNOWLEDGE_PREFIX);
-    let request = crate::domain::page_request(limit, cursor, &spec)?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
     let (project, (items, next_cursor)) = tokio::try_join!(
         store::get(&deps.table, owner, project_id),
         page::query::<KnowledgeItem>(&deps.table, &spec, false, &request, None)
@@ -328,7 +335,7 @@ pub async fn knowledge_list(
     Ok(KnowledgeList { items: items.into_iter().map(Knowledge::from).collect(), next_cursor })
 }
 
-pub async fn knowledge_create(deps: &Deps, owner: Uuid, id: &str, req: CreateKnowledgeRequest) -> ApiResult<Knowledge> {
+pub async fn knowledge_create(deps: &Deps, owner: Uuid, id: Uuid, req: CreateKnowledgeRequest) -> ApiResult<Knowledge> {
     let project = require(deps, owner, id).await?;
     let mut v = Validator::default();
     let title = v.check("title", required_text(&req.title, MAX_TITLE_CHARS, true));
@@ -347,8 +354,8 @@ pub async fn knowledge_create(deps: &Deps, owner: Uuid, id: &str, req: CreateKno
     }
 }
 
-async fn require_knowledge(deps: &Deps, owner: Uuid, id: &str, kid: &str) -> ApiResult<(ProjectItem, KnowledgeItem)> {
-    let (project_id, kid) = (parse_path_id(id)?, knowledge_id(kid)?);
+async fn require_knowledge(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> ApiResult<(ProjectItem, KnowledgeItem)> {
+    let (project_id, kid) = (id, kid);
     let (project, item) = tokio::try_join!(
         store::get(&deps.table, owner, project_id),
         store::get_knowledge(&deps.table, owner, project_id, kid)
@@ -359,7 +366,7 @@ async fn require_knowledge(deps: &Deps, owner: Uuid, id: &str, kid: &str) -> Api
     }
 }
 
-pub async fn knowledge_get(deps: &Deps, owner: Uuid, id: &str, kid: &str) -> ApiResult<Knowledge> {
+pub async fn knowledge_get(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> ApiResult<Knowledge> {
     Ok(require_knowledge(deps, owner, id, kid).await?.1.into())
 }
 
@@ -385,8 +392,8 @@ async fn replace(
 pub async fn knowledge_update(
     deps: &Deps,
     owner: Uuid,
-    id: &str,
-    kid: &str,
+    id: Uuid,
+    kid: Uuid,
     req: UpdateKnowledgeRequest,
 ) -> ApiResult<Knowledge> {
     let mut v = Validator::default();
@@ -414,7 +421,7 @@ pub async fn knowledge_update(
 }
 
 /// POST …/toggle: flips `include_in_chat` (turning it on counts against the limit).
-pub async fn knowledge_toggle(deps: &Deps, owner: Uuid, id: &str, kid: &str) -> ApiResult<Knowledge> {
+pub async fn knowledge_toggle(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> ApiResult<Knowledge> {
     let (project, old) = require_knowledge(deps, owner, id, kid).await?;
     let mut new = old.clone();
     new.include_in_chat = !old.include_in_chat;
@@ -422,7 +429,7 @@ pub async fn knowledge_toggle(deps: &Deps, owner: Uuid, id: &str, kid: &str) -> 
     replace(deps, owner, &project, &old, new).await
 }
 
-pub async fn knowledge_delete(deps: &Deps, owner: Uuid, id: &str, kid: &str) -> ApiResult<()> {
+pub async fn knowledge_delete(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> ApiResult<()> {
     let (project, old) = require_knowledge(deps, owner, id, kid).await?;
     match store::delete_knowledge(&deps.table, owner, &project, &old, deps.clock.now()).await? {
         Ok(()) => Ok(()),

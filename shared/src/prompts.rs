@@ -1,6 +1,6 @@
 //! Saved system prompts: a user's reusable system prompts (`/prompts`).
 
-use crate::domain::{parse_path_id, required_text, Validator};
+use crate::domain::{required_text, PageQuery, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys;
 use crate::store::page::{self, ListSpec};
@@ -89,10 +89,10 @@ fn content(v: &mut Validator, raw: &str) -> Option<String> {
     v.check("content", required_text(raw, MAX_CONTENT_CHARS, false))
 }
 
-pub async fn list(deps: &Deps, owner: Uuid, limit: Option<&str>, cursor: Option<&str>) -> ApiResult<PromptList> {
+pub async fn list(deps: &Deps, owner: Uuid, page: PageQuery) -> ApiResult<PromptList> {
     let pk = keys::user(owner);
     let spec = ListSpec::table(&pk, keys::PROMPT_PREFIX);
-    let request = crate::domain::page_request(limit, cursor, &spec)?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
     let (items, next_cursor) = page::query::<PromptItem>(&deps.table, &spec, true, &request, None).await?;
     Ok(PromptList { items: items.into_iter().map(SavedPrompt::from).collect(), next_cursor })
 }
@@ -106,13 +106,12 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreatePromptRequest) -> ApiRe
     Ok(item.into())
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<SavedPrompt> {
-    let item = store::get(&deps.table, owner, parse_path_id(id)?).await?.ok_or_else(ApiError::not_found)?;
+pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<SavedPrompt> {
+    let item = store::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?;
     Ok(item.into())
 }
 
-pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdatePromptRequest) -> ApiResult<SavedPrompt> {
-    let id = parse_path_id(id)?;
+pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdatePromptRequest) -> ApiResult<SavedPrompt> {
     let mut v = Validator::default();
     let new_name = req.name.as_deref().and_then(|n| name(&mut v, n));
     let new_content = req.content.as_deref().and_then(|c| content(&mut v, c));
@@ -123,8 +122,8 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdatePromptRequest
     Ok(item.into())
 }
 
-pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
-    if store::delete(&deps.table, owner, parse_path_id(id)?).await? {
+pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
+    if store::delete(&deps.table, owner, id).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

@@ -1,13 +1,12 @@
 //! Server-Sent Events: the body of a STREAM route. The producer (a task that may
 //! outlive the client) pushes events into a channel; the body writes each one the
 //! moment it arrives and a `: keep-alive` comment whenever nothing was written for a
-//! while. The same body type carries ordinary JSON errors found before a stream
-//! starts, so a STREAM route has one response type.
+//! while.
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Response, StatusCode};
-use http_body::{Body, Frame, SizeHint};
+use http_body::{Body, Frame};
 use serde::Serialize;
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,40 +18,20 @@ use tokio::time::{Instant, Sleep};
 
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 
-/// The response body of a STREAM route.
-pub enum StreamBody {
-    /// A whole body (an error or any other ordinary response).
-    Full(Option<Bytes>),
-    Events(EventStream),
-}
-
-pub struct EventStream {
+/// The response body of a STREAM route: events as they are sent, with keep-alives.
+pub struct StreamBody {
     events: mpsc::UnboundedReceiver<Bytes>,
     keep_alive: Duration,
     idle: Pin<Box<Sleep>>,
 }
 
 impl StreamBody {
-    pub fn full(bytes: impl Into<Bytes>) -> Self {
-        Self::Full(Some(bytes.into()))
-    }
-
     /// Opens an event stream: events sent through the returned sender are written in
     /// order; the stream ends when every sender is dropped.
     pub fn events(keep_alive: Duration) -> (Self, EventSender) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let body = EventStream { events: rx, keep_alive, idle: Box::pin(tokio::time::sleep(keep_alive)) };
-        (Self::Events(body), EventSender { tx })
-    }
-
-    /// An ordinary (buffered) response turned into this body type.
-    pub fn from_response(response: Response<lambda_http::Body>) -> Response<Self> {
-        response.map(|body| match body {
-            lambda_http::Body::Empty => Self::Full(None),
-            lambda_http::Body::Text(text) => Self::full(text),
-            lambda_http::Body::Binary(bytes) => Self::full(bytes),
-            _ => Self::Full(None),
-        })
+        let body = Self { events: rx, keep_alive, idle: Box::pin(tokio::time::sleep(keep_alive)) };
+        (body, EventSender { tx })
     }
 
     /// The 200 response of an event stream, with the headers that stop proxies from
@@ -73,33 +52,20 @@ impl Body for StreamBody {
     type Error = Infallible;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.get_mut() {
-            Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            Self::Events(stream) => match stream.events.poll_recv(cx) {
-                Poll::Ready(Some(event)) => {
+        let stream = self.get_mut();
+        match stream.events.poll_recv(cx) {
+            Poll::Ready(Some(event)) => {
+                stream.idle.as_mut().reset(Instant::now() + stream.keep_alive);
+                Poll::Ready(Some(Ok(Frame::data(event))))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match stream.idle.as_mut().poll(cx) {
+                Poll::Ready(()) => {
                     stream.idle.as_mut().reset(Instant::now() + stream.keep_alive);
-                    Poll::Ready(Some(Ok(Frame::data(event))))
+                    Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(KEEP_ALIVE)))))
                 }
-                Poll::Ready(None) => Poll::Ready(None),
-                Poll::Pending => match stream.idle.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        stream.idle.as_mut().reset(Instant::now() + stream.keep_alive);
-                        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(KEEP_ALIVE)))))
-                    }
-                    Poll::Pending => Poll::Pending,
-                },
+                Poll::Pending => Poll::Pending,
             },
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self, Self::Full(None))
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            Self::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
-            Self::Events(_) => SizeHint::default(),
         }
     }
 }
@@ -143,14 +109,6 @@ mod tests {
         assert_eq!(next(&mut body).await.unwrap(), ": keep-alive\n\n");
         assert_eq!(started.elapsed(), Duration::from_secs(15));
         drop(sender);
-        assert_eq!(next(&mut body).await, None);
-    }
-
-    #[tokio::test]
-    async fn a_full_body_is_one_frame() {
-        let mut body = StreamBody::full("{}");
-        assert_eq!(next(&mut body).await.unwrap(), "{}");
-        assert!(body.is_end_stream());
         assert_eq!(next(&mut body).await, None);
     }
 }

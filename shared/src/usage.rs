@@ -23,18 +23,31 @@ fn parse_date(raw: &str) -> Result<Date, String> {
         .ok_or_else(|| "Must be a date as YYYY-MM-DD (from the year 2000).".into())
 }
 
-pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&str>) -> ApiResult<UsageReport> {
+/// The query of `GET /usage`.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageQuery {
+    /// First day, YYYY-MM-DD (default: 29 days before `to`)
+    #[serde(default, deserialize_with = "date")]
+    #[param(value_type = Option<time::Date>)]
+    pub from: Option<Date>,
+    /// Last day, YYYY-MM-DD (default: today, UTC)
+    #[serde(default, deserialize_with = "date")]
+    #[param(value_type = Option<time::Date>)]
+    pub to: Option<Date>,
+}
+
+fn date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
+    let raw = <String as serde::Deserialize>::deserialize(deserializer)?;
+    parse_date(&raw).map(Some).map_err(serde::de::Error::custom)
+}
+
+pub async fn report(deps: &Deps, owner: Uuid, query: UsageQuery) -> ApiResult<UsageReport> {
     let mut v = Validator::default();
     let today = deps.clock.now().date();
-    let to = match to {
-        Some(raw) => v.check("to", parse_date(raw)),
-        None => Some(today),
-    };
-    let from = match from {
-        Some(raw) => v.check("from", parse_date(raw)),
-        None => to.and_then(|to| to.checked_sub(Duration::days(DEFAULT_DAYS - 1))),
-    };
-    if let (Some(from), Some(to)) = (from, to) {
+    let to = query.to.unwrap_or(today);
+    let from = query.from.or_else(|| to.checked_sub(Duration::days(DEFAULT_DAYS - 1)));
+    if let (Some(from), to) = (from, to) {
         if from > to {
             v.add("from", "Must not be after `to`.");
         } else if (to - from).whole_days() + 1 > MAX_DAYS {
@@ -42,7 +55,7 @@ pub async fn report(deps: &Deps, owner: Uuid, from: Option<&str>, to: Option<&st
         }
     }
     v.finish()?;
-    let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
+    let from = from.unwrap_or(to);
     let items = usage::of_days(&deps.table, owner, from, to).await?;
     let mut days: BTreeMap<String, DayUsage> = BTreeMap::new();
     let mut day = from;

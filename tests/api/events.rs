@@ -1,17 +1,18 @@
 //! Every sample event in events/ goes through lambda_http's / aws_lambda_events' own
-//! deserialisation into the real handler, as Lambda would deliver it.
+//! deserialisation into the function's own axum Router, as Lambda would deliver it
+//! (REST API events carry their stage, which lambda_http puts in front of the path).
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use functions::routes::{function, Function};
-use functions::runtime::call_stream;
+use functions::{function, Function};
 use serde_json::{json, Value};
 use system_tests::*;
+use tower::ServiceExt;
 
 fn events_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-async fn collect_body(body: shared::sse::StreamBody) -> String {
+async fn collect_body(body: axum::body::Body) -> String {
     use http_body_util::BodyExt;
     let bytes = body.collect().await.expect("bodies do not fail").to_bytes();
     String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
@@ -40,8 +41,8 @@ async fn every_function_has_a_sample_event_and_it_replays() {
         match function(&name).unwrap() {
             Function::Http(route) => {
                 let mut event: Value = serde_json::from_str(&text).unwrap();
-                assert_eq!(event["httpMethod"], route.method, "{name}");
-                assert_eq!(event["resource"], route.path, "{name}");
+                assert_eq!(event["httpMethod"], route.method(), "{name}");
+                assert_eq!(event["resource"], route.path(), "{name}");
                 // Authenticated samples get a real token; the login sample real credentials.
                 if event["headers"].get("Authorization").is_some() {
                     // Deleting the account gets a user of its own; the others share one.
@@ -74,12 +75,16 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     let token = sample["access_token"].as_str().unwrap();
                     app.google.accept_access_token(token, system_tests::google::profile(&unique_email()));
                 }
+                assert!(event["requestContext"]["stage"].is_string(), "{name}: the sample carries a stage");
                 let request = lambda_http::request::from_str(&event.to_string())
                     .unwrap_or_else(|e| panic!("{name}: lambda_http rejects the event: {e}"));
-                let response = call_stream(route, app.deps.clone(), request).await;
+                let stage = event["requestContext"]["stage"].as_str().unwrap();
+                assert!(request.uri().path().starts_with(&format!("/{stage}/")), "{name}: {}", request.uri());
+                let service = functions::app::lambda(route, app.deps.clone());
+                let response = service.oneshot(request).await.unwrap();
                 let status = response.status().as_u16();
                 let body = collect_body(response.into_body()).await;
-                if route.streams() {
+                if route.streams {
                     assert!(body.contains("event: start") && body.contains("event: done"), "{name}: {body}");
                 }
                 let expected = match name.as_str() {

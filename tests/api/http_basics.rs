@@ -76,11 +76,11 @@ async fn method_not_allowed_lists_the_methods_the_path_has() {
     // Every path of the route table, asked with a method it lacks, names exactly the
     // methods that are served there (and no method is left out of `Allow`).
     let id = uuid::Uuid::new_v4().to_string();
-    let paths: std::collections::BTreeSet<&str> = functions::routes().iter().map(|r| r.path).collect();
+    let paths: std::collections::BTreeSet<&str> = functions::routes().iter().map(|r| r.path()).collect();
     for path in paths {
         let concrete = path.replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
         // A literal segment wins over another route's `{id}`: `/files/validate` is POST only.
-        let served: Vec<&str> = functions::routes().iter().filter(|r| r.path == path).map(|r| r.method).collect();
+        let served: Vec<&str> = functions::routes().iter().filter(|r| r.path() == path).map(|r| r.method()).collect();
         let missing = ["GET", "POST", "PUT", "PATCH", "DELETE"].into_iter().find(|m| !served.contains(m)).unwrap();
         let reply = app.call(missing, &concrete, Some(&user.token), None).await;
         assert_eq!(reply.status, 405, "{missing} {path}");
@@ -104,11 +104,11 @@ async fn public_routes_are_exactly_those_the_document_marks_public() {
     let id = uuid::Uuid::new_v4().to_string();
     let mut public = Vec::new();
     for route in functions::routes() {
-        let path = route.path.replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
-        let body = (route.method != "GET").then(|| json!({}));
-        let reply = app.call(route.method, &path, None, body).await;
+        let path = route.path().replace("{id}", &id).replace("{pair_id}", &id).replace("{kid}", &id);
+        let body = (route.method() != "GET").then(|| json!({}));
+        let reply = app.call(route.method(), &path, None, body).await;
         assert!(reply.status < 500, "{}: {} {}", route.name, reply.status, reply.text);
-        let security = &doc["paths"][route.path][route.method.to_lowercase()]["security"];
+        let security = &doc["paths"][route.path()][route.method().to_lowercase()]["security"];
         if reply.status == 401 {
             assert_eq!(reply.body["error"]["code"], "not_authenticated", "{}", route.name);
             assert_eq!(security, &json!([{"bearer": []}]), "{} needs a token; the document must say so", route.name);
@@ -185,8 +185,8 @@ async fn health_and_openapi() {
     assert_eq!(doc.status, 200);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
     for route in functions::routes() {
-        let operation = &doc.body["paths"][route.path][route.method.to_lowercase()];
-        assert!(operation.is_object(), "{} {} is documented", route.method, route.path);
+        let operation = &doc.body["paths"][route.path()][route.method().to_lowercase()];
+        assert!(operation.is_object(), "{} {} is documented", route.method(), route.path());
     }
     assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc.body["components"]["schemas"]["RegisterRequest"].is_object());
@@ -218,7 +218,7 @@ async fn logs_are_json_and_never_contain_passwords_or_tokens() {
 async fn bodies_that_are_not_objects_are_refused_on_every_route() {
     let mut app = TestApp::spawn().await;
     let user = app.verified_user().await;
-    let doc = functions::openapi::document();
+    let doc = functions::document::document();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

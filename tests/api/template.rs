@@ -46,8 +46,10 @@ fn template_and_route_table_have_the_same_functions() {
             other => panic!("{id}: unexpected trigger {other}"),
         }
     }
-    let http_in_table: BTreeSet<_> =
-        functions::routes().iter().map(|r| (r.name.to_string(), r.method.to_string(), r.path.to_string())).collect();
+    let http_in_table: BTreeSet<_> = functions::routes()
+        .iter()
+        .map(|r| (r.name.to_string(), r.method().to_string(), r.path().to_string()))
+        .collect();
     let workers_in_table: BTreeSet<_> = functions::workers().iter().map(|w| w.name.to_string()).collect();
     assert_eq!(http_in_template, http_in_table);
     assert_eq!(workers_in_template, workers_in_table);

@@ -1,10 +1,14 @@
 //! POST /api/v1/auth/google
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, USER_MAIL};
+use shared::ApiResult;
 use shared::auth::api::{GoogleLoginResponse, GoogleRequest};
 use shared::auth::service;
-use shared::http::{client_ip, ok, parse_json};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, ClientIp, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-google", USER_MAIL, || routes!(handle)).public();
 
 /// Sign in with Google (`access_token` or `id_token`). Creates a verified account on
 /// first use; links to an existing verified account with the same email.
@@ -14,7 +18,6 @@ use shared::{ApiResult, Deps};
         (status = 401, description = "invalid_google_token", body = shared::error::ErrorBody),
         (status = 403, description = "google_email_not_verified", body = shared::error::ErrorBody),
         (status = 409, description = "account_not_verified", body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let body: GoogleRequest = parse_json(&req)?;
-    Ok(ok(&service::google(deps, body, client_ip(&req)).await?))
+pub async fn handle(State(deps): State<AppState>, ClientIp(ip): ClientIp, Json(body): Json<GoogleRequest>) -> ApiResult<Json<GoogleLoginResponse>> {
+    Ok(Json(service::google(&deps, body, ip).await?))
 }

@@ -1,10 +1,14 @@
 //! POST /api/v1/auth/login
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, USER_MAIL};
+use shared::ApiResult;
 use shared::auth::api::{LoginRequest, LoginResponse};
 use shared::auth::service;
-use shared::http::{client_ip, ok, parse_json};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, ClientIp, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-login", USER_MAIL, || routes!(handle)).public().warming_up(shared::auth::password::warm_up);
 
 /// Log in. Unknown email and wrong password answer identically (401 `invalid_credentials`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
@@ -13,7 +17,6 @@ use shared::{ApiResult, Deps};
         (status = 403, description = "email_not_verified", body = shared::error::ErrorBody),
         (status = 423, description = "account_locked", body = shared::error::ErrorBody),
         (status = 429, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let body: LoginRequest = parse_json(&req)?;
-    Ok(ok(&service::login(deps, body, client_ip(&req)).await?))
+pub async fn handle(State(deps): State<AppState>, ClientIp(ip): ClientIp, Json(body): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    Ok(Json(service::login(&deps, body, ip).await?))
 }

@@ -1,15 +1,20 @@
 //! POST /api/v1/auth/logout-all
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::{authenticate, service};
-use shared::http::no_content;
-use shared::{ApiResult, Deps};
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::AuthUser;
+use shared::auth::service;
+use shared::http::AppState;
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-logout-all", WRITE, || routes!(handle));
 
 /// Revoke every token of the user.
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    service::logout_all(deps, &auth).await?;
-    Ok(no_content())
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser) -> ApiResult<StatusCode> {
+    service::logout_all(&deps, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,16 @@
 //! DELETE /api/v1/auth/me
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, FILES};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::CallerUser;
 use shared::auth::api::DeleteMeRequest;
-use shared::auth::{authenticate_user, service};
-use shared::http::{no_content, parse_json};
-use shared::{ApiResult, Deps};
+use shared::auth::service;
+use shared::http::{AppState, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-me-delete", FILES, || routes!(handle));
 
 /// Delete the account and all its data. Needs the password (400 `fields.password` if
 /// wrong); an account without one sends its email (400 `fields.confirm_email` if it is
@@ -14,9 +20,7 @@ use shared::{ApiResult, Deps};
     responses((status = 204), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody),
         (status = 403, body = shared::error::ErrorBody),
         (status = 429, description = "rate_limited: 5 wrong passwords (here or on POST /auth/password/change) within 15 minutes", body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let (auth, user) = authenticate_user(deps, req.headers()).await?;
-    let body: DeleteMeRequest = parse_json(&req)?;
-    service::delete_me(deps, &auth, user, body).await?;
-    Ok(no_content())
+pub async fn handle(State(deps): State<AppState>, CallerUser { auth, user }: CallerUser, Json(body): Json<DeleteMeRequest>) -> ApiResult<StatusCode> {
+    service::delete_me(&deps, &auth, user, body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

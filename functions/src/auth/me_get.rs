@@ -1,15 +1,18 @@
 //! GET /api/v1/auth/me
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, USER};
+use shared::ApiResult;
+use shared::auth::CallerUser;
 use shared::auth::api::User;
-use shared::auth::authenticate_user;
-use shared::http::ok;
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-me-get", USER, || routes!(handle));
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = User), (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let (_, user) = authenticate_user(deps, req.headers()).await?;
-    Ok(ok(&shared::auth::service::user_view(deps, &user).await?))
+pub async fn handle(State(deps): State<AppState>, CallerUser { user, .. }: CallerUser) -> ApiResult<Json<User>> {
+    Ok(Json(shared::auth::service::user_view(&deps, &user).await?))
 }

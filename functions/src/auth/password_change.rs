@@ -1,10 +1,15 @@
 //! POST /api/v1/auth/password/change
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, WRITE_MAIL};
+use shared::ApiResult;
+use shared::auth::CallerUser;
 use shared::auth::api::{PasswordChangeRequest, TokenResponse};
-use shared::auth::{authenticate_user, service};
-use shared::http::{client_ip, ok, parse_json};
-use shared::{ApiResult, Deps};
+use shared::auth::service;
+use shared::http::{AppState, ClientIp, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-password-change", WRITE_MAIL, || routes!(handle));
 
 /// Change the password. Answers with a fresh token; every other token is revoked.
 #[utoipa::path(post, path = "/api/v1/auth/password/change", tag = "auth", security(("bearer" = [])),
@@ -13,8 +18,6 @@ use shared::{ApiResult, Deps};
         (status = 400, description = "fields.current_password or fields.new_password", body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody),
         (status = 429, description = "rate_limited: 5 wrong current passwords (here or on DELETE /auth/me) within 15 minutes", body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let (auth, user) = authenticate_user(deps, req.headers()).await?;
-    let body: PasswordChangeRequest = parse_json(&req)?;
-    Ok(ok(&service::change_password(deps, &auth, user, body, client_ip(&req)).await?))
+pub async fn handle(State(deps): State<AppState>, ClientIp(ip): ClientIp, CallerUser { auth, user }: CallerUser, Json(body): Json<PasswordChangeRequest>) -> ApiResult<Json<TokenResponse>> {
+    Ok(Json(service::change_password(&deps, &auth, user, body, ip).await?))
 }

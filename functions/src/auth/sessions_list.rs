@@ -1,15 +1,19 @@
 //! GET /api/v1/auth/sessions
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::auth::api::SessionList;
-use shared::auth::{authenticate, service};
-use shared::http::ok;
-use shared::{ApiResult, Deps};
+use shared::auth::service;
+use shared::http::{AppState, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-sessions-list", WRITE, || routes!(handle));
 
 /// The caller's signed-in sessions (devices), newest first; `current` marks this one.
 #[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = SessionList), (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    Ok(ok(&service::list_sessions(deps, &auth).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser) -> ApiResult<Json<SessionList>> {
+    Ok(Json(service::list_sessions(&deps, &caller).await?))
 }

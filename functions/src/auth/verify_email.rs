@@ -1,15 +1,18 @@
 //! POST /api/v1/auth/verify-email
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crate::routes::{Route, USER};
+use shared::ApiResult;
 use shared::auth::api::{VerifyEmailRequest, VerifyEmailResponse};
 use shared::auth::service;
-use shared::http::{ok, parse_json};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("auth-verify-email", USER, || routes!(handle)).public();
 
 /// Verify an email address with the single-use token from the email.
 #[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,
     responses((status = 200, body = VerifyEmailResponse), (status = 400, description = "invalid_token", body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let body: VerifyEmailRequest = parse_json(&req)?;
-    Ok(ok(&service::verify_email(deps, &body.token).await?))
+pub async fn handle(State(deps): State<AppState>, Json(body): Json<VerifyEmailRequest>) -> ApiResult<Json<VerifyEmailResponse>> {
+    Ok(Json(service::verify_email(&deps, &body.token).await?))
 }

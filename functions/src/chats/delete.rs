@@ -1,17 +1,22 @@
 //! DELETE /api/v1/chats/{id}
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::chat;
-use shared::http::{no_content, path_param};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Path};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("chats-delete", WRITE, || routes!(handle));
 
 /// Delete a chat and everything in it.
 #[utoipa::path(delete, path = "/api/v1/chats/{id}", tag = "chats", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Chat id")),
     responses((status = 204), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    chat::delete(deps, auth.user_id, &path_param(&req, "id")?).await?;
-    Ok(no_content())
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    chat::delete(&deps, caller.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,16 @@
 //! PATCH /api/v1/chats/{id}/pairs/{pair_id}
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::chat::api::{EditPairRequest, Pair};
 use shared::chat::messages;
-use shared::http::{ok, parse_json, path_param};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json, Path};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("chats-pair-update", WRITE, || routes!(handle)).counting_tokens();
 
 /// Edit the user message's text (attachments stay). The answer stays as it was: ask
 /// for a new one with `regenerate_pair_id` on `POST /chat/stream`.
@@ -14,9 +19,6 @@ use shared::{ApiResult, Deps};
     request_body = EditPairRequest,
     responses((status = 200, body = Pair), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    let body: EditPairRequest = parse_json(&req)?;
-    let (chat_id, pair_id) = (path_param(&req, "id")?, path_param(&req, "pair_id")?);
-    Ok(ok(&messages::edit(deps, auth.user_id, &chat_id, &pair_id, body).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path((id, pair_id)): Path<(Uuid, Uuid)>, Json(body): Json<EditPairRequest>) -> ApiResult<Json<Pair>> {
+    Ok(Json(messages::edit(&deps, caller.user_id, id, pair_id, body).await?))
 }

@@ -1,10 +1,15 @@
 //! POST /api/v1/files/{id}/complete
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, FILES};
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::files::{self, api::File};
-use shared::http::{ok, path_param};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json, Path};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("files-complete", FILES, || routes!(handle));
 
 /// Check the uploaded bytes (size, and the real type from their magic bytes) and make
 /// the file ready. A file that fails is deleted: 413 too large, 415 not the declared
@@ -14,7 +19,6 @@ use shared::{ApiResult, Deps};
     responses((status = 200, body = File), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody),
         (status = 413, body = shared::error::ErrorBody), (status = 415, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    Ok(ok(&files::complete(deps, auth.user_id, &path_param(&req, "id")?).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<File>> {
+    Ok(Json(files::complete(&deps, caller.user_id, id).await?))
 }

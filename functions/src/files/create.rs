@@ -1,10 +1,15 @@
 //! POST /api/v1/files
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, FILES};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::files::{self, api::CreateFileRequest, api::UploadTicket};
-use shared::http::{json, parse_json};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("files-create", FILES, || routes!(handle));
 
 /// Start an upload: the file's id and a presigned PUT (15 minutes) bound to the
 /// declared type and size. Then `POST /files/{id}/complete`.
@@ -12,8 +17,6 @@ use shared::{ApiResult, Deps};
     request_body = CreateFileRequest,
     responses((status = 201, body = UploadTicket), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    let body: CreateFileRequest = parse_json(&req)?;
-    Ok(json(http::StatusCode::CREATED, &files::create(deps, auth.user_id, body).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Json(body): Json<CreateFileRequest>) -> ApiResult<(StatusCode, Json<UploadTicket>)> {
+    Ok((StatusCode::CREATED, Json(files::create(&deps, caller.user_id, body).await?)))
 }

@@ -1,18 +1,23 @@
 //! DELETE /api/v1/files/{id}
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, FILES};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::files;
-use shared::http::{no_content, path_param};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Path};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("files-delete", FILES, || routes!(handle));
 
 /// Delete a file and its bytes (an avatar it was is removed from the profile).
 #[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),
     responses((status = 204, description = "Deleted"), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    files::delete(deps, auth.user_id, &path_param(&req, "id")?).await?;
-    Ok(no_content())
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    files::delete(&deps, caller.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,17 +1,21 @@
 //! GET /api/v1/files/{id}
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use axum::extract::State;
+use crate::routes::{Route, FILES};
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::files::{self, api::File};
-use shared::http::{ok, path_param};
-use shared::{ApiResult, Deps};
+use shared::http::{AppState, Json, Path};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("files-get", FILES, || routes!(handle));
 
 /// A file, with a download URL valid for 5 minutes once it is ready.
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),
     responses((status = 200, body = File), (status = 401, body = shared::error::ErrorBody),
         (status = 404, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    Ok(ok(&files::get(deps, auth.user_id, &path_param(&req, "id")?).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<File>> {
+    Ok(Json(files::get(&deps, caller.user_id, id).await?))
 }

@@ -1,7 +1,3 @@
 //! The `/files` functions: uploads, their check, downloads.
 
-pub mod complete;
-pub mod create;
-pub mod delete;
-pub mod get;
-pub mod validate;
+crate::routes::route_modules!(complete, create, delete, get, validate);

@@ -1,19 +1,20 @@
 //! POST /api/v1/files/validate
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
+use crate::routes::{Route, WRITE};
+use shared::ApiResult;
+use shared::auth::AuthUser;
 use shared::files::{self, api::ValidateFileRequest, api::ValidateFileResponse};
-use shared::http::{ok, parse_json};
-use shared::{ApiResult, Deps};
+use shared::http::Json;
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("files-validate", WRITE, || routes!(handle));
 
 /// Check a file before uploading it: type, size and name, as `POST /files` will.
 #[utoipa::path(post, path = "/api/v1/files/validate", tag = "files", security(("bearer" = [])),
     request_body = ValidateFileRequest,
     responses((status = 200, body = ValidateFileResponse), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    authenticate(deps, req.headers()).await?;
-    let body: ValidateFileRequest = parse_json(&req)?;
+pub async fn handle(_caller: AuthUser, Json(body): Json<ValidateFileRequest>) -> ApiResult<Json<ValidateFileResponse>> {
     files::validate(&body)?;
-    Ok(ok(&ValidateFileResponse { valid: true }))
+    Ok(Json(ValidateFileResponse { valid: true }))
 }

@@ -1,17 +1,20 @@
 //! POST /api/v1/projects
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
-use shared::http::{json, parse_json};
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::AuthUser;
+use shared::http::{AppState, Json};
 use shared::projects::{self, CreateProjectRequest, Project};
-use shared::{ApiResult, Deps};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("projects-create", WRITE, || routes!(handle));
 
 /// Create a project.
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])),
     request_body = CreateProjectRequest,
     responses((status = 201, body = Project), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    let body: CreateProjectRequest = parse_json(&req)?;
-    Ok(json(http::StatusCode::CREATED, &projects::create(deps, auth.user_id, body).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Json(body): Json<CreateProjectRequest>) -> ApiResult<(StatusCode, Json<Project>)> {
+    Ok((StatusCode::CREATED, Json(projects::create(&deps, caller.user_id, body).await?)))
 }

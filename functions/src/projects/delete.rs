@@ -1,17 +1,22 @@
 //! DELETE /api/v1/projects/{id}
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
-use shared::http::{no_content, path_param};
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use http::StatusCode;
+use shared::ApiResult;
+use shared::auth::AuthUser;
+use shared::http::{AppState, Path};
 use shared::projects;
-use shared::{ApiResult, Deps};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("projects-delete", WRITE, || routes!(handle));
 
 /// Delete a project and its knowledge; its chats stay, detached.
 #[utoipa::path(delete, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Project id")),
     responses((status = 204, description = "Deleted"), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    projects::delete(deps, auth.user_id, &path_param(&req, "id")?).await?;
-    Ok(no_content())
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    projects::delete(&deps, caller.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

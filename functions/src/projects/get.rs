@@ -1,16 +1,20 @@
 //! GET /api/v1/projects/{id}
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
-use shared::http::{ok, path_param};
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use shared::ApiResult;
+use shared::auth::AuthUser;
+use shared::http::{AppState, Json, Path};
 use shared::projects::{self, Project};
-use shared::{ApiResult, Deps};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("projects-get", WRITE, || routes!(handle));
 
 /// One project.
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Project id")),
     responses((status = 200, body = Project), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    Ok(ok(&projects::get(deps, auth.user_id, &path_param(&req, "id")?).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<Project>> {
+    Ok(Json(projects::get(&deps, caller.user_id, id).await?))
 }

@@ -1,18 +1,20 @@
 //! POST /api/v1/prompts
 
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
-use shared::http::{json, parse_json};
+use shared::ApiResult;
+use shared::auth::AuthUser;
+use shared::http::{AppState, Json};
 use shared::prompts::{self, CreatePromptRequest, SavedPrompt};
-use shared::{ApiResult, Deps};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("prompts-create", WRITE, || routes!(handle));
 
 /// Save a system prompt.
 #[utoipa::path(post, path = "/api/v1/prompts", tag = "prompts", security(("bearer" = [])), request_body = CreatePromptRequest,
     responses((status = 201, body = SavedPrompt), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    let body: CreatePromptRequest = parse_json(&req)?;
-    Ok(json(StatusCode::CREATED, &prompts::create(deps, auth.user_id, body).await?))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Json(body): Json<CreatePromptRequest>) -> ApiResult<(StatusCode, Json<SavedPrompt>)> {
+    Ok((StatusCode::CREATED, Json(prompts::create(&deps, caller.user_id, body).await?)))
 }

@@ -1,19 +1,21 @@
 //! GET /api/v1/prompts
 
-use lambda_http::{Body, Request, Response};
-use shared::auth::authenticate;
-use shared::http::{ok, query_param};
+use axum::extract::State;
+use crate::routes::{Route, WRITE};
+use shared::ApiResult;
+use shared::auth::AuthUser;
+use shared::domain::PageQuery;
+use shared::http::{AppState, Json, Query};
 use shared::prompts::{self, PromptList};
-use shared::{ApiResult, Deps};
+use utoipa_axum::routes;
+
+pub static ROUTE: Route = Route::new("prompts-list", WRITE, || routes!(handle));
 
 /// The caller's saved system prompts, newest first.
 #[utoipa::path(get, path = "/api/v1/prompts", tag = "prompts", security(("bearer" = [])),
-    params(("limit" = Option<i32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    params(PageQuery),
     responses((status = 200, body = PromptList), (status = 400, body = shared::error::ErrorBody),
         (status = 401, body = shared::error::ErrorBody)))]
-pub async fn handle(deps: &Deps, req: Request) -> ApiResult<Response<Body>> {
-    let auth = authenticate(deps, req.headers()).await?;
-    let list = prompts::list(deps, auth.user_id, query_param(&req, "limit"), query_param(&req, "cursor")).await?;
-    Ok(ok(&list))
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Query(page): Query<PageQuery>) -> ApiResult<Json<PromptList>> {
+    Ok(Json(prompts::list(&deps, caller.user_id, page).await?))
 }

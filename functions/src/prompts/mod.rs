@@ -1,7 +1,3 @@
 //! The `/prompts` functions: saved system prompts.
 
-pub mod create;
-pub mod delete;
-pub mod get;
-pub mod list;
-pub mod update;
+crate::routes::route_modules!(create, delete, get, list, update);

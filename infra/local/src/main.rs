@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
             Ok(())
         }
         Some("openapi") => {
-            println!("{}", serde_json::to_string_pretty(functions::openapi::document())?);
+            println!("{}", serde_json::to_string_pretty(functions::document::document())?);
             Ok(())
         }
         Some("routes") => {
@@ -25,7 +25,7 @@ async fn main() -> Result<(), Error> {
                 .iter()
                 .map(|r| {
                     serde_json::json!({
-                        "name": r.name, "method": r.method, "path": r.path, "streams": r.streams(), "public": r.public(),
+                        "name": r.name, "method": r.method(), "path": r.path(), "streams": r.streams, "public": r.public,
                     })
                 })
                 .collect();
@@ -38,7 +38,7 @@ async fn main() -> Result<(), Error> {
 }
 
 async fn dev() -> Result<(), Error> {
-    functions::runtime::init_logging();
+    functions::init_logging();
     let config = Config::from_env()?;
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     // Loads while the stack starts, so the first chat message does not wait for it.

@@ -116,16 +116,17 @@ fn policies(permissions: &[Permission]) -> Value {
 const STREAM_TIMEOUT_SECS: u64 = 300;
 
 fn http_function(route: &Route) -> Value {
-    let mut event = json!({ "RestApiId": reference("Api"), "Path": route.path, "Method": route.method.to_lowercase() });
+    let mut event =
+        json!({ "RestApiId": reference("Api"), "Path": route.path(), "Method": route.method().to_lowercase() });
     let mut function = json!({
         "Type": "AWS::Serverless::Function",
         "Properties": {
-            "Description": route.summary,
+            "Description": route.summary(),
             "Environment": { "Variables": { "FUNCTION": route.name } },
             "Policies": policies(route.permissions),
         }
     });
-    if route.streams() {
+    if route.streams {
         // Lambda response streaming through the REST API: the integration invokes
         // the function with InvokeWithResponseStream and passes the body on as written.
         // SAM's value is `RESPONSE_STREAM` (it sets the integration's `STREAM` mode and

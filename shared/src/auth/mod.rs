@@ -9,8 +9,11 @@ pub mod service;
 pub mod token;
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::AppState;
 use crate::store::{sessions, users};
 use crate::Deps;
+use axum::extract::FromRequestParts;
+use http::request::Parts;
 use http::HeaderMap;
 use uuid::Uuid;
 
@@ -71,15 +74,48 @@ pub async fn authenticate(deps: &Deps, headers: &HeaderMap) -> ApiResult<AuthUse
     TokenCaller::from_headers(deps, headers)?.verify_session(deps).await
 }
 
+/// The caller with its user item: the session and the user are read concurrently.
+pub struct CallerUser {
+    pub auth: AuthUser,
+    pub user: users::UserItem,
+}
+
 /// Like `authenticate`, also loading the user; both reads run concurrently.
-pub async fn authenticate_user(deps: &Deps, headers: &HeaderMap) -> ApiResult<(AuthUser, users::UserItem)> {
+pub async fn authenticate_user(deps: &Deps, headers: &HeaderMap) -> ApiResult<CallerUser> {
     let claims = claims(deps, headers)?;
     let (session, user) = tokio::try_join!(
         sessions::get_live(&deps.table, claims.sub, claims.sid, deps.clock.now()),
         users::get(&deps.table, claims.sub)
     )?;
     match (session, user) {
-        (Some(session), Some(user)) => Ok((caller(deps, session).await?, user)),
+        (Some(session), Some(user)) => Ok(CallerUser { auth: caller(deps, session).await?, user }),
         _ => Err(ApiError::unauthenticated()),
+    }
+}
+
+/// Extractors: the caller of an authenticated route (401 without a live session).
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, deps: &AppState) -> ApiResult<Self> {
+        authenticate(deps, &parts.headers).await
+    }
+}
+
+impl FromRequestParts<AppState> for CallerUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, deps: &AppState) -> ApiResult<Self> {
+        authenticate_user(deps, &parts.headers).await
+    }
+}
+
+/// Only the token is checked (no I/O); the handler checks the session alongside its
+/// own reads.
+impl FromRequestParts<AppState> for TokenCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, deps: &AppState) -> ApiResult<Self> {
+        TokenCaller::from_headers(deps, &parts.headers)
     }
 }

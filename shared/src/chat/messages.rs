@@ -3,7 +3,7 @@
 
 use super::api::{Block, ChatUsage, EditPairRequest, ModelUsage, Pair, PairList};
 use super::stream::MAX_MESSAGE_CHARS;
-use crate::domain::{parse_path_id, required_text, Validator};
+use crate::domain::{required_text, PageQuery, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::page::{self, ListSpec};
 use crate::store::pairs::{self, PairItem};
@@ -19,17 +19,10 @@ async fn require_chat(deps: &Deps, owner: Uuid, chat_id: Uuid) -> ApiResult<chat
 }
 
 /// GET /chats/{id}/messages: pairs, oldest first.
-pub async fn list(
-    deps: &Deps,
-    owner: Uuid,
-    chat_id: &str,
-    limit: Option<&str>,
-    cursor: Option<&str>,
-) -> ApiResult<PairList> {
-    let chat_id = parse_path_id(chat_id)?;
+pub async fn list(deps: &Deps, owner: Uuid, chat_id: Uuid, page: PageQuery) -> ApiResult<PairList> {
     let partition = keys::chat_partition(owner, chat_id);
     let spec = ListSpec::table(&partition, keys::PAIR_PREFIX);
-    let request = crate::domain::page_request(limit, cursor, &spec)?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
     let (_, (items, next_cursor)) = tokio::try_join!(
         require_chat(deps, owner, chat_id),
         page::query::<PairItem>(&deps.table, &spec, false, &request, None).err_into::<ApiError>()
@@ -47,13 +40,8 @@ pub async fn list(
     Ok(PairList { items, next_cursor })
 }
 
-fn ids(chat_id: &str, pair_id: &str) -> ApiResult<(Uuid, Uuid)> {
-    Ok((parse_path_id(chat_id)?, parse_path_id(pair_id)?))
-}
-
 /// PATCH /chats/{id}/pairs/{pair_id}: new text for the user message; attachments stay.
-pub async fn edit(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str, req: EditPairRequest) -> ApiResult<Pair> {
-    let (chat_id, pair_id) = ids(chat_id, pair_id)?;
+pub async fn edit(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid, req: EditPairRequest) -> ApiResult<Pair> {
     let mut v = Validator::default();
     let text = v.check("text", required_text(&req.text, MAX_MESSAGE_CHARS, false));
     v.finish()?;
@@ -82,8 +70,7 @@ pub async fn edit(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str, req: E
 }
 
 /// POST /chats/{id}/pairs/{pair_id}/toggle: flips `hidden`.
-pub async fn toggle(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str) -> ApiResult<Pair> {
-    let (chat_id, pair_id) = ids(chat_id, pair_id)?;
+pub async fn toggle(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> ApiResult<Pair> {
     // Read, then flip on the condition that nobody flipped it meanwhile.
     for _ in 0..3 {
         let pair = pairs::get(&deps.table, owner, chat_id, pair_id).await?.ok_or_else(ApiError::not_found)?;
@@ -97,8 +84,7 @@ pub async fn toggle(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str) -> A
 }
 
 /// DELETE /chats/{id}/pairs/{pair_id}.
-pub async fn delete(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str) -> ApiResult<()> {
-    let (chat_id, pair_id) = ids(chat_id, pair_id)?;
+pub async fn delete(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> ApiResult<()> {
     let pair = pairs::get(&deps.table, owner, chat_id, pair_id).await?.ok_or_else(ApiError::not_found)?;
     if !pairs::delete(&deps.table, owner, chat_id, pair_id).await? {
         return Err(ApiError::not_found());
@@ -108,8 +94,7 @@ pub async fn delete(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str) -> A
 }
 
 /// GET /chats/{id}/usage: what the model reported for this chat, per model.
-pub async fn chat_usage(deps: &Deps, owner: Uuid, chat_id: &str) -> ApiResult<ChatUsage> {
-    let chat_id = parse_path_id(chat_id)?;
+pub async fn chat_usage(deps: &Deps, owner: Uuid, chat_id: Uuid) -> ApiResult<ChatUsage> {
     let (chat, items) = tokio::try_join!(
         require_chat(deps, owner, chat_id),
         usage::of_chat(&deps.table, owner, chat_id).err_into::<ApiError>()

@@ -8,7 +8,7 @@ pub mod prompt;
 pub mod stream;
 pub mod titles;
 
-use crate::domain::{parse_path_id, required_text, Validator};
+use crate::domain::{required_text, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::chats::{self, ChatChanges, ChatItem};
 use crate::store::page::{self, ListSpec};
@@ -44,30 +44,30 @@ async fn check_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<
     crate::store::projects::get(&deps.table, owner, project_id).await?.ok_or_else(project_not_found)
 }
 
-pub struct ListFilter<'a> {
-    pub archived: Option<&'a str>,
-    pub project_id: Option<&'a str>,
-    pub q: Option<&'a str>,
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+/// The query of `GET /chats`.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChatListQuery {
+    /// Archived chats instead of live ones (default false)
+    #[serde(default)]
+    pub archived: bool,
+    /// Only chats of this project
+    pub project_id: Option<Uuid>,
+    /// Title contains (case-insensitive)
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// 1–100, default 20
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i32>,
+    /// `next_cursor` of the previous page
+    pub cursor: Option<String>,
 }
 
 /// GET /chats: most recently updated first.
-pub async fn list(deps: &Deps, owner: Uuid, filter: ListFilter<'_>) -> ApiResult<ChatList> {
+pub async fn list(deps: &Deps, owner: Uuid, filter: ChatListQuery) -> ApiResult<ChatList> {
     let mut v = Validator::default();
-    let archived = match filter.archived {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            v.add("archived", "Must be true or false.");
-            false
-        }
-    };
-    let project = match filter.project_id {
-        None => None,
-        Some(raw) => v.check("project_id", Uuid::parse_str(raw).map_err(|_| "Must be a project id.".to_string())),
-    };
-    let q = filter.q.map(str::trim).filter(|q| !q.is_empty());
+    let (archived, project) = (filter.archived, filter.project_id);
+    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
         v.add("q", format!("Ensure this field has no more than {MAX_QUERY_CHARS} characters."));
     }
@@ -81,7 +81,7 @@ pub async fn list(deps: &Deps, owner: Uuid, filter: ListFilter<'_>) -> ApiResult
     };
     let spec =
         if project.is_some() { ListSpec::gsi2(&list_pk, &owner_pk) } else { ListSpec::gsi1(&list_pk, &owner_pk) };
-    let request = crate::domain::page_request(filter.limit, filter.cursor, &spec)?;
+    let request = crate::domain::page_request(filter.limit, filter.cursor.as_deref(), &spec)?;
     let filter =
         q.map(|q| ("contains(title_search, :q)".to_string(), Item::from([(":q".into(), s(q.to_lowercase()))])));
     let (items, next_cursor) = page::query::<ChatItem>(&deps.table, &spec, true, &request, filter).await?;
@@ -109,13 +109,12 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateChatRequest) -> ApiResu
 }
 
 /// GET /chats/{id}.
-pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<Chat> {
-    Ok(chats::get(&deps.table, owner, parse_path_id(id)?).await?.ok_or_else(ApiError::not_found)?.into())
+pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Chat> {
+    Ok(chats::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?.into())
 }
 
 /// PATCH /chats/{id} (and the archive, unarchive and system-prompt routes).
-pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) -> ApiResult<Chat> {
-    let id = parse_path_id(id)?;
+pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateChatRequest) -> ApiResult<Chat> {
     let mut v = Validator::default();
     let new_title = req.title.as_deref().and_then(|t| title(&mut v, t));
     let new_prompt = match req.system_prompt {
@@ -137,8 +136,8 @@ pub async fn update(deps: &Deps, owner: Uuid, id: &str, req: UpdateChatRequest) 
 }
 
 /// DELETE /chats/{id}: the chat and everything in it.
-pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
-    if crate::store::deletion::chat(&deps.table, owner, parse_path_id(id)?, deps.clock.now()).await? {
+pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
+    if crate::store::deletion::chat(&deps.table, owner, id, deps.clock.now()).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

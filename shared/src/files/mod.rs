@@ -5,7 +5,6 @@
 pub mod api;
 pub mod rules;
 
-use crate::domain::parse_path_id;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::store::files::{self, FileItem};
 use crate::store::keys;
@@ -87,8 +86,8 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateFileRequest) -> ApiResu
     })
 }
 
-async fn require(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<FileItem> {
-    files::get(&deps.table, owner, parse_path_id(id)?).await?.ok_or_else(ApiError::not_found)
+async fn require(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<FileItem> {
+    files::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)
 }
 
 fn view(item: FileItem, download_url: Option<String>) -> File {
@@ -126,7 +125,7 @@ async fn reject(deps: &Deps, file: &FileItem, err: ApiError) -> ApiResult<File> 
 }
 
 /// POST /files/{id}/complete: checks the stored bytes and makes the file ready.
-pub async fn complete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<File> {
+pub async fn complete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
     let file = require(deps, owner, id).await?;
     if file.status == FileStatus::Ready {
         return Ok(view(file, None));
@@ -212,7 +211,7 @@ pub async fn avatar_url(deps: &Deps, owner: Uuid, file_id: Uuid) -> ApiResult<St
 }
 
 /// GET /files/{id}.
-pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<File> {
+pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
     let file = require(deps, owner, id).await?;
     let url = match file.status {
         FileStatus::Ready => Some(download_url(deps, &file).await?),
@@ -222,7 +221,7 @@ pub async fn get(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<File> {
 }
 
 /// DELETE /files/{id}: the record and the bytes.
-pub async fn delete(deps: &Deps, owner: Uuid, id: &str) -> ApiResult<()> {
+pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
     let file = require(deps, owner, id).await?;
     if !files::delete(&deps.table, owner, file.id).await? {
         return Err(ApiError::not_found());

@@ -208,8 +208,7 @@ pub async fn list_sessions(deps: &Deps, auth: &AuthUser) -> ApiResult<SessionLis
 }
 
 /// DELETE /auth/sessions/{id}: revokes one of the caller's sessions.
-pub async fn revoke_session(deps: &Deps, auth: &AuthUser, session_id: &str) -> ApiResult<()> {
-    let session_id = Uuid::parse_str(session_id).map_err(|_| ApiError::not_found())?;
+pub async fn revoke_session(deps: &Deps, auth: &AuthUser, session_id: Uuid) -> ApiResult<()> {
     if sessions::delete(&deps.table, auth.user_id, session_id).await? {
         Ok(())
     } else {
