@@ -6,6 +6,7 @@
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
+use shared::error::ErrorChain;
 use shared::queue::Job;
 use shared::store::jobs::{self, Claim};
 use shared::{ApiError, Deps};
@@ -42,7 +43,7 @@ where
         }
     };
     let job_id = job.id;
-    match jobs::claim(deps, job_id).await {
+    match jobs::claim(&deps.table, job_id, deps.clock.now()).await {
         Ok(Claim::Acquired) => {}
         Ok(Claim::AlreadyDone) => {
             tracing::info!(%job_id, "job already done; skipping redelivery");
@@ -52,17 +53,20 @@ where
             tracing::info!(%job_id, "job is being run by another delivery; retrying later");
             return Some(message_id);
         }
-        Err(_) => return Some(message_id),
+        Err(err) => {
+            tracing::error!(%job_id, error = %ErrorChain(&err), "could not claim the job");
+            return Some(message_id);
+        }
     }
     if let Err(err) = run(deps, job).await {
         tracing::warn!(%job_id, message_id, code = err.code, "job failed; it will be retried");
-        if jobs::release(deps, job_id).await.is_err() {
-            tracing::warn!(%job_id, "could not release the claim; the retry waits for its lease");
+        if let Err(err) = jobs::release(&deps.table, job_id).await {
+            tracing::warn!(%job_id, error = %ErrorChain(&err), "could not release the claim; the retry waits for its lease");
         }
         return Some(message_id);
     }
-    if jobs::complete(deps, job_id).await.is_err() {
-        tracing::warn!(%job_id, "job done but not recorded; a redelivery may repeat it");
+    if let Err(err) = jobs::complete(&deps.table, job_id, deps.clock.now()).await {
+        tracing::warn!(%job_id, error = %ErrorChain(&err), "job done but not recorded; a redelivery may repeat it");
     }
     tracing::info!(%job_id, "job done");
     None

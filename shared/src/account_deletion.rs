@@ -13,10 +13,10 @@ pub const RESUME_AFTER: time::Duration = time::Duration::minutes(15);
 /// revokes every session at once, then deletes every object under its prefixes in
 /// the bucket and every item of it in the table, the profile and its claims last.
 pub async fn delete_account(deps: &Deps, user_id: Uuid) -> ApiResult<()> {
-    if !deletion::mark(deps, user_id, deps.clock.now()).await? {
+    if !deletion::mark(&deps.table, user_id, deps.clock.now()).await? {
         return Ok(());
     }
-    sessions::delete_all(deps, user_id, None).await?;
+    sessions::delete_all(&deps.table, user_id, None).await?;
     erase(deps, user_id).await?;
     tracing::info!(%user_id, "account deleted");
     Ok(())
@@ -24,12 +24,13 @@ pub async fn delete_account(deps: &Deps, user_id: Uuid) -> ApiResult<()> {
 
 async fn erase(deps: &Deps, user_id: Uuid) -> ApiResult<()> {
     crate::files::delete_all_objects_of(deps, user_id).await?;
-    deletion::erase(deps, user_id).await
+    let rate_scopes: Vec<&str> = crate::ratelimit::ALL.iter().map(|limit| limit.scope).collect();
+    Ok(deletion::erase(&deps.table, user_id, &rate_scopes).await?)
 }
 
 /// Finishes the deletions that were cut short; how many.
 pub async fn finish_interrupted(deps: &Deps) -> ApiResult<usize> {
-    let accounts = deletion::interrupted(deps, deps.clock.now() - RESUME_AFTER).await?;
+    let accounts = deletion::interrupted(&deps.table, deps.clock.now() - RESUME_AFTER).await?;
     for user_id in &accounts {
         erase(deps, *user_id).await?;
         tracing::info!(%user_id, "interrupted account deletion finished");

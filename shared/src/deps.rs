@@ -1,11 +1,14 @@
 //! Everything a handler needs, built once per container and passed as `&Deps`.
 
+use crate::store::Table;
 use crate::{Clock, Config};
 use aws_config::{BehaviorVersion, Region};
 
 pub struct Deps {
     pub config: Config,
     pub dynamo: aws_sdk_dynamodb::Client,
+    /// The table, for the store (`crate::store`): its client and name.
+    pub table: Table,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub ses: aws_sdk_ses::Client,
@@ -29,9 +32,11 @@ impl Deps {
         if let Some(endpoint) = &config.bedrock_endpoint {
             bedrock_config = bedrock_config.endpoint_url(endpoint);
         }
+        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
         Self {
+            table: Table::new(dynamo.clone(), config.table_name.as_str()),
             bedrock: aws_sdk_bedrockruntime::Client::from_conf(bedrock_config.build()),
-            dynamo: aws_sdk_dynamodb::Client::new(&sdk),
+            dynamo,
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sqs: aws_sdk_sqs::Client::new(&sdk),
             ses: aws_sdk_ses::Client::new(&sdk),

@@ -1,6 +1,7 @@
 //! Domain types that parse their input once and are trusted afterwards.
 
 use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::store::page::{ListSpec, PageRequest, DEFAULT_LIMIT, MAX_LIMIT};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashSet;
 use std::fmt;
@@ -286,6 +287,20 @@ pub fn required_text(raw: &str, max: usize, trim: bool) -> Result<String, String
     }
 }
 
+/// The page asked for by the `limit` and `cursor` query parameters, of the list
+/// `spec`: a limit outside 1 to [`MAX_LIMIT`] is a 400 on `limit`, a cursor that is no
+/// position in that list a 400 `invalid_cursor`.
+pub fn page_request(limit: Option<i32>, cursor: Option<&str>, spec: &ListSpec) -> ApiResult<PageRequest> {
+    let limit = match limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::invalid_field("limit", format!("Must be a whole number from 1 to {MAX_LIMIT}.")))
+        }
+    };
+    Ok(PageRequest::new(limit, cursor, spec)?)
+}
+
 /// Free-text device description sent at login, bounded.
 pub fn parse_device_info(input: &str) -> Result<String, String> {
     if input.chars().count() > MAX_DEVICE_INFO_LEN {
@@ -297,6 +312,17 @@ pub fn parse_device_info(input: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_limits() {
+        let spec = ListSpec::table("USER#a", "P#");
+        assert_eq!(page_request(None, None, &spec).unwrap().limit, 20);
+        assert_eq!(page_request(Some(100), None, &spec).unwrap().limit, 100);
+        for bad in [0, 101, -1, i32::MAX] {
+            assert_eq!(page_request(Some(bad), None, &spec).unwrap_err().code, "invalid_request", "{bad}");
+        }
+        assert_eq!(page_request(None, Some("e30"), &spec).unwrap_err().code, "invalid_cursor");
+    }
 
     fn email(s: &str) -> Email {
         Email::parse(s).unwrap()

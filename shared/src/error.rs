@@ -1,6 +1,7 @@
 //! The one error type at the HTTP boundary and its mapping to api.md's error shape.
 //! Internal failures are logged with their cause chain and answered opaquely.
 
+use crate::store::error::{Condition, Conflict, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use http::StatusCode;
 use serde::Serialize;
@@ -147,6 +148,35 @@ where
                 Self::unavailable()
             }
             _ => Self::internal("aws sdk call", &err),
+        }
+    }
+}
+
+/// The one mapping of the store's errors to the contract. Domain code that needs a
+/// more specific answer (e.g. a taken username) matches on the variant first.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => Self::not_found(),
+            StoreError::ConditionFailed(Condition::OwnerGone) => Self::unauthenticated(),
+            StoreError::Conflict(Conflict::Changed(what)) => {
+                Self::conflict("conflict", format!("The {what} changed meanwhile; try again."))
+            }
+            // Domain code that can say more (e.g. `username_taken`) matches these first.
+            StoreError::Conflict(Conflict::EmailTaken) => Self::conflict("conflict", "The email is already taken."),
+            StoreError::Conflict(Conflict::UsernameTaken) => {
+                Self::conflict("conflict", "The username is already taken.")
+            }
+            StoreError::BadCursor => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", "The cursor is not valid for this list.")
+            }
+            StoreError::Unprocessed => Self::unavailable(),
+            StoreError::Unreachable(cause) => {
+                tracing::error!(error = %ErrorChain(cause.as_ref()), "dependency unreachable");
+                Self::unavailable()
+            }
+            StoreError::Dependency(cause) => Self::internal("aws sdk call", cause.as_ref()),
+            StoreError::Mapping(err) => Self::internal("item mapping", &err),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! stream with `Failed`, and the caller keeps the partial text.
 
 use crate::error::{ApiError, ErrorChain};
+pub use crate::model::Usage;
 use crate::Deps;
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamError;
 use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
@@ -40,12 +41,6 @@ impl Prompt {
             .build()
             .expect("role and content are set")
     }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Usage {
-    pub input_tokens: i64,
-    pub output_tokens: i64,
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use crate::chat::api::ChatList;
 use crate::domain::{required_text, PageQuery, Validator};
 use crate::error::{ApiError, ApiResult};
-use crate::store::page::{self, ListSpec, PageRequest};
+use crate::store::page::{self, ListSpec};
 use crate::store::projects::{self as store, KnowledgeItem, KnowledgeRefused, ProjectChanges, ProjectItem};
 use crate::store::{chats, keys};
 use crate::Deps;
@@ -199,14 +199,14 @@ fn content(v: &mut Validator, raw: &str) -> Option<String> {
 }
 
 async fn require(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<ProjectItem> {
-    store::get(deps, owner, id).await?.ok_or_else(ApiError::not_found)
+    store::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)
 }
 
 pub async fn list(deps: &Deps, owner: Uuid, page: PageQuery) -> ApiResult<ProjectList> {
     let pk = keys::user(owner);
     let spec = ListSpec::table(&pk, keys::PROJECT_PREFIX);
-    let request = PageRequest::parse(page.limit, page.cursor.as_deref(), &spec)?;
-    let (items, next_cursor) = page::query::<ProjectItem>(deps, &spec, true, &request, None).await?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
+    let (items, next_cursor) = page::query::<ProjectItem>(&deps.table, &spec, true, &request, None).await?;
     Ok(ProjectList { items: items.into_iter().map(Project::from).collect(), next_cursor })
 }
 
@@ -223,7 +223,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateProjectRequest) -> ApiR
         instructions.unwrap_or_default(),
         deps.clock.now(),
     );
-    store::put(deps, owner, &project).await?;
+    store::put(&deps.table, owner, &project).await?;
     Ok(project.into())
 }
 
@@ -238,17 +238,17 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateProjectReques
     let instructions = optional_text(&mut v, "instructions", req.instructions.as_deref(), MAX_INSTRUCTIONS_CHARS);
     v.finish()?;
     let changes = ProjectChanges { name, description, instructions };
-    Ok(store::update(deps, owner, id, changes, deps.clock.now()).await?.ok_or_else(ApiError::not_found)?.into())
+    Ok(store::update(&deps.table, owner, id, changes, deps.clock.now()).await?.ok_or_else(ApiError::not_found)?.into())
 }
 
 /// DELETE /projects/{id}: its knowledge goes; its chats stay, detached.
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
     let project = require(deps, owner, id).await?;
     // The project goes first, so no chat can join it while its chats are detached.
-    if !store::delete(deps, owner, project.id).await? {
+    if !store::delete(&deps.table, owner, project.id).await? {
         return Err(ApiError::not_found());
     }
-    chats::detach_all(deps, owner, project.id).await
+    Ok(chats::detach_all(&deps.table, owner, project.id).await?)
 }
 
 /// GET /projects/{id}/chats: the project's chats, as `GET /chats?project_id=` lists them.
@@ -279,8 +279,10 @@ pub struct ProjectChatsQuery {
 /// GET /projects/{id}/usage: what the models reported for the project's chats.
 pub async fn usage(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<ProjectUsage> {
     let project_id = id;
-    let (project, chats) =
-        tokio::try_join!(store::get(deps, owner, project_id), chats::of_project(deps, owner, project_id))?;
+    let (project, chats) = tokio::try_join!(
+        store::get(&deps.table, owner, project_id),
+        chats::of_project(&deps.table, owner, project_id)
+    )?;
     project.ok_or_else(ApiError::not_found)?;
     let input_tokens = chats.iter().map(|c| c.input_tokens).sum::<i64>();
     let output_tokens = chats.iter().map(|c| c.output_tokens).sum::<i64>();
@@ -310,12 +312,12 @@ fn over_limit(deps: &Deps, project: &ProjectItem, adding: i64) -> ApiError {
 
 /// Maps a refused knowledge write; the project is read again to tell why.
 async fn refused(deps: &Deps, owner: Uuid, project_id: Uuid, why: KnowledgeRefused, adding: i64) -> ApiError {
-    match (why, store::get(deps, owner, project_id).await) {
+    match (why, store::get(&deps.table, owner, project_id).await) {
         (KnowledgeRefused::OverLimit, Ok(Some(project))) => over_limit(deps, &project, adding),
         (KnowledgeRefused::Changed, Ok(Some(_))) => {
             ApiError::conflict("conflict", "The knowledge item changed meanwhile; try again.")
         }
-        (_, Err(err)) => err,
+        (_, Err(err)) => err.into(),
         _ => ApiError::not_found(),
     }
 }
@@ -324,10 +326,10 @@ pub async fn knowledge_list(deps: &Deps, owner: Uuid, id: Uuid, page: PageQuery)
     let project_id = id;
     let partition = keys::project_partition(owner, project_id);
     let spec = ListSpec::table(&partition, keys::KNOWLEDGE_PREFIX);
-    let request = PageRequest::parse(page.limit, page.cursor.as_deref(), &spec)?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
     let (project, (items, next_cursor)) = tokio::try_join!(
-        store::get(deps, owner, project_id),
-        page::query::<KnowledgeItem>(deps, &spec, false, &request, None)
+        store::get(&deps.table, owner, project_id),
+        page::query::<KnowledgeItem>(&deps.table, &spec, false, &request, None)
     )?;
     project.ok_or_else(ApiError::not_found)?;
     Ok(KnowledgeList { items: items.into_iter().map(Knowledge::from).collect(), next_cursor })
@@ -346,7 +348,7 @@ pub async fn knowledge_create(deps: &Deps, owner: Uuid, id: Uuid, req: CreateKno
     if include && tokens > limit(deps) {
         return Err(over_limit(deps, &project, tokens));
     }
-    match store::add_knowledge(deps, owner, &project, &item, limit(deps)).await? {
+    match store::add_knowledge(&deps.table, owner, &project, &item, limit(deps)).await? {
         Ok(()) => Ok(item.into()),
         Err(why) => Err(refused(deps, owner, project.id, why, if include { tokens } else { 0 }).await),
     }
@@ -354,8 +356,10 @@ pub async fn knowledge_create(deps: &Deps, owner: Uuid, id: Uuid, req: CreateKno
 
 async fn require_knowledge(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> ApiResult<(ProjectItem, KnowledgeItem)> {
     let (project_id, kid) = (id, kid);
-    let (project, item) =
-        tokio::try_join!(store::get(deps, owner, project_id), store::get_knowledge(deps, owner, project_id, kid))?;
+    let (project, item) = tokio::try_join!(
+        store::get(&deps.table, owner, project_id),
+        store::get_knowledge(&deps.table, owner, project_id, kid)
+    )?;
     match (project, item) {
         (Some(project), Some(item)) => Ok((project, item)),
         _ => Err(ApiError::not_found()),
@@ -379,7 +383,7 @@ async fn replace(
     if adding > 0 && included(&new) > limit(deps) {
         return Err(over_limit(deps, project, adding));
     }
-    match store::replace_knowledge(deps, owner, project, old, &new, limit(deps)).await? {
+    match store::replace_knowledge(&deps.table, owner, project, old, &new, limit(deps)).await? {
         Ok(()) => Ok(new.into()),
         Err(why) => Err(refused(deps, owner, project.id, why, adding).await),
     }
@@ -427,7 +431,7 @@ pub async fn knowledge_toggle(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> 
 
 pub async fn knowledge_delete(deps: &Deps, owner: Uuid, id: Uuid, kid: Uuid) -> ApiResult<()> {
     let (project, old) = require_knowledge(deps, owner, id, kid).await?;
-    match store::delete_knowledge(deps, owner, &project, &old, deps.clock.now()).await? {
+    match store::delete_knowledge(&deps.table, owner, &project, &old, deps.clock.now()).await? {
         Ok(()) => Ok(()),
         Err(why) => Err(refused(deps, owner, project.id, why, 0).await),
     }

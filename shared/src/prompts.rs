@@ -3,7 +3,7 @@
 use crate::domain::{required_text, PageQuery, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys;
-use crate::store::page::{self, ListSpec, PageRequest};
+use crate::store::page::{self, ListSpec};
 use crate::store::prompts::{self as store, PromptItem};
 use crate::Deps;
 use serde::{Deserialize, Serialize};
@@ -92,8 +92,8 @@ fn content(v: &mut Validator, raw: &str) -> Option<String> {
 pub async fn list(deps: &Deps, owner: Uuid, page: PageQuery) -> ApiResult<PromptList> {
     let pk = keys::user(owner);
     let spec = ListSpec::table(&pk, keys::PROMPT_PREFIX);
-    let request = PageRequest::parse(page.limit, page.cursor.as_deref(), &spec)?;
-    let (items, next_cursor) = page::query::<PromptItem>(deps, &spec, true, &request, None).await?;
+    let request = crate::domain::page_request(page.limit, page.cursor.as_deref(), &spec)?;
+    let (items, next_cursor) = page::query::<PromptItem>(&deps.table, &spec, true, &request, None).await?;
     Ok(PromptList { items: items.into_iter().map(SavedPrompt::from).collect(), next_cursor })
 }
 
@@ -102,12 +102,12 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreatePromptRequest) -> ApiRe
     let (name, content) = (name(&mut v, &req.name), content(&mut v, &req.content));
     v.finish()?;
     let item = PromptItem::new(owner, name.expect("validated"), content.expect("validated"), deps.clock.now());
-    store::put(deps, owner, &item).await?;
+    store::put(&deps.table, owner, &item).await?;
     Ok(item.into())
 }
 
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<SavedPrompt> {
-    let item = store::get(deps, owner, id).await?.ok_or_else(ApiError::not_found)?;
+    let item = store::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?;
     Ok(item.into())
 }
 
@@ -116,14 +116,14 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdatePromptRequest
     let new_name = req.name.as_deref().and_then(|n| name(&mut v, n));
     let new_content = req.content.as_deref().and_then(|c| content(&mut v, c));
     v.finish()?;
-    let item = store::update(deps, owner, id, new_name, new_content, deps.clock.now())
+    let item = store::update(&deps.table, owner, id, new_name, new_content, deps.clock.now())
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(item.into())
 }
 
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
-    if store::delete(deps, owner, id).await? {
+    if store::delete(&deps.table, owner, id).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

@@ -56,7 +56,7 @@ pub async fn check(deps: &Deps, limits: &[(Limit, Option<&str>)]) -> ApiResult<(
         let subject = (*subject)?;
         let (start, end) = limit.window(now);
         Some(async move {
-            let count = throttle::hit(deps, limit.scope, subject, start, end).await?;
+            let count = throttle::hit(&deps.table, limit.scope, subject, start, end).await?;
             Ok::<_, ApiError>((count > limit.max).then_some(end - now))
         })
     });
@@ -83,7 +83,7 @@ fn user_counter(limit: Limit, user_id: Uuid, now: i64) -> (Item, i64) {
 pub async fn refuse_if_spent_by_user(deps: &Deps, limit: Limit, user_id: Uuid) -> ApiResult<()> {
     let now = deps.clock.unix();
     let (counter, end) = user_counter(limit, user_id, now);
-    if throttle::hits_at(deps, counter).await? >= limit.max {
+    if throttle::hits_at(&deps.table, counter).await? >= limit.max {
         tracing::info!(scope = limit.scope, retry_after = end - now, "rate limited");
         return Err(ApiError::rate_limited((end - now).max(1) as u64));
     }
@@ -93,7 +93,8 @@ pub async fn refuse_if_spent_by_user(deps: &Deps, limit: Limit, user_id: Uuid) -
 /// Counts one failure of the user against `limit` (see `refuse_if_spent_by_user`).
 pub async fn count_for_user(deps: &Deps, limit: Limit, user_id: Uuid) -> ApiResult<()> {
     let (counter, end) = user_counter(limit, user_id, deps.clock.unix());
-    throttle::hit_at(deps, counter, end).await.map(|_| ())
+    throttle::hit_at(&deps.table, counter, end).await?;
+    Ok(())
 }
 
 #[cfg(test)]

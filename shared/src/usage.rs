@@ -56,7 +56,7 @@ pub async fn report(deps: &Deps, owner: Uuid, query: UsageQuery) -> ApiResult<Us
     }
     v.finish()?;
     let from = from.unwrap_or(to);
-    let items = usage::of_days(deps, owner, &from.to_string(), &to.to_string()).await?;
+    let items = usage::of_days(&deps.table, owner, from, to).await?;
     let mut days: BTreeMap<String, DayUsage> = BTreeMap::new();
     let mut day = from;
     while day <= to {

@@ -70,8 +70,11 @@ async fn tokens_issued_to_another_app_are_refused() {
     assert_eq!(reply.status, 401, "{}", reply.text);
     assert_eq!(reply.body["error"]["code"], "invalid_google_token");
     assert!(reply.body.get("token").is_none());
-    assert!(shared::store::credentials::get(&app.deps, &email).await.unwrap().is_none(), "no account was created");
-    assert!(shared::store::credentials::google_link(&app.deps, google["sub"].as_str().unwrap())
+    assert!(
+        shared::store::credentials::get(&app.deps.table, &email).await.unwrap().is_none(),
+        "no account was created"
+    );
+    assert!(shared::store::credentials::google_link(&app.deps.table, google["sub"].as_str().unwrap())
         .await
         .unwrap()
         .is_none());

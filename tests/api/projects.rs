@@ -236,6 +236,41 @@ async fn chat_counts_and_usage_stay_exact_and_deleting_a_project_keeps_its_chats
     assert!(join.body["error"]["fields"]["project_id"].is_array(), "{}", join.text);
 }
 
+/// Between a project's deletion and its chats' detachment, a chat still names the
+/// project: its next message is answered without the project, and a new chat cannot
+/// join it.
+#[tokio::test]
+async fn a_chat_whose_project_went_meanwhile_is_answered_without_it() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let id = create_project(&app, &user.token, json!({"name": "Gone", "instructions": "Speak like a pirate."})).await
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let events = app.chat(&user.token, json!({"text": "Hello", "project_id": id})).await;
+    let chat_id = event(&events, "start").data["chat_id"].as_str().unwrap().to_string();
+    // The project item goes, its chat not yet detached (as in the middle of DELETE).
+    let owner = uuid::Uuid::parse_str(&user.id).unwrap();
+    let project_id = uuid::Uuid::parse_str(&id).unwrap();
+    assert!(shared::store::projects::delete(&app.deps.table, owner, project_id).await.unwrap());
+    let chat = app.get_auth(&format!("/api/v1/chats/{chat_id}"), &user.token).await;
+    assert_eq!(chat.body["project_id"], id.as_str(), "still attached");
+
+    let events = app.chat(&user.token, json!({"chat_id": chat_id, "text": "Still there?"})).await;
+    assert_eq!(event(&events, "done").data["chat_id"], chat_id.as_str());
+    let log = app.model_requests().await;
+    let seen = log.iter().rev().find(|r| r["model_id"] == PRIMARY_MODEL).unwrap()["system"].to_string();
+    assert!(!seen.contains("Speak like a pirate."), "{seen}");
+
+    let refused = match app.open_stream(&user.token, json!({"text": "New", "project_id": id})).await {
+        Ok(_) => panic!("a new chat joined a deleted project"),
+        Err(reply) => reply,
+    };
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.body["error"]["fields"]["project_id"].is_array(), "{}", refused.text);
+}
+
 #[tokio::test]
 async fn another_users_projects_and_knowledge_are_not_found() {
     let app = TestApp::spawn().await;

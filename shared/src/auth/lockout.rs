@@ -35,9 +35,9 @@ pub fn check(deps: &Deps, failures: &LoginFailures) -> ApiResult<()> {
 /// failure was the one that locked the account.
 pub async fn record_failure(deps: &Deps, email: &str, invalid_credentials: ApiError) -> ApiResult<ApiError> {
     let now = deps.clock.unix();
-    let failures = throttle::add_login_failure(deps, email, now + FORGET_SECS).await?;
+    let failures = throttle::add_login_failure(&deps.table, email, now + FORGET_SECS).await?;
     if failures >= MAX_FAILURES {
-        throttle::lock_logins(deps, email, now + LOCK_SECS).await?;
+        throttle::lock_logins(&deps.table, email, now + LOCK_SECS).await?;
         tracing::info!("account locked after repeated login failures");
         return Ok(account_locked(LOCK_SECS));
     }
@@ -46,5 +46,5 @@ pub async fn record_failure(deps: &Deps, email: &str, invalid_credentials: ApiEr
 
 /// Ends a failure streak (successful login, password reset).
 pub async fn clear(deps: &Deps, email: &str) -> ApiResult<()> {
-    throttle::clear_login_failures(deps, email).await
+    Ok(throttle::clear_login_failures(&deps.table, email).await?)
 }

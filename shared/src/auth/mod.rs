@@ -33,7 +33,7 @@ async fn caller(deps: &Deps, session: sessions::SessionItem) -> ApiResult<AuthUs
     let now = deps.clock.now();
     let stale = session.last_used_at.is_none_or(|at| (now - at).whole_seconds() >= TOUCH_EVERY_SECS);
     if stale {
-        sessions::touch(deps, session.user_id, session.id, now).await?;
+        sessions::touch(&deps.table, session.user_id, session.id, now).await?;
     }
     Ok(AuthUser { user_id: session.user_id, session_id: session.id, device_info: session.device_info })
 }
@@ -61,8 +61,9 @@ impl TokenCaller {
 
     /// Checks that the token's session is still live; 401 otherwise.
     pub async fn verify_session(&self, deps: &Deps) -> ApiResult<AuthUser> {
-        let session =
-            sessions::get_live(deps, self.user_id, self.session_id).await?.ok_or_else(ApiError::unauthenticated)?;
+        let session = sessions::get_live(&deps.table, self.user_id, self.session_id, deps.clock.now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
         caller(deps, session).await
     }
 }
@@ -82,8 +83,10 @@ pub struct CallerUser {
 /// Like `authenticate`, also loading the user; both reads run concurrently.
 pub async fn authenticate_user(deps: &Deps, headers: &HeaderMap) -> ApiResult<CallerUser> {
     let claims = claims(deps, headers)?;
-    let (session, user) =
-        tokio::try_join!(sessions::get_live(deps, claims.sub, claims.sid), users::get(deps, claims.sub))?;
+    let (session, user) = tokio::try_join!(
+        sessions::get_live(&deps.table, claims.sub, claims.sid, deps.clock.now()),
+        users::get(&deps.table, claims.sub)
+    )?;
     match (session, user) {
         (Some(session), Some(user)) => Ok(CallerUser { auth: caller(deps, session).await?, user }),
         _ => Err(ApiError::unauthenticated()),

@@ -1,6 +1,8 @@
 //! Request and response bodies of the `/chats` routes.
 
+pub use crate::model::{Block, PairStatus, Role};
 use crate::store::chats::ChatItem;
+use crate::store::pairs::PairItem;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -92,32 +94,6 @@ pub struct SystemPromptRequest {
     pub system_prompt: String,
 }
 
-/// One block of a message's content.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Block {
-    Text { text: String },
-    Image { file_id: Uuid, filename: String, media_type: String, size: i64 },
-    Document { file_id: Uuid, filename: String, media_type: String, size: i64 },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    User,
-    Assistant,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PairStatus {
-    /// The answer is being written; `assistant_message` holds the text so far.
-    Generating,
-    Complete,
-    /// The model stopped mid-answer; the text it produced is kept.
-    Failed,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Message {
     pub id: Uuid,
@@ -142,6 +118,39 @@ pub struct Pair {
     pub created_at: OffsetDateTime,
     pub user_message: Message,
     pub assistant_message: Message,
+}
+
+impl From<PairItem> for Pair {
+    fn from(item: PairItem) -> Self {
+        Pair {
+            id: item.id,
+            hidden: item.hidden,
+            status: item.status,
+            created_at: item.created_at,
+            user_message: Message {
+                id: item.user_message_id,
+                role: Role::User,
+                content: item.user_content,
+                token_count: item.user_token_count,
+                model: None,
+                stop_reason: None,
+                created_at: item.created_at,
+            },
+            assistant_message: Message {
+                id: item.assistant_message_id,
+                role: Role::Assistant,
+                content: if item.assistant_text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Block::Text { text: item.assistant_text }]
+                },
+                token_count: item.assistant_token_count,
+                model: item.model,
+                stop_reason: item.stop_reason,
+                created_at: item.assistant_created_at,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

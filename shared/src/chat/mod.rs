@@ -11,7 +11,7 @@ pub mod titles;
 use crate::domain::{required_text, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::chats::{self, ChatChanges, ChatItem};
-use crate::store::page::{self, ListSpec, PageRequest};
+use crate::store::page::{self, ListSpec};
 use crate::store::{keys, s, Item};
 use crate::Deps;
 use api::{Chat, ChatList, CreateChatRequest, UpdateChatRequest};
@@ -41,7 +41,7 @@ fn project_not_found() -> ApiError {
 
 /// The project must be the caller's (another user's is as unknown as a missing one).
 async fn check_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<crate::store::projects::ProjectItem> {
-    crate::store::projects::get(deps, owner, project_id).await?.ok_or_else(project_not_found)
+    crate::store::projects::get(&deps.table, owner, project_id).await?.ok_or_else(project_not_found)
 }
 
 /// The query of `GET /chats`.
@@ -81,10 +81,10 @@ pub async fn list(deps: &Deps, owner: Uuid, filter: ChatListQuery) -> ApiResult<
     };
     let spec =
         if project.is_some() { ListSpec::gsi2(&list_pk, &owner_pk) } else { ListSpec::gsi1(&list_pk, &owner_pk) };
-    let request = PageRequest::parse(filter.limit, filter.cursor.as_deref(), &spec)?;
+    let request = crate::domain::page_request(filter.limit, filter.cursor.as_deref(), &spec)?;
     let filter =
         q.map(|q| ("contains(title_search, :q)".to_string(), Item::from([(":q".into(), s(q.to_lowercase()))])));
-    let (items, next_cursor) = page::query::<ChatItem>(deps, &spec, true, &request, filter).await?;
+    let (items, next_cursor) = page::query::<ChatItem>(&deps.table, &spec, true, &request, filter).await?;
     Ok(ChatList { items: items.into_iter().map(Chat::from).collect(), next_cursor })
 }
 
@@ -102,7 +102,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateChatRequest) -> ApiResu
         ChatItem::new(owner, chosen_title.unwrap_or_else(|| DEFAULT_TITLE.into()), by_user, deps.clock.now());
     chat.project_id = req.project_id;
     chat.system_prompt = prompt;
-    if !chats::put(deps, &chat).await? {
+    if !chats::put(&deps.table, &chat).await? {
         return Err(project_not_found());
     }
     Ok(chat.into())
@@ -110,7 +110,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateChatRequest) -> ApiResu
 
 /// GET /chats/{id}.
 pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Chat> {
-    Ok(chats::get(deps, owner, id).await?.ok_or_else(ApiError::not_found)?.into())
+    Ok(chats::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?.into())
 }
 
 /// PATCH /chats/{id} (and the archive, unarchive and system-prompt routes).
@@ -128,7 +128,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateChatRequest) 
     }
     let changes =
         ChatChanges { title: new_title, system_prompt: new_prompt, project_id: req.project_id, archived: req.archived };
-    match chats::update(deps, owner, id, changes, deps.clock.now()).await? {
+    match chats::update(&deps.table, owner, id, changes, deps.clock.now()).await? {
         chats::Updated::Chat(chat) => Ok((*chat).into()),
         chats::Updated::NotFound => Err(ApiError::not_found()),
         chats::Updated::ProjectGone => Err(project_not_found()),
@@ -137,7 +137,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateChatRequest) 
 
 /// DELETE /chats/{id}: the chat and everything in it.
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
-    if chats::delete(deps, owner, id).await? {
+    if crate::store::deletion::chat(&deps.table, owner, id, deps.clock.now()).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

@@ -13,7 +13,7 @@
 
 use super::api::{Block, PairStatus, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
 use super::prompt::{self, Knowledge, Part, PastPair, ProjectContext, PromptInput};
-use super::{attachments, check_project, DEFAULT_TITLE};
+use super::{attachments, project_not_found, DEFAULT_TITLE};
 use crate::auth::TokenCaller;
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
@@ -93,11 +93,18 @@ struct Loaded {
     project: Option<(ProjectItem, Vec<KnowledgeItem>)>,
 }
 
-/// The project and its knowledge (included in chat, in their stable order).
-async fn load_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<(ProjectItem, Vec<KnowledgeItem>)> {
-    let (project, knowledge) =
-        tokio::try_join!(check_project(deps, owner, project_id), projects::all_knowledge(deps, owner, project_id))?;
-    Ok((project, knowledge.into_iter().filter(|k| k.include_in_chat).collect()))
+/// The caller's project and its knowledge (included in chat, in their stable order);
+/// `None` when the caller has no such project.
+async fn load_project(
+    deps: &Deps,
+    owner: Uuid,
+    project_id: Uuid,
+) -> ApiResult<Option<(ProjectItem, Vec<KnowledgeItem>)>> {
+    let (project, knowledge) = tokio::try_join!(
+        projects::get(&deps.table, owner, project_id),
+        projects::all_knowledge(&deps.table, owner, project_id)
+    )?;
+    Ok(project.map(|project| (project, knowledge.into_iter().filter(|k| k.include_in_chat).collect())))
 }
 
 /// Every read the message needs, concurrently.
@@ -116,20 +123,20 @@ async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded
 async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
     let Some(chat_id) = req.chat_id else {
         let project = match req.project_id {
-            Some(project) => Some(load_project(deps, owner, project).await?),
+            Some(project) => Some(load_project(deps, owner, project).await?.ok_or_else(project_not_found)?),
             None => None,
         };
         return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None, files: Vec::new(), project });
     };
     let regenerate = async {
         match req.regenerate_pair_id {
-            Some(pair_id) => pairs::get(deps, owner, chat_id, pair_id).await,
+            Some(pair_id) => pairs::get(&deps.table, owner, chat_id, pair_id).await,
             None => Ok(None),
         }
     };
     let (chat, history, regenerate) = tokio::try_join!(
-        chats::get(deps, owner, chat_id),
-        pairs::history(deps, owner, chat_id, req.regenerate_pair_id),
+        chats::get(&deps.table, owner, chat_id),
+        pairs::history(&deps.table, owner, chat_id, req.regenerate_pair_id),
         regenerate
     )?;
     let chat = chat.ok_or_else(ApiError::not_found)?;
@@ -147,12 +154,8 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<L
     }
     // The chat's project is known only now: a second round, still before the model call.
     let project = match chat.project_id {
-        Some(project_id) => match load_project(deps, owner, project_id).await {
-            Ok(project) => Some(project),
-            // A project deleted meanwhile: the chat is being detached from it.
-            Err(err) if err.status == http::StatusCode::BAD_REQUEST => None,
-            Err(err) => return Err(err),
-        },
+        // None: a project deleted meanwhile (the chat is being detached from it).
+        Some(project_id) => load_project(deps, owner, project_id).await?,
         None => None,
     };
     Ok(Loaded { chat: Some(chat), history, regenerate, files: Vec::new(), project })
@@ -363,8 +366,9 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
         usage,
     };
     let now = deps.clock.now();
-    if let Err(err) = pairs::finish(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, end, now).await {
-        tracing::error!(pair_id = %g.pair_id, code = err.code, "could not store the answer");
+    if let Err(err) = pairs::finish(&deps.table, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, end, now).await
+    {
+        tracing::error!(pair_id = %g.pair_id, code = ApiError::from(err).code, "could not store the answer");
     }
     match outcome {
         Ok((stop_reason, usage)) => {
@@ -417,13 +421,24 @@ pub fn is_stale(deps: &Deps, pair: &PairItem) -> bool {
 /// regenerated pair). `false` when the chat or pair is gone.
 async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<bool> {
     match (&g.new_pair, &g.new_chat) {
-        (Some(pair), Some(chat)) => pairs::begin(deps, g.owner, ChatWrite::Create(chat), pair, &g.files).await,
-        (Some(pair), None) => pairs::begin(deps, g.owner, ChatWrite::Existing, pair, &g.files).await,
+        (Some(pair), Some(chat)) => {
+            Ok(pairs::begin(&deps.table, g.owner, ChatWrite::Create(chat), pair, &g.files).await?)
+        }
+        (Some(pair), None) => Ok(pairs::begin(&deps.table, g.owner, ChatWrite::Existing, pair, &g.files).await?),
         (None, _) => {
             let now = deps.clock.now();
             let replaces = g.replaces;
-            pairs::begin_regenerate(deps, g.owner, g.chat_id, g.pair_id, replaces, g.assistant_message_id, model, now)
-                .await
+            Ok(pairs::begin_regenerate(
+                &deps.table,
+                g.owner,
+                g.chat_id,
+                g.pair_id,
+                replaces,
+                g.assistant_message_id,
+                model,
+                now,
+            )
+            .await?)
         }
     }
 }
@@ -447,10 +462,10 @@ async fn save_while_generating(
                 }
                 let snapshot = text.borrow_and_update().clone();
                 let now = deps.clock.now();
-                match pairs::save_partial(deps, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, &snapshot, now).await {
+                match pairs::save_partial(&deps.table, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, &snapshot, now).await {
                     Ok(true) => {}
                     Ok(false) => tracing::info!(pair_id = %g.pair_id, "the pair went away while generating"),
-                    Err(err) => tracing::warn!(pair_id = %g.pair_id, code = err.code, "could not save the answer so far"),
+                    Err(err) => tracing::warn!(pair_id = %g.pair_id, code = ApiError::from(err).code, "could not save the answer so far"),
                 }
             }
         }

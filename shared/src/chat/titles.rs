@@ -45,13 +45,13 @@ pub async fn generate(deps: &Deps, user_id: Uuid, chat_id: Uuid, first_message: 
     models.extend(deps.config.models.chain().into_iter().filter(|m| *m != deps.config.models.small));
     let (reply, model, usage) = llm::complete(deps, &models, prompt).await?;
     // What the small model used counts like an answer's tokens: the user's day and the chat.
-    let today = deps.clock.now().date().to_string();
-    store::usage::record(deps, user_id, Some(chat_id), &model, usage, &today).await?;
+    let today = deps.clock.now().date();
+    store::usage::record(&deps.table, user_id, Some(chat_id), &model, usage, today).await?;
     let Some(title) = clean_title(&reply) else {
         tracing::warn!(%chat_id, %model, "the model gave no usable title");
         return Ok(None);
     };
-    Ok(chats::set_generated_title(deps, user_id, chat_id, &title).await?.then_some(title))
+    Ok(chats::set_generated_title(&deps.table, user_id, chat_id, &title).await?.then_some(title))
 }
 
 #[cfg(test)]

@@ -1,35 +1,11 @@
 //! Request and response bodies of the `/files` routes.
 
+pub use crate::model::{FileStatus, Kind, Purpose};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    /// Attached to chat messages.
-    Attachment,
-    /// The user's profile picture.
-    Avatar,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Image,
-    Document,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FileStatus {
-    /// Waiting for the upload and `POST /files/{id}/complete`.
-    Pending,
-    /// Checked and usable.
-    Ready,
-}
 
 /// `POST /files/validate`.
 #[derive(Debug, Deserialize, ToSchema)]

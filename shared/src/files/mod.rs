@@ -54,7 +54,15 @@ fn presigning(deps: &Deps, ttl: Duration) -> ApiResult<PresigningConfig> {
 pub async fn create(deps: &Deps, owner: Uuid, req: CreateFileRequest) -> ApiResult<UploadTicket> {
     let media_type = declared_problems(&req.filename, &req.content_type, req.size, req.purpose)?;
     let now = deps.clock.now();
-    let file = FileItem::new(owner, req.filename.trim().to_string(), media_type, req.size, req.purpose, now);
+    let file = FileItem::new(
+        owner,
+        req.filename.trim().to_string(),
+        media_type,
+        req.size,
+        rules::kind(media_type),
+        req.purpose,
+        now,
+    );
     let presigned = deps
         .s3
         .put_object()
@@ -65,7 +73,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateFileRequest) -> ApiResu
         .presigned(presigning(deps, UPLOAD_URL_TTL)?)
         .await
         .map_err(|err| ApiError::internal("presigning an upload", &err))?;
-    files::put(deps, &file).await?;
+    files::put(&deps.table, &file).await?;
     let headers: BTreeMap<String, String> = presigned
         .headers()
         .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
@@ -79,7 +87,7 @@ pub async fn create(deps: &Deps, owner: Uuid, req: CreateFileRequest) -> ApiResu
 }
 
 async fn require(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<FileItem> {
-    files::get(deps, owner, id).await?.ok_or_else(ApiError::not_found)
+    files::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)
 }
 
 fn view(item: FileItem, download_url: Option<String>) -> File {
@@ -112,7 +120,7 @@ async fn delete_object(deps: &Deps, key: String) -> ApiResult<()> {
 async fn reject(deps: &Deps, file: &FileItem, err: ApiError) -> ApiResult<File> {
     tracing::info!(file_id = %file.id, code = err.code, "upload refused");
     delete_object(deps, keys::upload_object(file.owner, file.id)).await?;
-    files::delete(deps, file.owner, file.id).await?;
+    files::delete(&deps.table, file.owner, file.id).await?;
     Err(err)
 }
 
@@ -169,7 +177,7 @@ pub async fn complete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
         .body(bytes.into())
         .send()
         .await?;
-    let ready = files::mark_ready(deps, owner, file.id).await?.ok_or_else(ApiError::not_found)?;
+    let ready = files::mark_ready(&deps.table, owner, file.id).await?.ok_or_else(ApiError::not_found)?;
     delete_object(deps, upload_key).await?;
     Ok(view(ready, None))
 }
@@ -215,11 +223,11 @@ pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
 /// DELETE /files/{id}: the record and the bytes.
 pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
     let file = require(deps, owner, id).await?;
-    if !files::delete(deps, owner, file.id).await? {
+    if !files::delete(&deps.table, owner, file.id).await? {
         return Err(ApiError::not_found());
     }
     if file.purpose == Purpose::Avatar {
-        crate::store::users::clear_avatar(deps, owner, file.id).await?;
+        crate::store::users::clear_avatar(&deps.table, owner, file.id).await?;
     }
     tokio::try_join!(
         delete_object(deps, keys::upload_object(owner, file.id)),
@@ -258,7 +266,7 @@ pub async fn for_message(deps: &Deps, owner: Uuid, chat_id: Option<Uuid>, ids: &
     if ids.len() > rules::MAX_IMAGES_PER_MESSAGE + rules::MAX_DOCUMENTS_PER_MESSAGE {
         return Err(ApiError::invalid_field("file_ids", "Too many files for one message."));
     }
-    let found = files::get_many(deps, owner, ids).await?;
+    let found = files::get_many(&deps.table, owner, ids).await?;
     // In the order given.
     let mut ordered = Vec::with_capacity(ids.len());
     for id in ids {
@@ -294,7 +302,7 @@ pub async fn for_message(deps: &Deps, owner: Uuid, chat_id: Option<Uuid>, ids: &
 
 /// A ready avatar image of the caller, for `PATCH /auth/me`.
 pub async fn for_avatar(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<FileItem> {
-    let file = files::get(deps, owner, id).await?.ok_or_else(ApiError::not_found)?;
+    let file = files::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?;
     if file.status != FileStatus::Ready || file.purpose != Purpose::Avatar {
         return Err(ApiError::invalid_field("avatar_file_id", "Must be a completed upload with purpose `avatar`."));
     }
@@ -361,19 +369,19 @@ pub async fn cleanup(deps: &Deps) -> ApiResult<CleanupReport> {
     let stale_before = keys::file_cleanup_order(cutoff_millis, Uuid::nil(), Uuid::nil());
     // One pass per run (the next run takes what is left): GSI reads lag writes a little,
     // so re-reading until empty could see an item just deleted.
-    for file in files::cleanup_candidates(deps, keys::FILES_PENDING, &stale_before, CLEANUP_BATCH).await? {
+    for file in files::cleanup_candidates(&deps.table, keys::FILES_PENDING, &stale_before, CLEANUP_BATCH).await? {
         delete_object(deps, keys::upload_object(file.owner, file.id)).await?;
-        if files::delete_if_pending(deps, file.owner, file.id).await? {
+        if files::delete_if_pending(&deps.table, file.owner, file.id).await? {
             report.stale_uploads += 1;
         }
     }
     // Everything in the deleted-chat partition is due ('~' sorts after every key).
-    for file in files::cleanup_candidates(deps, keys::FILES_DELETED, "~", CLEANUP_BATCH).await? {
+    for file in files::cleanup_candidates(&deps.table, keys::FILES_DELETED, "~", CLEANUP_BATCH).await? {
         tokio::try_join!(
             delete_object(deps, keys::upload_object(file.owner, file.id)),
             delete_object(deps, keys::file_object(file.owner, file.id))
         )?;
-        if files::delete(deps, file.owner, file.id).await? {
+        if files::delete(&deps.table, file.owner, file.id).await? {
             report.deleted_chat_files += 1;
         }
     }

@@ -5,8 +5,7 @@
 use super::page::{GSI1PK, GSI1SK, GSI2PK, GSI2SK};
 use super::update::Changes;
 use super::{key, keys, s, Item};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreError, StoreResult, Table};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -87,7 +86,7 @@ impl ChatItem {
 
     /// The item as stored, with its index keys derived from its fields (its list, live
     /// or archived; its project's list, while in one; both ordered by last update).
-    pub fn to_item(&self) -> ApiResult<Item> {
+    pub fn to_item(&self) -> StoreResult<Item> {
         let order = keys::chat_update_order(super::millis(self.updated_at), self.id);
         let chat = ChatItem {
             gsi1pk: keys::chats_by_update(self.owner, self.archived),
@@ -105,28 +104,30 @@ pub fn chat_key(owner: Uuid, id: Uuid) -> Item {
 }
 
 /// Stores a new chat, counted in its project. `false` when the project is gone.
-pub async fn put(deps: &Deps, chat: &ChatItem) -> ApiResult<bool> {
+pub async fn put(table: &Table, chat: &ChatItem) -> StoreResult<bool> {
     let Some(project) = chat.project_id else {
-        super::put_owned(deps, chat.owner, chat.to_item()?).await?;
+        super::put_owned(table, chat.owner, chat.to_item()?).await?;
         return Ok(true);
     };
     let items = vec![
-        super::owner_live(deps, chat.owner),
-        super::put_new_item(deps, chat.to_item()?),
-        super::update_item(super::projects::count_chat(deps, chat.owner, project, 1)),
+        super::owner_live(table, chat.owner),
+        super::put_new_item(table, chat.to_item()?),
+        super::update_item(super::projects::count_chat(table, chat.owner, project, 1)),
     ];
-    match super::transact(deps, items).await {
+    match super::transact(table, items).await {
         Ok(_) => Ok(true),
-        Err(err) if super::condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) if super::condition_failed_at(&err, 0) => {
+            Err(StoreError::ConditionFailed(super::Condition::OwnerGone))
+        }
         Err(err) if super::condition_failed_at(&err, 2) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
 
 /// A transaction item that holds while the chat exists.
-pub fn exists(deps: &Deps, owner: Uuid, id: Uuid) -> TransactWriteItem {
+pub fn exists(table: &Table, owner: Uuid, id: Uuid) -> TransactWriteItem {
     let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(chat_key(owner, id)))
         .condition_expression("attribute_exists(PK)")
         .build()
@@ -134,8 +135,8 @@ pub fn exists(deps: &Deps, owner: Uuid, id: Uuid) -> TransactWriteItem {
     TransactWriteItem::builder().condition_check(check).build()
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ChatItem>> {
-    super::get(deps, chat_key(owner, id)).await
+pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<ChatItem>> {
+    super::get(table, chat_key(owner, id)).await
 }
 
 /// Changes to a chat. `Some(None)` clears an optional field.
@@ -206,15 +207,11 @@ fn expression(
 }
 
 fn update_chat(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     id: Uuid,
 ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
-    deps.dynamo
-        .update_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(chat_key(owner, id)))
-        .return_values(ReturnValue::AllNew)
+    table.update_item().set_key(Some(chat_key(owner, id))).return_values(ReturnValue::AllNew)
 }
 
 fn found(chat: Option<ChatItem>) -> Updated {
@@ -237,23 +234,23 @@ fn in_project(project: Option<Uuid>, update: Changes) -> (&'static str, Changes)
 /// still where it was read; a move between projects moves the projects' chat counts
 /// in the same transaction.
 pub async fn update(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     id: Uuid,
     changes: ChatChanges,
     now: OffsetDateTime,
-) -> ApiResult<Updated> {
+) -> StoreResult<Updated> {
     if changes.is_empty() {
-        return Ok(found(get(deps, owner, id).await?));
+        return Ok(found(get(table, owner, id).await?));
     }
     if changes.project_id.is_none() && changes.archived.is_none() {
         let request = expression(owner, id, &changes, None, now)
-            .apply(update_chat(deps, owner, id).condition_expression("attribute_exists(PK)"))
+            .apply(update_chat(table, owner, id).condition_expression("attribute_exists(PK)"))
             .expect("the update time always changes");
         return Ok(found(super::updated(request.send().await)?));
     }
     for _ in 0..3 {
-        let Some(chat) = get(deps, owner, id).await? else { return Ok(Updated::NotFound) };
+        let Some(chat) = get(table, owner, id).await? else { return Ok(Updated::NotFound) };
         let old_project = chat.project_id;
         let new_project = changes.project_id.unwrap_or(old_project);
         let placement = Placement { project: new_project, archived: changes.archived.unwrap_or(chat.archived) };
@@ -263,7 +260,7 @@ pub async fn update(
         let condition = format!("attribute_exists(PK) AND archived = :was_archived AND {project_condition}");
         if old_project == new_project {
             let request = update
-                .apply(update_chat(deps, owner, id).condition_expression(condition))
+                .apply(update_chat(table, owner, id).condition_expression(condition))
                 .expect("the update time always changes");
             match super::updated(request.send().await)? {
                 Some(chat) => return Ok(Updated::Chat(Box::new(chat))),
@@ -272,23 +269,23 @@ pub async fn update(
             }
         }
         let chat_update = Update::builder()
-            .table_name(&deps.config.table_name)
+            .table_name(table.name())
             .set_key(Some(chat_key(owner, id)))
             .condition_expression(condition);
         let chat_update = update.build(chat_update).expect("the update time always changes");
         let mut items = vec![super::update_item(chat_update)];
         if let Some(old) = old_project {
             // A deleted project detached its chats first; only a live one is counted down.
-            if super::projects::get(deps, owner, old).await?.is_some() {
-                items.push(super::update_item(super::projects::count_chat(deps, owner, old, -1)));
+            if super::projects::get(table, owner, old).await?.is_some() {
+                items.push(super::update_item(super::projects::count_chat(table, owner, old, -1)));
             }
         }
         let new_index = items.len();
         if let Some(new) = new_project {
-            items.push(super::update_item(super::projects::count_chat(deps, owner, new, 1)));
+            items.push(super::update_item(super::projects::count_chat(table, owner, new, 1)));
         }
-        match super::transact(deps, items).await {
-            Ok(_) => return Ok(found(get(deps, owner, id).await?)),
+        match super::transact(table, items).await {
+            Ok(_) => return Ok(found(get(table, owner, id).await?)),
             Err(err) if new_project.is_some() && super::condition_failed_at(&err, new_index) => {
                 return Ok(Updated::ProjectGone)
             }
@@ -297,18 +294,16 @@ pub async fn update(
             Err(err) => return Err(err.into()),
         }
     }
-    Err(crate::ApiError::conflict("conflict", "The chat changed meanwhile; try again."))
+    Err(StoreError::Conflict(super::Conflict::Changed("chat")))
 }
 
 /// Deletes the chat item, counting it off its project in the same transaction.
-async fn delete_counted(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
+pub(super) async fn delete_counted(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
     for _ in 0..3 {
-        let Some(chat) = get(deps, owner, id).await? else { return Ok(false) };
+        let Some(chat) = get(table, owner, id).await? else { return Ok(false) };
         let Some(project) = chat.project_id else {
             if super::applied(
-                deps.dynamo
-                    .delete_item()
-                    .table_name(&deps.config.table_name)
+                table.delete_item()
                     .set_key(Some(chat_key(owner, id)))
                     .condition_expression(
                         "attribute_exists(PK) AND (attribute_not_exists(project_id) OR attribute_type(project_id, :null))",
@@ -322,7 +317,7 @@ async fn delete_counted(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
             continue;
         };
         let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&deps.config.table_name)
+            .table_name(table.name())
             .set_key(Some(chat_key(owner, id)))
             .condition_expression("attribute_exists(PK) AND project_id = :project")
             .expression_attribute_values(":project", s(project.to_string()))
@@ -330,25 +325,23 @@ async fn delete_counted(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
             .expect("table and key are set");
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
         // A deleted project detached its chats first; only a live one is counted down.
-        if super::projects::get(deps, owner, project).await?.is_some() {
-            items.push(super::update_item(super::projects::count_chat(deps, owner, project, -1)));
+        if super::projects::get(table, owner, project).await?.is_some() {
+            items.push(super::update_item(super::projects::count_chat(table, owner, project, -1)));
         }
-        match super::transact(deps, items).await {
+        match super::transact(table, items).await {
             Ok(_) => return Ok(true),
             Err(err) if super::condition_failed_at(&err, 0) || super::condition_failed_at(&err, 1) => continue,
             Err(err) => return Err(err.into()),
         }
     }
-    Err(crate::ApiError::conflict("conflict", "The chat changed meanwhile; try again."))
+    Err(StoreError::Conflict(super::Conflict::Changed("chat")))
 }
 
 /// Takes every chat out of the project (it is being deleted; the chats stay).
-pub async fn detach_all(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<()> {
-    for chat in of_project(deps, owner, project_id).await? {
-        let result = deps
-            .dynamo
+pub async fn detach_all(table: &Table, owner: Uuid, project_id: Uuid) -> StoreResult<()> {
+    for chat in of_project(table, owner, project_id).await? {
+        let result = table
             .update_item()
-            .table_name(&deps.config.table_name)
             .set_key(Some(chat_key(owner, chat.id)))
             .update_expression(format!("REMOVE project_id, {GSI2PK}"))
             .condition_expression("project_id = :project")
@@ -361,11 +354,9 @@ pub async fn detach_all(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult
 }
 
 /// Every chat of the project, live or archived.
-pub async fn of_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<Vec<ChatItem>> {
-    let query = deps
-        .dynamo
+pub async fn of_project(table: &Table, owner: Uuid, project_id: Uuid) -> StoreResult<Vec<ChatItem>> {
+    let query = table
         .query()
-        .table_name(&deps.config.table_name)
         .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
         .filter_expression("project_id = :project")
         .expression_attribute_values(":pk", s(keys::user(owner)))
@@ -374,42 +365,11 @@ pub async fn of_project(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult
     super::query_all(query, usize::MAX).await
 }
 
-/// Deletes the chat and every item of its own partition (pairs and what belongs to
-/// them). `false` if the owner has no such chat.
-pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    if !delete_counted(deps, owner, id).await? {
-        return Ok(false);
-    }
-    let partition = keys::chat_partition(owner, id);
-    let contents = super::query_prefix(deps, partition.clone(), "", false).await?;
-    // The files attached in the chat go to the cleanup job (it deletes their bytes).
-    let mut files: Vec<Uuid> = contents
-        .iter()
-        .filter(|item| {
-            item.get(keys::SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::PAIR_PREFIX))
-        })
-        .filter_map(|item| serde_dynamo::from_item::<_, super::pairs::PairItem>(item.clone()).ok())
-        .flat_map(|pair| pair.file_ids())
-        .collect();
-    files.sort();
-    files.dedup();
-    super::files::mark_chat_deleted(deps, owner, id, &files, deps.clock.now()).await?;
-    let keys: Vec<Item> = contents
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .map(|sk| key(partition.clone(), sk))
-        .collect();
-    super::batch_delete(deps, keys).await?;
-    Ok(true)
-}
-
 /// Sets a generated title unless the user has chosen one (or the chat is gone).
 /// `true` if the title was set.
-pub async fn set_generated_title(deps: &Deps, owner: Uuid, id: Uuid, title: &str) -> ApiResult<bool> {
-    let result = deps
-        .dynamo
+pub async fn set_generated_title(table: &Table, owner: Uuid, id: Uuid, title: &str) -> StoreResult<bool> {
+    let result = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(chat_key(owner, id)))
         .update_expression("SET title = :title, title_search = :search")
         .condition_expression("attribute_exists(PK) AND title_set_by_user = :false")

@@ -3,8 +3,7 @@
 //! whether or not the account exists, so both answers cost the same.
 
 use super::{key, keys, n, s};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreError, StoreResult, Table};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -28,17 +27,15 @@ impl CredentialItem {
     }
 }
 
-pub async fn get(deps: &Deps, email: &str) -> ApiResult<Option<CredentialItem>> {
-    super::get(deps, key(keys::email(email), keys::EMAIL_CLAIM)).await
+pub async fn get(table: &Table, email: &str) -> StoreResult<Option<CredentialItem>> {
+    super::get(table, key(keys::email(email), keys::EMAIL_CLAIM)).await
 }
 
 /// Sets a new password hash if the credential is still at `expected_version`.
 /// `false` when it changed in between (a concurrent change or reset won).
-pub async fn set_password(deps: &Deps, email: &str, hash: &str, expected_version: u64) -> ApiResult<bool> {
-    let result = deps
-        .dynamo
+pub async fn set_password(table: &Table, email: &str, hash: &str, expected_version: u64) -> StoreResult<bool> {
+    let result = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::email(email), keys::EMAIL_CLAIM)))
         .update_expression("SET password_hash = :hash, version = :next")
         .condition_expression("version = :expected")
@@ -62,17 +59,17 @@ pub fn google_link_item(sub: &str, user_id: Uuid) -> super::Item {
 }
 
 /// The account linked to this Google identity, if any.
-pub async fn google_link(deps: &Deps, sub: &str) -> ApiResult<Option<Uuid>> {
-    Ok(super::get_raw(deps, google_key(sub)).await?.and_then(|item| super::uuid_attr(&item, "user_id")))
+pub async fn google_link(table: &Table, sub: &str) -> StoreResult<Option<Uuid>> {
+    Ok(super::get_raw(table, google_key(sub)).await?.and_then(|item| super::uuid_attr(&item, "user_id")))
 }
 
 /// Links the Google identity to the account: the link and the profile's `google_sub`
 /// in one transaction, only while the account is live (401 when it is gone or being
 /// deleted: its deletion finds the link through the profile).
-pub async fn link_google(deps: &Deps, sub: &str, user_id: Uuid) -> ApiResult<()> {
+pub async fn link_google(table: &Table, sub: &str, user_id: Uuid) -> StoreResult<()> {
     use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
     let profile = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
         .update_expression("SET google_sub = :sub")
         .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", super::DELETING))
@@ -80,14 +77,16 @@ pub async fn link_google(deps: &Deps, sub: &str, user_id: Uuid) -> ApiResult<()>
         .build()
         .expect("table, key and expression are set");
     let link = Put::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_item(Some(google_link_item(sub, user_id)))
         .build()
         .expect("table and item are set");
     let items = vec![super::update_item(profile), TransactWriteItem::builder().put(link).build()];
-    match super::transact(deps, items).await {
+    match super::transact(table, items).await {
         Ok(_) => Ok(()),
-        Err(err) if super::condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) if super::condition_failed_at(&err, 0) => {
+            Err(StoreError::ConditionFailed(super::Condition::OwnerGone))
+        }
         Err(err) => Err(err.into()),
     }
 }

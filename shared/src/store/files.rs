@@ -4,9 +4,8 @@
 
 use super::page::{GSI1, GSI1PK, GSI1SK};
 use super::{key, keys, s, Item};
-use crate::error::ApiResult;
-use crate::files::api::{FileStatus, Kind, Purpose};
-use crate::Deps;
+use super::{StoreError, StoreResult, Table};
+use crate::model::{FileStatus, Kind, Purpose};
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -44,6 +43,7 @@ impl FileItem {
         filename: String,
         media_type: &str,
         size: i64,
+        kind: Kind,
         purpose: Purpose,
         now: OffsetDateTime,
     ) -> Self {
@@ -58,7 +58,7 @@ impl FileItem {
             filename,
             media_type: media_type.to_string(),
             size,
-            kind: crate::files::rules::kind(media_type),
+            kind,
             purpose,
             status: FileStatus::Pending,
             created_at: now,
@@ -71,16 +71,16 @@ pub fn file_key(owner: Uuid, id: Uuid) -> Item {
     key(keys::user(owner), keys::file(id))
 }
 
-pub async fn put(deps: &Deps, file: &FileItem) -> ApiResult<()> {
-    super::put_owned(deps, file.owner, serde_dynamo::to_item(file)?).await
+pub async fn put(table: &Table, file: &FileItem) -> StoreResult<()> {
+    super::put_owned(table, file.owner, serde_dynamo::to_item(file)?).await
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<FileItem>> {
-    super::get(deps, file_key(owner, id)).await
+pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<FileItem>> {
+    super::get(table, file_key(owner, id)).await
 }
 
 /// The caller's files among `ids` (missing ones left out), in one `BatchGetItem`.
-pub async fn get_many(deps: &Deps, owner: Uuid, ids: &[Uuid]) -> ApiResult<Vec<FileItem>> {
+pub async fn get_many(table: &Table, owner: Uuid, ids: &[Uuid]) -> StoreResult<Vec<FileItem>> {
     let mut found = Vec::new();
     // BatchGetItem takes 100 keys; a message has at most 25 files.
     for chunk in ids.chunks(100) {
@@ -91,14 +91,14 @@ pub async fn get_many(deps: &Deps, owner: Uuid, ids: &[Uuid]) -> ApiResult<Vec<F
         let mut pending = Some(request.build().expect("keys are set"));
         for _ in 0..5 {
             let Some(keys) = pending.take() else { break };
-            let output = deps.dynamo.batch_get_item().request_items(&deps.config.table_name, keys).send().await?;
-            for item in output.responses.and_then(|mut r| r.remove(&deps.config.table_name)).unwrap_or_default() {
+            let output = table.client().batch_get_item().request_items(table.name(), keys).send().await?;
+            for item in output.responses.and_then(|mut r| r.remove(table.name())).unwrap_or_default() {
                 found.push(serde_dynamo::from_item(item)?);
             }
-            pending = output.unprocessed_keys.and_then(|mut u| u.remove(&deps.config.table_name));
+            pending = output.unprocessed_keys.and_then(|mut u| u.remove(table.name()));
         }
         if pending.is_some() {
-            return Err(crate::ApiError::unavailable());
+            return Err(StoreError::Unprocessed);
         }
     }
     Ok(found)
@@ -106,11 +106,9 @@ pub async fn get_many(deps: &Deps, owner: Uuid, ids: &[Uuid]) -> ApiResult<Vec<F
 
 /// Marks a checked upload ready (and out of the cleanup's view). `None` when it is gone
 /// or no longer pending.
-pub async fn mark_ready(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<FileItem>> {
-    let result = deps
-        .dynamo
+pub async fn mark_ready(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<FileItem>> {
+    let result = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(file_key(owner, id)))
         .update_expression(format!("SET #status = :ready REMOVE {GSI1PK}, {GSI1SK}"))
         .condition_expression("#status = :pending")
@@ -124,16 +122,15 @@ pub async fn mark_ready(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<
 }
 
 /// Deletes the record; `false` if there was none.
-pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    super::delete_existing(deps, file_key(owner, id)).await
+pub async fn delete(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
+    super::delete_existing(table, file_key(owner, id)).await
 }
 
 /// Deletes the record if it still is pending (the cleanup of a stale upload).
-pub async fn delete_if_pending(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
+pub async fn delete_if_pending(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
     super::applied(
-        deps.dynamo
+        table
             .delete_item()
-            .table_name(&deps.config.table_name)
             .set_key(Some(file_key(owner, id)))
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
@@ -145,16 +142,15 @@ pub async fn delete_if_pending(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<
 
 /// Hands the files of a deleted chat to the cleanup job.
 pub async fn mark_chat_deleted(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     chat_id: Uuid,
     ids: &[Uuid],
     now: OffsetDateTime,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let updates = ids.iter().map(|id| {
-        deps.dynamo
+        table
             .update_item()
-            .table_name(&deps.config.table_name)
             .set_key(Some(file_key(owner, *id)))
             .update_expression(format!("SET {GSI1PK} = :deleted, {GSI1SK} = :order"))
             .condition_expression("attribute_exists(PK) AND chat_id = :chat")
@@ -171,11 +167,14 @@ pub async fn mark_chat_deleted(
 
 /// Files in a cleanup partition (`FILES#PENDING` / `FILES#DELETED`) with sort keys
 /// before `before`, oldest first, at most `limit` (one pass, following pages).
-pub async fn cleanup_candidates(deps: &Deps, partition: &str, before: &str, limit: usize) -> ApiResult<Vec<FileItem>> {
-    let query = deps
-        .dynamo
+pub async fn cleanup_candidates(
+    table: &Table,
+    partition: &str,
+    before: &str,
+    limit: usize,
+) -> StoreResult<Vec<FileItem>> {
+    let query = table
         .query()
-        .table_name(&deps.config.table_name)
         .index_name(GSI1)
         .key_condition_expression(format!("{GSI1PK} = :partition AND {GSI1SK} < :before"))
         .expression_attribute_values(":partition", s(partition))
@@ -185,9 +184,9 @@ pub async fn cleanup_candidates(deps: &Deps, partition: &str, before: &str, limi
 
 /// Binds files to the chat they are attached in, as part of a transaction: only files
 /// not attached elsewhere.
-pub fn attach(deps: &Deps, owner: Uuid, id: Uuid, chat_id: Uuid) -> aws_sdk_dynamodb::types::Update {
+pub fn attach(table: &Table, owner: Uuid, id: Uuid, chat_id: Uuid) -> aws_sdk_dynamodb::types::Update {
     aws_sdk_dynamodb::types::Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(file_key(owner, id)))
         .update_expression("SET chat_id = :chat")
         .condition_expression("#status = :ready AND (attribute_not_exists(chat_id) OR chat_id = :chat)")

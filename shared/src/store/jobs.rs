@@ -3,8 +3,8 @@
 //! and marks it done after, so a later redelivery is skipped.
 
 use super::{key, keys, n, s};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreResult, Table};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Records outlive any redelivery (SQS keeps messages at most 14 days).
@@ -22,16 +22,15 @@ pub enum Claim {
     Busy,
 }
 
-pub async fn claim(deps: &Deps, job_id: Uuid) -> ApiResult<Claim> {
-    let now = deps.clock.unix();
+/// Claims the job at `now`.
+pub async fn claim(table: &Table, job_id: Uuid, now: OffsetDateTime) -> StoreResult<Claim> {
+    let now = now.unix_timestamp();
     let mut item = key(keys::job(job_id), keys::JOB);
     item.insert("status".into(), s("running"));
     item.insert("lease_until".into(), n(now + LEASE_SECS));
     item.insert(keys::TTL.into(), n(now + KEEP_SECS));
-    let result = deps
-        .dynamo
+    let result = table
         .put_item()
-        .table_name(&deps.config.table_name)
         .set_item(Some(item))
         .condition_expression("attribute_not_exists(PK) OR (#status = :running AND lease_until < :now)")
         .expression_attribute_names("#status", "status")
@@ -59,21 +58,17 @@ pub async fn claim(deps: &Deps, job_id: Uuid) -> ApiResult<Claim> {
     }
 }
 
-pub async fn complete(deps: &Deps, job_id: Uuid) -> ApiResult<()> {
+/// Marks the job done at `now`.
+pub async fn complete(table: &Table, job_id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
     let mut item = key(keys::job(job_id), keys::JOB);
     item.insert("status".into(), s("done"));
-    item.insert(keys::TTL.into(), n(deps.clock.unix() + KEEP_SECS));
-    deps.dynamo.put_item().table_name(&deps.config.table_name).set_item(Some(item)).send().await?;
+    item.insert(keys::TTL.into(), n(now.unix_timestamp() + KEEP_SECS));
+    table.put_item().set_item(Some(item)).send().await?;
     Ok(())
 }
 
 /// Gives a failed job's claim back so its redelivery can run it.
-pub async fn release(deps: &Deps, job_id: Uuid) -> ApiResult<()> {
-    deps.dynamo
-        .delete_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::job(job_id), keys::JOB)))
-        .send()
-        .await?;
+pub async fn release(table: &Table, job_id: Uuid) -> StoreResult<()> {
+    table.delete_item().set_key(Some(key(keys::job(job_id), keys::JOB))).send().await?;
     Ok(())
 }

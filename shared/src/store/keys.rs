@@ -44,12 +44,12 @@ pub fn chat_usage(model: &str) -> String {
 
 /// Token usage of one model on one day (`YYYY-MM-DD`, UTC), under the user; kept
 /// when chats are deleted (it is what the user used).
-pub fn daily_usage(date: &str, model: &str) -> String {
+pub fn daily_usage(date: time::Date, model: &str) -> String {
     format!("{USAGE_PREFIX}{date}#{model}")
 }
 
 /// Bounds of a `BETWEEN` over the daily usage items from `from` to `to`, inclusive.
-pub fn daily_usage_range(from: &str, to: &str) -> (String, String) {
+pub fn daily_usage_range(from: time::Date, to: time::Date) -> (String, String) {
     // '~' sorts after every character of a model id.
     (format!("{USAGE_PREFIX}{from}"), format!("{USAGE_PREFIX}{to}#~"))
 }
@@ -243,7 +243,13 @@ mod tests {
         assert_eq!(found, known, "a new key under a user: make `child_partition` (or the deletion) reach it");
         assert_eq!(child_partition(user_id, &chat(id)), Some(chat_partition(user_id, id)));
         assert_eq!(child_partition(user_id, &project(id)), Some(project_partition(user_id, id)));
-        for other in [PROFILE.to_string(), session(id), file(id), prompt(id), daily_usage("2026-01-01", "m")] {
+        for other in [
+            PROFILE.to_string(),
+            session(id),
+            file(id),
+            prompt(id),
+            daily_usage(time::macros::date!(2026 - 01 - 01), "m"),
+        ] {
             assert_eq!(child_partition(user_id, &other), None, "{other}");
         }
         for partition in [chat_partition(user_id, id), project_partition(user_id, id)] {
@@ -291,9 +297,11 @@ mod tests {
         assert_eq!(file_object(id, id), format!("files/{id}/{id}"));
         assert!(file_cleanup_order(9, id, id) < file_cleanup_order(10, id, id));
         assert_eq!(chat_usage("m:1"), "USAGE#m:1");
-        let day = daily_usage("2026-11-24", "us.anthropic.claude-sonnet-4-20250514-v1:0");
-        let (from, to) = daily_usage_range("2026-11-24", "2026-11-24");
+        use time::macros::date;
+        assert_eq!(daily_usage(date!(2026 - 11 - 24), "m"), "USAGE#2026-11-24#m");
+        let day = daily_usage(date!(2026 - 11 - 24), "us.anthropic.claude-sonnet-4-20250514-v1:0");
+        let (from, to) = daily_usage_range(date!(2026 - 11 - 24), date!(2026 - 11 - 24));
         assert!(from.as_str() <= day.as_str() && day.as_str() <= to.as_str());
-        assert!(daily_usage("2026-11-25", "a") > to);
+        assert!(daily_usage(date!(2026 - 11 - 25), "a") > to);
     }
 }

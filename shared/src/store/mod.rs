@@ -4,6 +4,7 @@
 pub mod chats;
 pub mod credentials;
 pub mod deletion;
+pub mod error;
 pub mod files;
 pub mod jobs;
 pub mod keys;
@@ -18,14 +19,56 @@ pub mod update;
 pub mod usage;
 pub mod users;
 
-use crate::error::ApiResult;
-use crate::Deps;
+pub use error::{Condition, Conflict, StoreError, StoreResult};
+
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// The table: its client and its name. Built once per container; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Table {
+    client: aws_sdk_dynamodb::Client,
+    name: Arc<str>,
+}
+
+impl Table {
+    pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<Arc<str>>) -> Self {
+        Self { client, name: name.into() }
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn get_item(&self) -> aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder {
+        self.client.get_item().table_name(self.name())
+    }
+
+    pub fn put_item(&self) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        self.client.put_item().table_name(self.name())
+    }
+
+    pub fn update_item(&self) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client.update_item().table_name(self.name())
+    }
+
+    pub fn delete_item(&self) -> aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder {
+        self.client.delete_item().table_name(self.name())
+    }
+
+    pub fn query(&self) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client.query().table_name(self.name())
+    }
+}
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -46,9 +89,9 @@ pub fn millis(at: time::OffsetDateTime) -> i64 {
 }
 
 /// A transaction item that writes a new item (none may exist at its key).
-pub fn put_new_item(deps: &Deps, item: Item) -> aws_sdk_dynamodb::types::TransactWriteItem {
+pub fn put_new_item(table: &Table, item: Item) -> aws_sdk_dynamodb::types::TransactWriteItem {
     let put = aws_sdk_dynamodb::types::Put::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_item(Some(item))
         .condition_expression("attribute_not_exists(PK)")
         .build()
@@ -63,9 +106,9 @@ pub const DELETING: &str = "deleting_at";
 /// deleted. Every write that can create an item in a partition of a user carries it,
 /// so once account deletion has marked the profile, nothing new can appear under the
 /// user while (or after) its partitions are walked (see `store::deletion`).
-pub fn owner_live(deps: &Deps, owner: uuid::Uuid) -> aws_sdk_dynamodb::types::TransactWriteItem {
+pub fn owner_live(table: &Table, owner: uuid::Uuid) -> aws_sdk_dynamodb::types::TransactWriteItem {
     let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(key(keys::user(owner), keys::PROFILE)))
         .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", DELETING))
         .build()
@@ -74,11 +117,11 @@ pub fn owner_live(deps: &Deps, owner: uuid::Uuid) -> aws_sdk_dynamodb::types::Tr
 }
 
 /// Writes a new item of `owner`'s (none may exist at its key) while the owner's
-/// account is live; 401 when it is gone or going.
-pub async fn put_owned(deps: &Deps, owner: uuid::Uuid, item: Item) -> ApiResult<()> {
-    match transact(deps, vec![owner_live(deps, owner), put_new_item(deps, item)]).await {
+/// account is live; `ConditionFailed(OwnerGone)` when it is gone or going.
+pub async fn put_owned(table: &Table, owner: uuid::Uuid, item: Item) -> StoreResult<()> {
+    match transact(table, vec![owner_live(table, owner), put_new_item(table, item)]).await {
         Ok(_) => Ok(()),
-        Err(err) if condition_failed_at(&err, 0) => Err(crate::ApiError::unauthenticated()),
+        Err(err) if condition_failed_at(&err, 0) => Err(StoreError::ConditionFailed(Condition::OwnerGone)),
         Err(err) => Err(err.into()),
     }
 }
@@ -137,10 +180,10 @@ fn transient(err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::T
 
 /// `TransactWriteItems`, tried again (with a short, growing pause) while it fails only
 /// for a moment; a failed condition is returned at once.
-pub async fn transact(deps: &Deps, items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>) -> TransactResult {
+pub async fn transact(table: &Table, items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>) -> TransactResult {
     let mut pause = std::time::Duration::from_millis(20);
     for _ in 0..4 {
-        let result = deps.dynamo.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+        let result = table.client().transact_write_items().set_transact_items(Some(items.clone())).send().await;
         match result {
             Err(err) if transient(&err) => {
                 tokio::time::sleep(pause + std::time::Duration::from_millis(rand::random_range(0..20))).await;
@@ -149,7 +192,7 @@ pub async fn transact(deps: &Deps, items: Vec<aws_sdk_dynamodb::types::TransactW
             other => return other,
         }
     }
-    deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await
+    table.client().transact_write_items().set_transact_items(Some(items)).send().await
 }
 
 /// True when a single-item write failed only because its condition did not hold.
@@ -158,7 +201,7 @@ pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> boo
 }
 
 /// Whether a conditional write happened: `false` when only its condition failed.
-pub fn applied<O, E, R>(result: Result<O, SdkError<E, R>>) -> ApiResult<bool>
+pub fn applied<O, E, R>(result: Result<O, SdkError<E, R>>) -> StoreResult<bool>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -171,16 +214,8 @@ where
 }
 
 /// Deletes the item at `key` if it exists; `false` if there was none.
-pub async fn delete_existing(deps: &Deps, key: Item) -> ApiResult<bool> {
-    applied(
-        deps.dynamo
-            .delete_item()
-            .table_name(&deps.config.table_name)
-            .set_key(Some(key))
-            .condition_expression("attribute_exists(PK)")
-            .send()
-            .await,
-    )
+pub async fn delete_existing(table: &Table, key: Item) -> StoreResult<bool> {
+    applied(table.delete_item().set_key(Some(key)).condition_expression("attribute_exists(PK)").send().await)
 }
 
 /// The item after an `UpdateItem` conditioned on `attribute_exists(PK)` with
@@ -190,7 +225,7 @@ pub fn updated<T: DeserializeOwned, R: std::fmt::Debug + Send + Sync + 'static>(
         aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
         SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>,
     >,
-) -> ApiResult<Option<T>> {
+) -> StoreResult<Option<T>> {
     match result {
         Ok(output) => Ok(Some(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)),
         Err(err) if condition_failed(&err) => Ok(None),
@@ -203,18 +238,16 @@ pub fn updated<T: DeserializeOwned, R: std::fmt::Debug + Send + Sync + 'static>(
 /// returns it as now stored; `None` when there is no such item. Nothing to change
 /// writes nothing: the item is read instead.
 pub async fn update_existing<T: DeserializeOwned>(
-    deps: &Deps,
+    table: &Table,
     item_key: Item,
     changes: update::Changes,
     now: time::OffsetDateTime,
-) -> ApiResult<Option<T>> {
+) -> StoreResult<Option<T>> {
     if changes.is_empty() {
-        return get(deps, item_key).await;
+        return get(table, item_key).await;
     }
-    let request = deps
-        .dynamo
+    let request = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(item_key))
         .condition_expression("attribute_exists(PK)")
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
@@ -222,21 +255,14 @@ pub async fn update_existing<T: DeserializeOwned>(
     updated(request.send().await)
 }
 
-pub async fn get_raw(deps: &Deps, key: Item) -> ApiResult<Option<Item>> {
-    let output = deps
-        .dynamo
-        .get_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key))
-        .consistent_read(true)
-        .send()
-        .await?;
+pub async fn get_raw(table: &Table, key: Item) -> StoreResult<Option<Item>> {
+    let output = table.get_item().set_key(Some(key)).consistent_read(true).send().await?;
     Ok(output.item)
 }
 
 /// The item at `key` (strongly consistent), mapped to `T`.
-pub async fn get<T: DeserializeOwned>(deps: &Deps, key: Item) -> ApiResult<Option<T>> {
-    Ok(match get_raw(deps, key).await? {
+pub async fn get<T: DeserializeOwned>(table: &Table, key: Item) -> StoreResult<Option<T>> {
+    Ok(match get_raw(table, key).await? {
         Some(item) => Some(serde_dynamo::from_item(item)?),
         None => None,
     })
@@ -249,7 +275,7 @@ pub fn uuid_attr(item: &Item, name: &str) -> Option<uuid::Uuid> {
 
 /// Deletes the items at `keys`, 25 per `BatchWriteItem`, retrying what DynamoDB hands
 /// back unprocessed.
-pub async fn batch_delete(deps: &Deps, keys: Vec<Item>) -> ApiResult<()> {
+pub async fn batch_delete(table: &Table, keys: Vec<Item>) -> StoreResult<()> {
     use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
     for chunk in keys.chunks(25) {
         let mut requests: Vec<WriteRequest> = chunk
@@ -260,14 +286,14 @@ pub async fn batch_delete(deps: &Deps, keys: Vec<Item>) -> ApiResult<()> {
             })
             .collect();
         for _ in 0..5 {
-            let output = deps.dynamo.batch_write_item().request_items(&deps.config.table_name, requests).send().await?;
-            requests = output.unprocessed_items.and_then(|mut m| m.remove(&deps.config.table_name)).unwrap_or_default();
+            let output = table.client().batch_write_item().request_items(table.name(), requests).send().await?;
+            requests = output.unprocessed_items.and_then(|mut m| m.remove(table.name())).unwrap_or_default();
             if requests.is_empty() {
                 break;
             }
         }
         if !requests.is_empty() {
-            return Err(crate::ApiError::unavailable());
+            return Err(StoreError::Unprocessed);
         }
     }
     Ok(())
@@ -277,7 +303,7 @@ pub async fn batch_delete(deps: &Deps, keys: Vec<Item>) -> ApiResult<()> {
 pub async fn query_items(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     limit: usize,
-) -> ApiResult<Vec<Item>> {
+) -> StoreResult<Vec<Item>> {
     let mut items = Vec::new();
     let mut start = None;
     loop {
@@ -295,15 +321,15 @@ pub async fn query_items(
 pub async fn query_all<T: DeserializeOwned>(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     limit: usize,
-) -> ApiResult<Vec<T>> {
+) -> StoreResult<Vec<T>> {
     query_items(query, limit).await?.into_iter().map(|item| Ok(serde_dynamo::from_item(item)?)).collect()
 }
 
 /// Every item of partition `pk` whose sort key starts with `prefix` (all pages; an
 /// empty prefix for the whole partition),
 /// newest first when sort keys are time-ordered ids.
-pub async fn query_prefix(deps: &Deps, pk: String, prefix: &str, newest_first: bool) -> ApiResult<Vec<Item>> {
-    let mut query = deps.dynamo.query().table_name(&deps.config.table_name);
+pub async fn query_prefix(table: &Table, pk: String, prefix: &str, newest_first: bool) -> StoreResult<Vec<Item>> {
+    let mut query = table.query();
     // An empty prefix means the whole partition (DynamoDB refuses empty key values).
     query = if prefix.is_empty() {
         query.key_condition_expression("PK = :pk")

@@ -1,11 +1,11 @@
 //! Cursor pagination. The cursor is the opaque, URL-safe encoding of DynamoDB's
 //! LastEvaluatedKey; it is only accepted back for the list it came from (same
 //! partition, same key prefix, the caller's own table partition), so it can neither
-//! leak nor reach another user's items: a foreign or mangled cursor is a 400.
+//! leak nor reach another user's items: a foreign or mangled cursor is refused
+//! (`StoreError::BadCursor`, a 400).
 
 use super::{keys, s, Item};
-use crate::error::{ApiError, ApiResult};
-use crate::Deps;
+use super::{StoreError, StoreResult, Table};
 use base64::Engine;
 use std::collections::BTreeMap;
 
@@ -60,26 +60,20 @@ pub struct PageRequest {
     start: Option<Item>,
 }
 
-fn invalid_cursor() -> ApiError {
-    ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_cursor", "The cursor is not valid for this list.")
-}
-
 impl PageRequest {
-    /// From the `limit` and `cursor` query parameters, for the list `spec`.
-    pub fn parse(limit: Option<i32>, cursor: Option<&str>, spec: &ListSpec) -> ApiResult<Self> {
-        let limit = match limit {
-            None => DEFAULT_LIMIT,
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            Some(_) => {
-                return Err(ApiError::invalid_field("limit", format!("Must be a whole number from 1 to {MAX_LIMIT}.")))
-            }
-        };
+    /// `limit` items (from 1 to [`MAX_LIMIT`], clamped) from the position `cursor` (the
+    /// start when none or empty) in the list `spec`; `BadCursor` when the cursor is not
+    /// a position in that list.
+    pub fn new(limit: i32, cursor: Option<&str>, spec: &ListSpec) -> StoreResult<Self> {
+        let limit = limit.clamp(1, MAX_LIMIT);
         let start = match cursor {
             None | Some("") => None,
             Some(cursor) => {
-                let bytes =
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid_cursor())?;
-                let key: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())?;
+                let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(cursor)
+                    .map_err(|_| StoreError::BadCursor)?;
+                let key: BTreeMap<String, String> =
+                    serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)?;
                 let get = |name: &str| key.get(name).map(String::as_str);
                 let ok = get(keys::PK) == Some(spec.owner_pk)
                     && get(spec.partition_attr) == Some(spec.partition)
@@ -87,7 +81,7 @@ impl PageRequest {
                     && get(keys::SK).is_some()
                     && key.keys().all(|k| spec.key_attributes().contains(&k.as_str()));
                 if !ok {
-                    return Err(invalid_cursor());
+                    return Err(StoreError::BadCursor);
                 }
                 Some(key.into_iter().map(|(k, v)| (k, s(v))).collect())
             }
@@ -125,12 +119,12 @@ fn cursor_after(spec: &ListSpec, item: &Item) -> Option<String> {
 /// is `None` when no more exist: it reads one item past the page to know, and, with a
 /// filter, reads on (within the filter budget) while items are filtered out.
 pub async fn query<T: serde::de::DeserializeOwned>(
-    deps: &Deps,
+    table: &Table,
     spec: &ListSpec<'_>,
     newest_first: bool,
     page: &PageRequest,
     filter: Option<(String, Item)>,
-) -> ApiResult<(Vec<T>, Option<String>)> {
+) -> StoreResult<(Vec<T>, Option<String>)> {
     let condition = if spec.prefix.is_empty() {
         format!("{} = :partition", spec.partition_attr)
     } else {
@@ -143,10 +137,8 @@ pub async fn query<T: serde::de::DeserializeOwned>(
     let filtered = filter.is_some();
     let (filter_expression, filter_values) = filter.map_or((None, Item::new()), |(e, v)| (Some(e), v));
     values.extend(filter_values);
-    let query = deps
-        .dynamo
+    let query = table
         .query()
-        .table_name(&deps.config.table_name)
         .set_index_name(spec.index.map(str::to_string))
         .key_condition_expression(condition)
         .set_filter_expression(filter_expression)
@@ -192,20 +184,10 @@ mod tests {
     }
 
     #[test]
-    fn limits() {
-        let spec = ListSpec::table("USER#a", "P#");
-        assert_eq!(PageRequest::parse(None, None, &spec).unwrap().limit, 20);
-        assert_eq!(PageRequest::parse(Some(100), None, &spec).unwrap().limit, 100);
-        for bad in [0, 101, -1, i32::MAX] {
-            assert!(PageRequest::parse(Some(bad), None, &spec).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn table_cursors_only_work_within_their_list() {
         let spec = ListSpec::table("USER#a", "P#");
         let good = cursor(&[("PK", "USER#a"), ("SK", "P#123")]);
-        assert!(PageRequest::parse(None, Some(&good), &spec).unwrap().start.is_some());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&good), &spec).unwrap().start.is_some());
         for bad in [
             cursor(&[("PK", "USER#b"), ("SK", "P#123")]),
             cursor(&[("PK", "USER#a"), ("SK", "SESSION#1")]),
@@ -214,7 +196,7 @@ mod tests {
             "bm90IGpzb24".to_string(),
             "e30".to_string(),
         ] {
-            assert_eq!(PageRequest::parse(None, Some(&bad), &spec).unwrap_err().code, "invalid_cursor", "{bad}");
+            assert!(matches!(PageRequest::new(DEFAULT_LIMIT, Some(&bad), &spec), Err(StoreError::BadCursor)), "{bad}");
         }
     }
 
@@ -222,19 +204,19 @@ mod tests {
     fn index_cursors_are_bound_to_the_index_partition_and_the_owner() {
         let spec = ListSpec::gsi1("USER#a#CHATS#L", "USER#a");
         let good = cursor(&[("PK", "USER#a"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#L"), ("GSI1SK", "0001#1")]);
-        assert!(PageRequest::parse(None, Some(&good), &spec).is_ok());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&good), &spec).is_ok());
         let archived_list =
             cursor(&[("PK", "USER#a"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#A"), ("GSI1SK", "0001#1")]);
-        assert!(PageRequest::parse(None, Some(&archived_list), &spec).is_err());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&archived_list), &spec).is_err());
         let someone_else =
             cursor(&[("PK", "USER#b"), ("SK", "CHAT#1"), ("GSI1PK", "USER#a#CHATS#L"), ("GSI1SK", "0001#1")]);
-        assert!(PageRequest::parse(None, Some(&someone_else), &spec).is_err());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&someone_else), &spec).is_err());
         // A position in a project's list (GSI2) is no position in the user's list, and back.
         let project_list = ListSpec::gsi2("USER#a#PROJECT#p#CHATS#L", "USER#a");
         let in_project =
             cursor(&[("PK", "USER#a"), ("SK", "CHAT#1"), ("GSI2PK", "USER#a#PROJECT#p#CHATS#L"), ("GSI2SK", "0001#1")]);
-        assert!(PageRequest::parse(None, Some(&in_project), &project_list).is_ok());
-        assert!(PageRequest::parse(None, Some(&in_project), &spec).is_err());
-        assert!(PageRequest::parse(None, Some(&good), &project_list).is_err());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&in_project), &project_list).is_ok());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&in_project), &spec).is_err());
+        assert!(PageRequest::new(DEFAULT_LIMIT, Some(&good), &project_list).is_err());
     }
 }

@@ -6,10 +6,8 @@ use super::chats::{chat_key, ChatItem};
 use super::page::{GSI1SK, GSI2SK};
 use super::update::Changes;
 use super::{condition_failed_at, key, keys, n, s, usage, Item};
-use crate::chat::api::{Block, Message, Pair, PairStatus, Role};
-use crate::error::ApiResult;
-use crate::llm::Usage;
-use crate::Deps;
+use super::{StoreResult, Table};
+use crate::model::{Block, PairStatus, Usage};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -106,39 +104,6 @@ impl PairItem {
     }
 }
 
-impl From<PairItem> for Pair {
-    fn from(item: PairItem) -> Self {
-        Pair {
-            id: item.id,
-            hidden: item.hidden,
-            status: item.status,
-            created_at: item.created_at,
-            user_message: Message {
-                id: item.user_message_id,
-                role: Role::User,
-                content: item.user_content,
-                token_count: item.user_token_count,
-                model: None,
-                stop_reason: None,
-                created_at: item.created_at,
-            },
-            assistant_message: Message {
-                id: item.assistant_message_id,
-                role: Role::Assistant,
-                content: if item.assistant_text.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Block::Text { text: item.assistant_text }]
-                },
-                token_count: item.assistant_token_count,
-                model: item.model,
-                stop_reason: item.stop_reason,
-                created_at: item.assistant_created_at,
-            },
-        }
-    }
-}
-
 pub fn pair_key(owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> Item {
     key(keys::chat_partition(owner, chat_id), keys::pair(pair_id))
 }
@@ -152,9 +117,9 @@ fn status(value: PairStatus) -> AttributeValue {
 }
 
 /// Moves the chat to the top of its list (and counts `messages` more messages).
-fn touch_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, now: OffsetDateTime, messages: i64) -> Update {
+fn touch_chat(table: &Table, owner: Uuid, chat_id: Uuid, now: OffsetDateTime, messages: i64) -> Update {
     Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(chat_key(owner, chat_id)))
         .update_expression(format!(
             "SET updated_at = :now, {GSI1SK} = :order, {GSI2SK} = :order ADD message_count :messages"
@@ -167,20 +132,18 @@ fn touch_chat(deps: &Deps, owner: Uuid, chat_id: Uuid, now: OffsetDateTime, mess
         .expect("table, key and expression are set")
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> ApiResult<Option<PairItem>> {
-    super::get(deps, pair_key(owner, chat_id, pair_id)).await
+pub async fn get(table: &Table, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> StoreResult<Option<PairItem>> {
+    super::get(table, pair_key(owner, chat_id, pair_id)).await
 }
 
 /// Every pair of the chat, oldest first; with `before`, only the pairs older than it.
-pub async fn history(deps: &Deps, owner: Uuid, chat_id: Uuid, before: Option<Uuid>) -> ApiResult<Vec<PairItem>> {
+pub async fn history(table: &Table, owner: Uuid, chat_id: Uuid, before: Option<Uuid>) -> StoreResult<Vec<PairItem>> {
     let high = match before {
         Some(pair) => keys::pair(pair),
         None => format!("{}~", keys::PAIR_PREFIX),
     };
-    let query = deps
-        .dynamo
+    let query = table
         .query()
-        .table_name(&deps.config.table_name)
         .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
         .expression_attribute_values(":pk", s(keys::chat_partition(owner, chat_id)))
         .expression_attribute_values(":low", s(keys::PAIR_PREFIX))
@@ -202,24 +165,30 @@ pub enum ChatWrite<'a> {
 /// Stores a new pair (status `generating`) with its chat's counters, or the new chat
 /// itself, and binds the message's files to the chat. `false` when the existing chat
 /// is gone, a file went away meanwhile, or the account is gone or being deleted.
-pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairItem, files: &[Uuid]) -> ApiResult<bool> {
+pub async fn begin(
+    table: &Table,
+    owner: Uuid,
+    chat: ChatWrite<'_>,
+    pair: &PairItem,
+    files: &[Uuid],
+) -> StoreResult<bool> {
     let chat_item = match chat {
-        ChatWrite::Create(chat) => super::put_new_item(deps, chat.to_item()?),
-        ChatWrite::Existing => super::update_item(touch_chat(deps, owner, pair.chat_id, pair.created_at, 2)),
+        ChatWrite::Create(chat) => super::put_new_item(table, chat.to_item()?),
+        ChatWrite::Existing => super::update_item(touch_chat(table, owner, pair.chat_id, pair.created_at, 2)),
     };
-    let put_pair = super::put_new_item(deps, serde_dynamo::to_item(pair)?);
+    let put_pair = super::put_new_item(table, serde_dynamo::to_item(pair)?);
     let new_in_project = match chat {
         ChatWrite::Create(chat) => chat.project_id,
         ChatWrite::Existing => None,
     };
     let mut items = vec![chat_item, put_pair];
-    items.extend(files.iter().map(|id| super::update_item(super::files::attach(deps, owner, *id, pair.chat_id))));
+    items.extend(files.iter().map(|id| super::update_item(super::files::attach(table, owner, *id, pair.chat_id))));
     if let Some(project) = new_in_project {
-        items.push(super::update_item(super::projects::count_chat(deps, owner, project, 1)));
+        items.push(super::update_item(super::projects::count_chat(table, owner, project, 1)));
     }
-    items.push(super::owner_live(deps, owner));
+    items.push(super::owner_live(table, owner));
     let conditional = items.len();
-    match super::transact(deps, items).await {
+    match super::transact(table, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || (2..conditional).any(|i| condition_failed_at(&err, i)) => Ok(false),
         Err(err) => Err(err.into()),
@@ -230,7 +199,7 @@ pub async fn begin(deps: &Deps, owner: Uuid, chat: ChatWrite<'_>, pair: &PairIte
 /// `false` when the pair or its chat is gone, or another answer to it started since.
 #[allow(clippy::too_many_arguments)]
 pub async fn begin_regenerate(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     chat_id: Uuid,
     pair_id: Uuid,
@@ -238,9 +207,9 @@ pub async fn begin_regenerate(
     assistant_message_id: Uuid,
     model: &str,
     now: OffsetDateTime,
-) -> ApiResult<bool> {
+) -> StoreResult<bool> {
     let pair = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
         .update_expression(
             "SET #status = :generating, assistant_message_id = :mid, assistant_text = :empty, \
@@ -259,8 +228,8 @@ pub async fn begin_regenerate(
         .expression_attribute_values(":model", s(model))
         .build()
         .expect("table, key and expression are set");
-    let items = vec![super::update_item(pair), super::update_item(touch_chat(deps, owner, chat_id, now, 0))];
-    match super::transact(deps, items).await {
+    let items = vec![super::update_item(pair), super::update_item(touch_chat(table, owner, chat_id, now, 0))];
+    match super::transact(table, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
         Err(err) => Err(err.into()),
@@ -270,18 +239,17 @@ pub async fn begin_regenerate(
 /// Saves the answer so far, while this generation (`assistant_message_id`) still owns
 /// the pair. `false` when it no longer does (deleted, or already finished).
 pub async fn save_partial(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     chat_id: Uuid,
     pair_id: Uuid,
     assistant_message_id: Uuid,
     text: &str,
     now: OffsetDateTime,
-) -> ApiResult<bool> {
+) -> StoreResult<bool> {
     super::applied(
-        deps.dynamo
+        table
             .update_item()
-            .table_name(&deps.config.table_name)
             .set_key(Some(pair_key(owner, chat_id, pair_id)))
             .update_expression("SET assistant_text = :text, updated_at = :now")
             .condition_expression("#status = :generating AND assistant_message_id = :mid")
@@ -311,14 +279,14 @@ pub struct Outcome<'a> {
 /// chat went away meanwhile, only the user's daily usage is recorded (it was used);
 /// when the account is gone or being deleted, nothing is.
 pub async fn finish(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     chat_id: Uuid,
     pair_id: Uuid,
     assistant_message_id: Uuid,
     outcome: Outcome<'_>,
     now: OffsetDateTime,
-) -> ApiResult<bool> {
+) -> StoreResult<bool> {
     let answer = Changes::new()
         .set("status", status(outcome.status))
         .set("assistant_text", s(outcome.text))
@@ -330,13 +298,13 @@ pub async fn finish(
         .set_or_remove("stop_reason", outcome.stop_reason.map(s))
         .value(":mid", s(assistant_message_id.to_string()));
     let pair = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
         .condition_expression("attribute_exists(PK) AND assistant_message_id = :mid");
     let pair = answer.build(pair).expect("the answer is set");
     let total = outcome.usage.input_tokens + outcome.usage.output_tokens;
     let chat = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(chat_key(owner, chat_id)))
         .update_expression(
             "ADD total_tokens :total, input_tokens :input, output_tokens :output SET context_tokens = :context",
@@ -348,20 +316,20 @@ pub async fn finish(
         .expression_attribute_values(":output", n(outcome.usage.output_tokens))
         .build()
         .expect("table, key and expression are set");
-    let date = now.date().to_string();
+    let date = now.date();
     let items = vec![
         super::update_item(pair),
         super::update_item(chat),
-        super::update_item(usage::add_to_chat(deps, owner, chat_id, outcome.model, outcome.usage)),
-        super::update_item(usage::add_to_day(deps, owner, &date, outcome.model, outcome.usage)),
-        super::owner_live(deps, owner),
+        super::update_item(usage::add_to_chat(table, owner, chat_id, outcome.model, outcome.usage)),
+        super::update_item(usage::add_to_day(table, owner, date, outcome.model, outcome.usage)),
+        super::owner_live(table, owner),
     ];
-    match super::transact(deps, items).await {
+    match super::transact(table, items).await {
         Ok(_) => Ok(true),
         // The account is gone or going: nothing may be written under it any more.
         Err(err) if condition_failed_at(&err, 4) => Ok(false),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => {
-            usage::record(deps, owner, None, outcome.model, outcome.usage, &date).await?;
+            usage::record(table, owner, None, outcome.model, outcome.usage, date).await?;
             Ok(false)
         }
         Err(err) => Err(err.into()),
@@ -370,19 +338,17 @@ pub async fn finish(
 
 /// Replaces the user message's content. `None` when there is no such pair.
 pub async fn set_user_content(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     chat_id: Uuid,
     pair_id: Uuid,
     content: &[Block],
     token_count: i64,
     now: OffsetDateTime,
-) -> ApiResult<Option<PairItem>> {
+) -> StoreResult<Option<PairItem>> {
     let content = serde_dynamo::to_attribute_value(content)?;
-    let result = deps
-        .dynamo
+    let result = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
         .update_expression("SET user_content = :content, user_token_count = :count, updated_at = :now")
         .condition_expression("attribute_exists(PK)")
@@ -397,17 +363,15 @@ pub async fn set_user_content(
 
 /// Sets `hidden` if it still is `was`. `None` when the pair is gone or changed meanwhile.
 pub async fn set_hidden(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     chat_id: Uuid,
     pair_id: Uuid,
     was: bool,
     now: OffsetDateTime,
-) -> ApiResult<Option<PairItem>> {
-    let result = deps
-        .dynamo
+) -> StoreResult<Option<PairItem>> {
+    let result = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
         .update_expression("SET #hidden = :hidden, updated_at = :now")
         .condition_expression("attribute_exists(PK) AND #hidden = :was")
@@ -422,15 +386,15 @@ pub async fn set_hidden(
 }
 
 /// Deletes a pair and counts its two messages off the chat. `false` if there was none.
-pub async fn delete(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> ApiResult<bool> {
+pub async fn delete(table: &Table, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> StoreResult<bool> {
     let delete = Delete::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
         .condition_expression("attribute_exists(PK)")
         .build()
         .expect("table and key are set");
     let chat = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(chat_key(owner, chat_id)))
         .update_expression("ADD message_count :minus")
         .condition_expression("attribute_exists(PK)")
@@ -438,7 +402,7 @@ pub async fn delete(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid) -> A
         .build()
         .expect("table, key and expression are set");
     let items = vec![TransactWriteItem::builder().delete(delete).build(), super::update_item(chat)];
-    match super::transact(deps, items).await {
+    match super::transact(table, items).await {
         Ok(_) => Ok(true),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(false),
         Err(err) => Err(err.into()),

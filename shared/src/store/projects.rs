@@ -7,8 +7,7 @@
 
 use super::update::Changes;
 use super::{condition_failed_at, key, keys, n, s, Item};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreError, StoreResult, Table};
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -112,21 +111,26 @@ pub fn knowledge_key(owner: Uuid, project_id: Uuid, id: Uuid) -> Item {
     key(keys::project_partition(owner, project_id), keys::knowledge(id))
 }
 
-pub async fn put(deps: &Deps, owner: Uuid, project: &ProjectItem) -> ApiResult<()> {
-    super::put_owned(deps, owner, serde_dynamo::to_item(project)?).await
+pub async fn put(table: &Table, owner: Uuid, project: &ProjectItem) -> StoreResult<()> {
+    super::put_owned(table, owner, serde_dynamo::to_item(project)?).await
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ProjectItem>> {
-    super::get(deps, project_key(owner, id)).await
+pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<ProjectItem>> {
+    super::get(table, project_key(owner, id)).await
 }
 
-pub async fn get_knowledge(deps: &Deps, owner: Uuid, project_id: Uuid, id: Uuid) -> ApiResult<Option<KnowledgeItem>> {
-    super::get(deps, knowledge_key(owner, project_id, id)).await
+pub async fn get_knowledge(
+    table: &Table,
+    owner: Uuid,
+    project_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<KnowledgeItem>> {
+    super::get(table, knowledge_key(owner, project_id, id)).await
 }
 
 /// Every knowledge item of the project, oldest first.
-pub async fn all_knowledge(deps: &Deps, owner: Uuid, project_id: Uuid) -> ApiResult<Vec<KnowledgeItem>> {
-    super::query_prefix(deps, keys::project_partition(owner, project_id), keys::KNOWLEDGE_PREFIX, false)
+pub async fn all_knowledge(table: &Table, owner: Uuid, project_id: Uuid) -> StoreResult<Vec<KnowledgeItem>> {
+    super::query_prefix(table, keys::project_partition(owner, project_id), keys::KNOWLEDGE_PREFIX, false)
         .await?
         .into_iter()
         .map(|item| Ok(serde_dynamo::from_item(item)?))
@@ -144,12 +148,12 @@ pub struct ProjectChanges {
 /// Applies `changes`; `None` if there is no such project. Nothing to change writes
 /// nothing.
 pub async fn update(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     id: Uuid,
     changes: ProjectChanges,
     now: OffsetDateTime,
-) -> ApiResult<Option<ProjectItem>> {
+) -> StoreResult<Option<ProjectItem>> {
     let mut update = Changes::new();
     if let Some(name) = changes.name {
         update = update.set("name", s(name));
@@ -160,7 +164,7 @@ pub async fn update(
     if let Some(instructions) = changes.instructions {
         update = update.set("instructions", s(instructions));
     }
-    super::update_existing(deps, project_key(owner, id), update, now).await
+    super::update_existing(table, project_key(owner, id), update, now).await
 }
 
 /// Why a knowledge write did not happen.
@@ -182,7 +186,7 @@ struct CounterChange {
 }
 
 fn project_counters(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     project_id: Uuid,
     change: CounterChange,
@@ -190,7 +194,7 @@ fn project_counters(
     now: OffsetDateTime,
 ) -> Update {
     let mut builder = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(project_key(owner, project_id)))
         .update_expression(
             "SET updated_at = :now ADD knowledge_count :count, total_knowledge_tokens :total, included_tokens :included",
@@ -214,10 +218,10 @@ fn project_counters(
 
 /// Runs a knowledge write with its counter change; item 0 is the project, item 1 the
 /// knowledge item, and item 2, when a new item is added, the owner's liveness.
-async fn run(deps: &Deps, items: Vec<TransactWriteItem>) -> ApiResult<Result<(), KnowledgeRefused>> {
-    match super::transact(deps, items).await {
+async fn run(table: &Table, items: Vec<TransactWriteItem>) -> StoreResult<Result<(), KnowledgeRefused>> {
+    match super::transact(table, items).await {
         Ok(_) => Ok(Ok(())),
-        Err(err) if condition_failed_at(&err, 2) => Err(crate::ApiError::unauthenticated()),
+        Err(err) if condition_failed_at(&err, 2) => Err(StoreError::ConditionFailed(super::Condition::OwnerGone)),
         Err(err) if condition_failed_at(&err, 1) => Ok(Err(KnowledgeRefused::Changed)),
         Err(err) if condition_failed_at(&err, 0) => Ok(Err(KnowledgeRefused::OverLimit)),
         Err(err) => Err(err.into()),
@@ -226,92 +230,92 @@ async fn run(deps: &Deps, items: Vec<TransactWriteItem>) -> ApiResult<Result<(),
 
 /// Adds a knowledge item. `OverLimit` (or `NotFound`, told apart by the caller's read).
 pub async fn add_knowledge(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     project: &ProjectItem,
     item: &KnowledgeItem,
     limit: i64,
-) -> ApiResult<Result<(), KnowledgeRefused>> {
+) -> StoreResult<Result<(), KnowledgeRefused>> {
     let included = if item.include_in_chat { item.token_count } else { 0 };
     let change = CounterChange { count: 1, total: item.token_count, included };
     let items = vec![
-        super::update_item(project_counters(deps, owner, project.id, change, limit, item.created_at)),
-        super::put_new_item(deps, serde_dynamo::to_item(item)?),
-        super::owner_live(deps, owner),
+        super::update_item(project_counters(table, owner, project.id, change, limit, item.created_at)),
+        super::put_new_item(table, serde_dynamo::to_item(item)?),
+        super::owner_live(table, owner),
     ];
-    run(deps, items).await
+    run(table, items).await
 }
 
 /// Replaces a knowledge item by `new` (same id), if it still is `old`.
 pub async fn replace_knowledge(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     project: &ProjectItem,
     old: &KnowledgeItem,
     new: &KnowledgeItem,
     limit: i64,
-) -> ApiResult<Result<(), KnowledgeRefused>> {
+) -> StoreResult<Result<(), KnowledgeRefused>> {
     let included = |k: &KnowledgeItem| if k.include_in_chat { k.token_count } else { 0 };
     let change =
         CounterChange { count: 0, total: new.token_count - old.token_count, included: included(new) - included(old) };
     let put = Put::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_item(Some(serde_dynamo::to_item(new)?))
         .condition_expression("attribute_exists(PK) AND updated_at = :seen")
         .expression_attribute_values(":seen", super::time_attr(old.updated_at))
         .build()
         .expect("table and item are set");
     let items = vec![
-        super::update_item(project_counters(deps, owner, project.id, change, limit, new.updated_at)),
+        super::update_item(project_counters(table, owner, project.id, change, limit, new.updated_at)),
         TransactWriteItem::builder().put(put).build(),
     ];
-    run(deps, items).await
+    run(table, items).await
 }
 
 /// Deletes a knowledge item (as read) and counts it off the project.
 pub async fn delete_knowledge(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     project: &ProjectItem,
     old: &KnowledgeItem,
     now: OffsetDateTime,
-) -> ApiResult<Result<(), KnowledgeRefused>> {
+) -> StoreResult<Result<(), KnowledgeRefused>> {
     let included = if old.include_in_chat { old.token_count } else { 0 };
     let change = CounterChange { count: -1, total: -old.token_count, included: -included };
     let delete = Delete::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(knowledge_key(owner, project.id, old.id)))
         .condition_expression("attribute_exists(PK) AND updated_at = :seen")
         .expression_attribute_values(":seen", super::time_attr(old.updated_at))
         .build()
         .expect("table and key are set");
     let items = vec![
-        super::update_item(project_counters(deps, owner, project.id, change, i64::MAX, now)),
+        super::update_item(project_counters(table, owner, project.id, change, i64::MAX, now)),
         TransactWriteItem::builder().delete(delete).build(),
     ];
-    run(deps, items).await
+    run(table, items).await
 }
 
 /// Deletes the project and its knowledge. `false` if there was no such project.
-pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    if !super::delete_existing(deps, project_key(owner, id)).await? {
+pub async fn delete(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
+    if !super::delete_existing(table, project_key(owner, id)).await? {
         return Ok(false);
     }
     let partition = keys::project_partition(owner, id);
-    let keys: Vec<Item> = super::query_prefix(deps, partition.clone(), "", false)
+    let keys: Vec<Item> = super::query_prefix(table, partition.clone(), "", false)
         .await?
         .into_iter()
         .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
         .map(|sk| key(partition.clone(), sk))
         .collect();
-    super::batch_delete(deps, keys).await?;
+    super::batch_delete(table, keys).await?;
     Ok(true)
 }
 
 /// Moves the project's chat count (a chat joined or left it), as part of a transaction.
-pub fn count_chat(deps: &Deps, owner: Uuid, project_id: Uuid, by: i64) -> Update {
+pub fn count_chat(table: &Table, owner: Uuid, project_id: Uuid, by: i64) -> Update {
     Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(project_key(owner, project_id)))
         .update_expression("ADD chat_count :by")
         .condition_expression("attribute_exists(PK)")

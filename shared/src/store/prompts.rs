@@ -2,8 +2,7 @@
 
 use super::update::Changes;
 use super::{key, keys, s, Item};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreResult, Table};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -34,24 +33,24 @@ fn prompt_key(owner: Uuid, id: Uuid) -> Item {
     key(keys::user(owner), keys::prompt(id))
 }
 
-pub async fn put(deps: &Deps, owner: Uuid, prompt: &PromptItem) -> ApiResult<()> {
-    super::put_owned(deps, owner, serde_dynamo::to_item(prompt)?).await
+pub async fn put(table: &Table, owner: Uuid, prompt: &PromptItem) -> StoreResult<()> {
+    super::put_owned(table, owner, serde_dynamo::to_item(prompt)?).await
 }
 
-pub async fn get(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<PromptItem>> {
-    super::get(deps, prompt_key(owner, id)).await
+pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<PromptItem>> {
+    super::get(table, prompt_key(owner, id)).await
 }
 
 /// Applies the given changes to the owner's prompt; `None` if it does not exist.
 /// Nothing to change writes nothing.
 pub async fn update(
-    deps: &Deps,
+    table: &Table,
     owner: Uuid,
     id: Uuid,
     name: Option<String>,
     content: Option<String>,
     now: OffsetDateTime,
-) -> ApiResult<Option<PromptItem>> {
+) -> StoreResult<Option<PromptItem>> {
     let mut update = Changes::new();
     if let Some(name) = name {
         update = update.set("name", s(name));
@@ -59,10 +58,10 @@ pub async fn update(
     if let Some(content) = content {
         update = update.set("content", s(content));
     }
-    super::update_existing(deps, prompt_key(owner, id), update, now).await
+    super::update_existing(table, prompt_key(owner, id), update, now).await
 }
 
 /// Deletes the owner's prompt; `false` if it did not exist.
-pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<bool> {
-    super::delete_existing(deps, prompt_key(owner, id)).await
+pub async fn delete(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
+    super::delete_existing(table, prompt_key(owner, id)).await
 }

@@ -2,8 +2,7 @@
 //! not expired, so logout, logout-all and password changes revoke at once.
 
 use super::{key, keys, query_prefix, Item};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreResult, Table};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -54,26 +53,30 @@ impl SessionItem {
 }
 
 /// Stores a new session; 401 when the account is gone or being deleted.
-pub async fn put(deps: &Deps, session: &SessionItem) -> ApiResult<()> {
-    super::put_owned(deps, session.user_id, serde_dynamo::to_item(session)?).await
+pub async fn put(table: &Table, session: &SessionItem) -> StoreResult<()> {
+    super::put_owned(table, session.user_id, serde_dynamo::to_item(session)?).await
 }
 
 /// The session if it exists and has not expired (TTL deletion lags, so expiry is checked here).
-pub async fn get_live(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<Option<SessionItem>> {
+pub async fn get_live(
+    table: &Table,
+    user_id: Uuid,
+    session_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<Option<SessionItem>> {
     let key = key(keys::user(user_id), keys::session(session_id));
-    let Some(session) = super::get::<SessionItem>(deps, key).await? else { return Ok(None) };
-    Ok((session.expires_at > deps.clock.now()).then_some(session))
+    let Some(session) = super::get::<SessionItem>(table, key).await? else { return Ok(None) };
+    Ok((session.expires_at > now).then_some(session))
 }
 
 /// Deletes the session; `false` if the user had no such session.
-pub async fn delete(deps: &Deps, user_id: Uuid, session_id: Uuid) -> ApiResult<bool> {
-    super::delete_existing(deps, key(keys::user(user_id), keys::session(session_id))).await
+pub async fn delete(table: &Table, user_id: Uuid, session_id: Uuid) -> StoreResult<bool> {
+    super::delete_existing(table, key(keys::user(user_id), keys::session(session_id))).await
 }
 
-pub async fn touch(deps: &Deps, user_id: Uuid, session_id: Uuid, at: OffsetDateTime) -> ApiResult<()> {
-    deps.dynamo
+pub async fn touch(table: &Table, user_id: Uuid, session_id: Uuid, at: OffsetDateTime) -> StoreResult<()> {
+    table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::session(session_id))))
         .update_expression("SET last_used_at = :at")
         .condition_expression("attribute_exists(PK)")
@@ -85,10 +88,9 @@ pub async fn touch(deps: &Deps, user_id: Uuid, session_id: Uuid, at: OffsetDateT
 }
 
 /// The user's live sessions, newest first.
-pub async fn list_live(deps: &Deps, user_id: Uuid) -> ApiResult<Vec<SessionItem>> {
-    let now = deps.clock.now();
+pub async fn list_live(table: &Table, user_id: Uuid, now: OffsetDateTime) -> StoreResult<Vec<SessionItem>> {
     let mut sessions = Vec::new();
-    for item in query_prefix(deps, keys::user(user_id), keys::SESSION_PREFIX, true).await? {
+    for item in query_prefix(table, keys::user(user_id), keys::SESSION_PREFIX, true).await? {
         let session: SessionItem = serde_dynamo::from_item(item)?;
         if session.expires_at > now {
             sessions.push(session);
@@ -98,14 +100,14 @@ pub async fn list_live(deps: &Deps, user_id: Uuid) -> ApiResult<Vec<SessionItem>
 }
 
 /// Deletes every session of the user, except `keep` if given.
-pub async fn delete_all(deps: &Deps, user_id: Uuid, keep: Option<Uuid>) -> ApiResult<()> {
+pub async fn delete_all(table: &Table, user_id: Uuid, keep: Option<Uuid>) -> StoreResult<()> {
     let keep_sk = keep.map(keys::session);
-    let doomed: Vec<Item> = query_prefix(deps, keys::user(user_id), keys::SESSION_PREFIX, false)
+    let doomed: Vec<Item> = query_prefix(table, keys::user(user_id), keys::SESSION_PREFIX, false)
         .await?
         .into_iter()
         .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
         .filter(|sk| keep_sk.as_ref() != Some(sk))
         .map(|sk| key(keys::user(user_id), sk))
         .collect();
-    super::batch_delete(deps, doomed).await
+    super::batch_delete(table, doomed).await
 }

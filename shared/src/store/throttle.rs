@@ -3,8 +3,7 @@
 //! container.
 
 use super::{key, keys, n};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreResult, Table};
 use aws_sdk_dynamodb::types::ReturnValue;
 
 fn number(item: Option<&super::Item>, name: &str) -> Option<i64> {
@@ -13,17 +12,15 @@ fn number(item: Option<&super::Item>, name: &str) -> Option<i64> {
 
 /// Counts one hit for `subject` in the window starting at `window_start`; returns the
 /// count including this hit. The item expires with its window.
-pub async fn hit(deps: &Deps, scope: &str, subject: &str, window_start: i64, window_end: i64) -> ApiResult<i64> {
-    hit_at(deps, key(keys::rate(scope, subject), keys::rate_window(window_start)), window_end).await
+pub async fn hit(table: &Table, scope: &str, subject: &str, window_start: i64, window_end: i64) -> StoreResult<i64> {
+    hit_at(table, key(keys::rate(scope, subject), keys::rate_window(window_start)), window_end).await
 }
 
 /// Counts one hit on the window counter at `counter`, which expires at `window_end`;
 /// returns the count including this hit.
-pub async fn hit_at(deps: &Deps, counter: super::Item, window_end: i64) -> ApiResult<i64> {
-    let output = deps
-        .dynamo
+pub async fn hit_at(table: &Table, counter: super::Item, window_end: i64) -> StoreResult<i64> {
+    let output = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(counter))
         .update_expression("ADD hits :one SET #ttl = :ttl")
         .expression_attribute_names("#ttl", keys::TTL)
@@ -36,8 +33,8 @@ pub async fn hit_at(deps: &Deps, counter: super::Item, window_end: i64) -> ApiRe
 }
 
 /// The hits counted so far on the window counter at `counter`.
-pub async fn hits_at(deps: &Deps, counter: super::Item) -> ApiResult<i64> {
-    Ok(number(super::get_raw(deps, counter).await?.as_ref(), "hits").unwrap_or(0))
+pub async fn hits_at(table: &Table, counter: super::Item) -> StoreResult<i64> {
+    Ok(number(super::get_raw(table, counter).await?.as_ref(), "hits").unwrap_or(0))
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -47,19 +44,17 @@ pub struct LoginFailures {
     pub locked_until: Option<i64>,
 }
 
-pub async fn login_failures(deps: &Deps, email: &str) -> ApiResult<LoginFailures> {
-    let item = super::get_raw(deps, key(keys::login_failures(email), keys::LOGIN_FAILURES)).await?;
+pub async fn login_failures(table: &Table, email: &str) -> StoreResult<LoginFailures> {
+    let item = super::get_raw(table, key(keys::login_failures(email), keys::LOGIN_FAILURES)).await?;
     let item = item.as_ref();
     Ok(LoginFailures { failures: number(item, "failures").unwrap_or(0), locked_until: number(item, "locked_until") })
 }
 
 /// Counts one more failure in a row; returns the new count. The counter is forgotten
 /// at `forget_at` (epoch seconds) if nothing else happens.
-pub async fn add_login_failure(deps: &Deps, email: &str, forget_at: i64) -> ApiResult<i64> {
-    let output = deps
-        .dynamo
+pub async fn add_login_failure(table: &Table, email: &str, forget_at: i64) -> StoreResult<i64> {
+    let output = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::login_failures(email), keys::LOGIN_FAILURES)))
         .update_expression("ADD failures :one SET #ttl = :ttl")
         .expression_attribute_names("#ttl", keys::TTL)
@@ -72,10 +67,9 @@ pub async fn add_login_failure(deps: &Deps, email: &str, forget_at: i64) -> ApiR
 }
 
 /// Locks logins for `email` until `until` and starts a fresh count.
-pub async fn lock_logins(deps: &Deps, email: &str, until: i64) -> ApiResult<()> {
-    deps.dynamo
+pub async fn lock_logins(table: &Table, email: &str, until: i64) -> StoreResult<()> {
+    table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::login_failures(email), keys::LOGIN_FAILURES)))
         .update_expression("SET locked_until = :until, failures = :zero, #ttl = :until")
         .expression_attribute_names("#ttl", keys::TTL)
@@ -86,12 +80,7 @@ pub async fn lock_logins(deps: &Deps, email: &str, until: i64) -> ApiResult<()> 
     Ok(())
 }
 
-pub async fn clear_login_failures(deps: &Deps, email: &str) -> ApiResult<()> {
-    deps.dynamo
-        .delete_item()
-        .table_name(&deps.config.table_name)
-        .set_key(Some(key(keys::login_failures(email), keys::LOGIN_FAILURES)))
-        .send()
-        .await?;
+pub async fn clear_login_failures(table: &Table, email: &str) -> StoreResult<()> {
+    table.delete_item().set_key(Some(key(keys::login_failures(email), keys::LOGIN_FAILURES))).send().await?;
     Ok(())
 }

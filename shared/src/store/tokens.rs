@@ -2,8 +2,7 @@
 //! consumed with a conditional delete so each works once, and expiring.
 
 use super::{key, keys};
-use crate::error::ApiResult;
-use crate::Deps;
+use super::{StoreResult, Table};
 use aws_sdk_dynamodb::types::ReturnValue;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -55,30 +54,38 @@ impl OneTimeTokenItem {
 
 impl OneTimeTokenItem {
     /// For `purpose` and not expired (TTL deletion lags, so expiry is checked here).
-    fn usable_for(&self, purpose: TokenPurpose, deps: &Deps) -> bool {
-        self.purpose == purpose && self.expires_at > deps.clock.now()
+    fn usable_for(&self, purpose: TokenPurpose, now: OffsetDateTime) -> bool {
+        self.purpose == purpose && self.expires_at > now
     }
 }
 
 /// Stores a new token for a live account (401 when it is gone or being deleted).
-pub async fn put(deps: &Deps, token: &OneTimeTokenItem) -> ApiResult<()> {
-    super::put_owned(deps, token.user_id, serde_dynamo::to_item(token)?).await
+pub async fn put(table: &Table, token: &OneTimeTokenItem) -> StoreResult<()> {
+    super::put_owned(table, token.user_id, serde_dynamo::to_item(token)?).await
 }
 
 /// The token if it exists, is for `purpose` and has not expired; it stays usable.
-pub async fn peek(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResult<Option<OneTimeTokenItem>> {
+pub async fn peek(
+    table: &Table,
+    hash_hex: &str,
+    purpose: TokenPurpose,
+    now: OffsetDateTime,
+) -> StoreResult<Option<OneTimeTokenItem>> {
     let key = key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN);
-    let token = super::get::<OneTimeTokenItem>(deps, key).await?;
-    Ok(token.filter(|token| token.usable_for(purpose, deps)))
+    let token = super::get::<OneTimeTokenItem>(table, key).await?;
+    Ok(token.filter(|token| token.usable_for(purpose, now)))
 }
 
 /// Deletes the token and returns it if it existed, was for `purpose` and had not
 /// expired. Of two concurrent uses only one gets it back.
-pub async fn take(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResult<Option<OneTimeTokenItem>> {
-    let result = deps
-        .dynamo
+pub async fn take(
+    table: &Table,
+    hash_hex: &str,
+    purpose: TokenPurpose,
+    now: OffsetDateTime,
+) -> StoreResult<Option<OneTimeTokenItem>> {
+    let result = table
         .delete_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::one_time_token(hash_hex), keys::ONE_TIME_TOKEN)))
         .condition_expression("attribute_exists(PK)")
         .return_values(ReturnValue::AllOld)
@@ -93,5 +100,5 @@ pub async fn take(deps: &Deps, hash_hex: &str, purpose: TokenPurpose) -> ApiResu
         return Ok(None);
     };
     let token: OneTimeTokenItem = serde_dynamo::from_item(item)?;
-    Ok(token.usable_for(purpose, deps).then_some(token))
+    Ok(token.usable_for(purpose, now).then_some(token))
 }

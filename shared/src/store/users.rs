@@ -3,8 +3,7 @@
 use super::credentials::{self, CredentialItem};
 use super::update::Changes;
 use super::{condition_failed_at, key, keys, s, Item};
-use crate::error::{ApiError, ApiResult};
-use crate::Deps;
+use super::{Conflict, StoreError, StoreResult, Table};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -58,12 +57,6 @@ impl UserItem {
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum CreateUserError {
-    EmailTaken,
-    UsernameTaken,
-}
-
 fn claim(pk: String, sk: &str, user_id: Uuid) -> Item {
     let mut item = key(pk, sk);
     item.insert("user_id".into(), s(user_id.to_string()));
@@ -72,61 +65,61 @@ fn claim(pk: String, sk: &str, user_id: Uuid) -> Item {
 
 /// Creates the user with its credential (the email claim) and username claim in one
 /// transaction, plus any extra items (e.g. the verification token). Fails without
-/// writing anything if the email or username is already claimed.
+/// writing anything if the email or username is already claimed
+/// (`Conflict::EmailTaken` / `Conflict::UsernameTaken`).
 pub async fn create(
-    deps: &Deps,
+    table: &Table,
     user: &UserItem,
     password_hash: Option<String>,
     extra: Vec<Item>,
-) -> ApiResult<Result<(), CreateUserError>> {
+) -> StoreResult<()> {
     let credential = CredentialItem::new(&user.email, user.id, password_hash);
     let mut items = vec![
-        super::put_new_item(deps, serde_dynamo::to_item(&credential)?),
-        super::put_new_item(deps, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
-        super::put_new_item(deps, serde_dynamo::to_item(user)?),
+        super::put_new_item(table, serde_dynamo::to_item(&credential)?),
+        super::put_new_item(table, claim(keys::username(&user.username.to_lowercase()), keys::USERNAME_CLAIM, user.id)),
+        super::put_new_item(table, serde_dynamo::to_item(user)?),
     ];
-    items.extend(extra.into_iter().map(|item| super::put_new_item(deps, item)));
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
-        Ok(_) => Ok(Ok(())),
-        Err(err) if condition_failed_at(&err, 0) => Ok(Err(CreateUserError::EmailTaken)),
-        Err(err) if condition_failed_at(&err, 1) => Ok(Err(CreateUserError::UsernameTaken)),
+    items.extend(extra.into_iter().map(|item| super::put_new_item(table, item)));
+    match table.client().transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(()),
+        Err(err) if condition_failed_at(&err, 0) => Err(StoreError::Conflict(Conflict::EmailTaken)),
+        Err(err) if condition_failed_at(&err, 1) => Err(StoreError::Conflict(Conflict::UsernameTaken)),
         Err(err) => Err(err.into()),
     }
 }
 
 /// The account, unless it is gone or being deleted.
-pub async fn get(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
-    Ok(get_any(deps, user_id).await?.filter(|user| user.deleting_at.is_none()))
+pub async fn get(table: &Table, user_id: Uuid) -> StoreResult<Option<UserItem>> {
+    Ok(get_any(table, user_id).await?.filter(|user| user.deleting_at.is_none()))
 }
 
 /// The account's profile as stored, also while it is being deleted.
-pub async fn get_any(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
-    super::get(deps, key(keys::user(user_id), keys::PROFILE)).await
+pub async fn get_any(table: &Table, user_id: Uuid) -> StoreResult<Option<UserItem>> {
+    super::get(table, key(keys::user(user_id), keys::PROFILE)).await
 }
 
 /// The account that uses this (normalized) email, if any.
-pub async fn by_email(deps: &Deps, email: &str) -> ApiResult<Option<UserItem>> {
-    match credentials::get(deps, email).await? {
-        Some(credential) => get(deps, credential.user_id).await,
+pub async fn by_email(table: &Table, email: &str) -> StoreResult<Option<UserItem>> {
+    match credentials::get(table, email).await? {
+        Some(credential) => get(table, credential.user_id).await,
         None => Ok(None),
     }
 }
 
-fn update(deps: &Deps, user_id: Uuid) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
-    deps.dynamo
+fn update(table: &Table, user_id: Uuid) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
         .condition_expression("attribute_exists(PK)")
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
 }
 
-fn updated(output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput) -> ApiResult<UserItem> {
+fn updated(output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput) -> StoreResult<UserItem> {
     Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)
 }
 
-pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option<UserItem>> {
-    let result = update(deps, user_id)
+pub async fn mark_email_verified(table: &Table, user_id: Uuid) -> StoreResult<Option<UserItem>> {
+    let result = update(table, user_id)
         .update_expression("SET email_verified = :t")
         .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
         .send()
@@ -138,8 +131,8 @@ pub async fn mark_email_verified(deps: &Deps, user_id: Uuid) -> ApiResult<Option
     }
 }
 
-pub async fn record_login(deps: &Deps, user_id: Uuid, at: OffsetDateTime) -> ApiResult<UserItem> {
-    let output = update(deps, user_id)
+pub async fn record_login(table: &Table, user_id: Uuid, at: OffsetDateTime) -> StoreResult<UserItem> {
+    let output = update(table, user_id)
         .update_expression("SET last_login = :at")
         .expression_attribute_values(":at", super::time_attr(at))
         .send()
@@ -159,9 +152,10 @@ pub struct ProfileChanges {
 }
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
-/// transaction, so two users can never end up with one name. `Ok(Err(()))`: taken.
+/// transaction, so two users can never end up with one name (`Conflict::UsernameTaken`
+/// when it is taken).
 /// Nothing to change (e.g. removing an avatar there is none of) writes nothing.
-pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges) -> ApiResult<Result<UserItem, ()>> {
+pub async fn update_profile(table: &Table, user_id: Uuid, changes: ProfileChanges) -> StoreResult<UserItem> {
     let mut update = Changes::new();
     if let Some(first) = &changes.first_name {
         update = update.set("first_name", s(first));
@@ -177,39 +171,41 @@ pub async fn update_profile(deps: &Deps, user_id: Uuid, changes: ProfileChanges)
         update = update.set("username", s(new));
     }
     let Some((new, old)) = username_change else {
-        let Some(request) = update.apply(self::update(deps, user_id)) else {
-            return Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?));
+        let Some(request) = update.apply(self::update(table, user_id)) else {
+            return get(table, user_id).await?.ok_or(StoreError::NotFound);
         };
-        return Ok(Ok(updated(request.send().await?)?));
+        return updated(request.send().await?);
     };
     let (new_key, old_key) = (new.to_lowercase(), old.to_lowercase());
     let mut items = Vec::new();
     if new_key != old_key {
-        items.push(super::put_new_item(deps, claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id)));
+        items.push(super::put_new_item(table, claim(keys::username(&new_key), keys::USERNAME_CLAIM, user_id)));
         let delete = Delete::builder()
-            .table_name(&deps.config.table_name)
+            .table_name(table.name())
             .set_key(Some(key(keys::username(&old_key), keys::USERNAME_CLAIM)))
             .build()
             .expect("table and key are set");
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
     let profile = Update::builder()
-        .table_name(&deps.config.table_name)
+        .table_name(table.name())
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
         .condition_expression("username = :old");
     let profile = update.value(":old", s(old)).build(profile).expect("the username changes");
     items.push(TransactWriteItem::builder().update(profile).build());
-    match deps.dynamo.transact_write_items().set_transact_items(Some(items)).send().await {
+    match table.client().transact_write_items().set_transact_items(Some(items)).send().await {
         Ok(_) => {}
-        Err(err) if new_key != old_key && condition_failed_at(&err, 0) => return Ok(Err(())),
+        Err(err) if new_key != old_key && condition_failed_at(&err, 0) => {
+            return Err(StoreError::Conflict(Conflict::UsernameTaken))
+        }
         Err(err) => return Err(err.into()),
     }
-    Ok(Ok(get(deps, user_id).await?.ok_or_else(ApiError::not_found)?))
+    get(table, user_id).await?.ok_or(StoreError::NotFound)
 }
 
 /// Removes the avatar if it is `file_id` (the file is being deleted).
-pub async fn clear_avatar(deps: &Deps, user_id: Uuid, file_id: Uuid) -> ApiResult<()> {
-    let result = update(deps, user_id)
+pub async fn clear_avatar(table: &Table, user_id: Uuid, file_id: Uuid) -> StoreResult<()> {
+    let result = update(table, user_id)
         .update_expression("REMOVE avatar_file_id")
         .condition_expression("avatar_file_id = :file")
         .expression_attribute_values(":file", s(file_id.to_string()))
@@ -221,16 +217,14 @@ pub async fn clear_avatar(deps: &Deps, user_id: Uuid, file_id: Uuid) -> ApiResul
 /// Records a sign-in from `ip` at `now` (epoch seconds), forgotten at `forget_at`;
 /// returns when that IP was last seen before, if ever.
 pub async fn record_sign_in_ip(
-    deps: &Deps,
+    table: &Table,
     user_id: Uuid,
     ip: &str,
     now: i64,
     forget_at: i64,
-) -> ApiResult<Option<i64>> {
-    let output = deps
-        .dynamo
+) -> StoreResult<Option<i64>> {
+    let output = table
         .update_item()
-        .table_name(&deps.config.table_name)
         .set_key(Some(key(keys::user(user_id), keys::known_ip(ip))))
         .update_expression("SET last_seen = :now, #ttl = :ttl")
         .expression_attribute_names("#ttl", keys::TTL)

@@ -9,8 +9,9 @@ use crate::mail::AccountEmail;
 use crate::queue::enqueue_account_email;
 use crate::ratelimit::{self, RESEND_PER_EMAIL, RESEND_PER_IP};
 use crate::store::tokens::TokenPurpose;
-use crate::store::users::{self, CreateUserError, ProfileChanges, UserItem};
+use crate::store::users::{self, ProfileChanges, UserItem};
 use crate::store::{credentials, sessions, tokens, Item};
+use crate::store::{Conflict, StoreError};
 use crate::Deps;
 use rand::Rng;
 
@@ -26,12 +27,13 @@ pub(super) async fn create_account(
 ) -> ApiResult<Option<UserItem>> {
     let base = Username::from_email(&Email::parse(&user.email).map_err(ApiError::invalid_request)?);
     for _attempt in 0..5 {
-        match users::create(deps, &user, password_hash.clone(), extra.clone()).await? {
+        match users::create(&deps.table, &user, password_hash.clone(), extra.clone()).await {
             Ok(()) => return Ok(Some(user)),
-            Err(CreateUserError::EmailTaken) => return Ok(None),
-            Err(CreateUserError::UsernameTaken) => {
+            Err(StoreError::Conflict(Conflict::EmailTaken)) => return Ok(None),
+            Err(StoreError::Conflict(Conflict::UsernameTaken)) => {
                 user.username = base.with_suffix(rand::rng().random_range(0..10_000)).as_str().to_string();
             }
+            Err(err) => return Err(err.into()),
         }
     }
     Err(ApiError::conflict("username_taken", "Could not find a free username; try again."))
@@ -83,9 +85,10 @@ pub async fn verify_email(deps: &Deps, secret: &str) -> ApiResult<VerifyEmailRes
     if !plausible_secret(secret) {
         return Err(invalid_token());
     }
-    let token =
-        tokens::take(deps, &token::hash_secret(secret), TokenPurpose::VerifyEmail).await?.ok_or_else(invalid_token)?;
-    let user = users::mark_email_verified(deps, token.user_id).await?.ok_or_else(invalid_token)?;
+    let token = tokens::take(&deps.table, &token::hash_secret(secret), TokenPurpose::VerifyEmail, deps.clock.now())
+        .await?
+        .ok_or_else(invalid_token)?;
+    let user = users::mark_email_verified(&deps.table, token.user_id).await?.ok_or_else(invalid_token)?;
     Ok(VerifyEmailResponse { user: super::user_view(deps, &user).await? })
 }
 
@@ -115,9 +118,12 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
         username: username.map(|u| (u.as_str().to_string(), user.username.clone())),
         avatar,
     };
-    match users::update_profile(deps, user.id, changes).await? {
+    match users::update_profile(&deps.table, user.id, changes).await {
         Ok(updated) => super::user_view(deps, &updated).await,
-        Err(()) => Err(ApiError::conflict("username_taken", "A user with that username already exists.")),
+        Err(StoreError::Conflict(Conflict::UsernameTaken)) => {
+            Err(ApiError::conflict("username_taken", "A user with that username already exists."))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -128,7 +134,7 @@ pub const REAUTHENTICATE_WITHIN: time::Duration = time::Duration::minutes(15);
 /// on password change; for an account without one, its email from a recent sign-in),
 /// then the account and everything it owns go.
 pub async fn delete_me(deps: &Deps, auth: &AuthUser, user: UserItem, req: DeleteMeRequest) -> ApiResult<()> {
-    let has_password = credentials::get(deps, &user.email).await?.and_then(|c| c.password_hash).is_some();
+    let has_password = credentials::get(&deps.table, &user.email).await?.and_then(|c| c.password_hash).is_some();
     if has_password {
         let offered = Password::parse_any(req.password.as_deref().unwrap_or_default())
             .map_err(|p| ApiError::invalid_field("password", p))?;
@@ -140,8 +146,9 @@ pub async fn delete_me(deps: &Deps, auth: &AuthUser, user: UserItem, req: Delete
         if !matches!(offered, Some(Ok(email)) if email.as_str() == user.email) {
             return Err(ApiError::invalid_field("confirm_email", "Must be this account's email address."));
         }
-        let session =
-            sessions::get_live(deps, user.id, auth.session_id).await?.ok_or_else(ApiError::unauthenticated)?;
+        let session = sessions::get_live(&deps.table, user.id, auth.session_id, deps.clock.now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
         if deps.clock.now() - session.created_at > REAUTHENTICATE_WITHIN {
             return Err(ApiError::forbidden(
                 "reauthentication_required",

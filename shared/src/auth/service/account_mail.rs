@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use crate::mail::{AccountEmail, EmailJob};
 use crate::store::tokens::{self, TokenPurpose};
 use crate::store::users::{ProfileChanges, UserItem};
-use crate::store::{credentials, users};
+use crate::store::{credentials, users, Conflict, StoreError};
 use crate::Deps;
 use rand::Rng;
 
@@ -17,7 +17,7 @@ use rand::Rng;
 pub async fn resolve_account_email(deps: &Deps, request: AccountEmail) -> ApiResult<Option<EmailJob>> {
     match request {
         AccountEmail::Registered { to, user_id, token } => {
-            let Some(owner) = users::by_email(deps, &to).await? else { return Ok(None) };
+            let Some(owner) = users::by_email(&deps.table, &to).await? else { return Ok(None) };
             if owner.id != user_id {
                 // The address already had an account: its owner hears about the attempt.
                 return Ok(Some(EmailJob::RegistrationAttempt { name: display_name(&owner), to: owner.email }));
@@ -30,22 +30,22 @@ pub async fn resolve_account_email(deps: &Deps, request: AccountEmail) -> ApiRes
             Ok(Some(EmailJob::VerifyEmail { name: display_name(&owner), to: owner.email, token }))
         }
         AccountEmail::ResendVerification { to } => {
-            let Some(user) = users::by_email(deps, &to).await? else { return Ok(None) };
+            let Some(user) = users::by_email(&deps.table, &to).await? else { return Ok(None) };
             if user.email_verified {
                 return Ok(None);
             }
             let (secret, token_item) =
                 one_time_token(deps, TokenPurpose::VerifyEmail, user.id, deps.config.verification_ttl);
-            tokens::put(deps, &token_item).await?;
+            tokens::put(&deps.table, &token_item).await?;
             Ok(Some(EmailJob::VerifyEmail { name: display_name(&user), to: user.email, token: secret }))
         }
         AccountEmail::PasswordReset { to } => {
-            let Some(credential) = credentials::get(deps, &to).await? else { return Ok(None) };
-            let Some(user) = users::get(deps, credential.user_id).await? else { return Ok(None) };
+            let Some(credential) = credentials::get(&deps.table, &to).await? else { return Ok(None) };
+            let Some(user) = users::get(&deps.table, credential.user_id).await? else { return Ok(None) };
             let (secret, mut token_item) =
                 one_time_token(deps, TokenPurpose::PasswordReset, user.id, deps.config.password_reset_ttl);
             token_item.credential_version = Some(credential.version);
-            tokens::put(deps, &token_item).await?;
+            tokens::put(&deps.table, &token_item).await?;
             Ok(Some(EmailJob::PasswordReset { name: display_name(&user), to: user.email, token: secret }))
         }
     }
@@ -66,9 +66,12 @@ async fn settle_username(deps: &Deps, user: UserItem) -> ApiResult<UserItem> {
             username: Some((wanted.as_str().to_string(), user.username.clone())),
             ..Default::default()
         };
-        match users::update_profile(deps, user.id, changes).await? {
+        match users::update_profile(&deps.table, user.id, changes).await {
             Ok(renamed) => return Ok(renamed),
-            Err(()) => wanted = base.with_suffix(rand::rng().random_range(0..10_000)),
+            Err(StoreError::Conflict(Conflict::UsernameTaken)) => {
+                wanted = base.with_suffix(rand::rng().random_range(0..10_000))
+            }
+            Err(err) => return Err(err.into()),
         }
     }
     // Still a valid, unique username; the user can change it.

@@ -13,6 +13,7 @@ use crate::ratelimit::{self, LOGIN_PER_EMAIL, LOGIN_PER_IP};
 use crate::store::users::{self, UserItem};
 use crate::store::{credentials, sessions, throttle};
 use crate::Deps;
+use futures::TryFutureExt;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -31,8 +32,10 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
         (email.expect("validated"), offered.expect("validated"), device_info.expect("validated"));
     ratelimit::check(deps, &[(LOGIN_PER_IP, ip.as_deref()), (LOGIN_PER_EMAIL, Some(email.as_str()))]).await?;
 
-    let (credential, failures) =
-        tokio::try_join!(credentials::get(deps, email.as_str()), throttle::login_failures(deps, email.as_str()))?;
+    let (credential, failures) = tokio::try_join!(
+        credentials::get(&deps.table, email.as_str()),
+        throttle::login_failures(&deps.table, email.as_str())
+    )?;
     lockout::check(deps, &failures)?;
     let stored = credential.as_ref().and_then(|c| c.password_hash.clone());
     if !password::verify(offered, stored).await? {
@@ -45,7 +48,8 @@ pub async fn login(deps: &Deps, req: LoginRequest, ip: Option<String>) -> ApiRes
         }
         Ok(())
     };
-    let (user, ()) = tokio::try_join!(users::get(deps, credential.user_id), clear_failures)?;
+    let (user, ()) =
+        tokio::try_join!(users::get(&deps.table, credential.user_id).err_into::<ApiError>(), clear_failures)?;
     let user = user.ok_or_else(invalid_credentials)?;
     if !user.email_verified {
         return Err(ApiError::forbidden(
@@ -66,7 +70,7 @@ pub(super) async fn new_session(
     let now = deps.clock.now();
     let expires_at = now + deps.config.token_ttl;
     let session = sessions::SessionItem::new(user_id, device_info, ip, now, expires_at);
-    sessions::put(deps, &session).await?;
+    sessions::put(&deps.table, &session).await?;
     let token = token::issue(&deps.config, user_id, session.id, now.unix_timestamp(), expires_at.unix_timestamp());
     Ok((token, expires_at, session.id))
 }
@@ -83,7 +87,7 @@ async fn start_session(
     let first_login = user.last_login.is_none();
     let ((token, expires_at, _), user, ip_is_new) = tokio::try_join!(
         new_session(deps, user.id, device_info.clone(), ip.clone()),
-        users::record_login(deps, user.id, now),
+        users::record_login(&deps.table, user.id, now).err_into::<ApiError>(),
         remember_ip(deps, user.id, ip.as_deref(), now),
     )?;
     if ip_is_new && !first_login {
@@ -99,7 +103,7 @@ async fn start_session(
 async fn remember_ip(deps: &Deps, user_id: Uuid, ip: Option<&str>, now: OffsetDateTime) -> ApiResult<bool> {
     let Some(ip) = ip else { return Ok(false) };
     let forget_at = (now + Duration::days(KNOWN_IP_DAYS)).unix_timestamp();
-    Ok(match users::record_sign_in_ip(deps, user_id, ip, now.unix_timestamp(), forget_at).await? {
+    Ok(match users::record_sign_in_ip(&deps.table, user_id, ip, now.unix_timestamp(), forget_at).await? {
         Some(seen) => now.unix_timestamp() - seen > KNOWN_IP_DAYS * 86_400,
         None => true,
     })
@@ -129,23 +133,25 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
         ));
     }
     let email = Email::parse(&identity.email).map_err(ApiError::invalid_request)?;
-    let (linked, credential) =
-        tokio::try_join!(credentials::google_link(deps, &identity.sub), credentials::get(deps, email.as_str()))?;
+    let (linked, credential) = tokio::try_join!(
+        credentials::google_link(&deps.table, &identity.sub),
+        credentials::get(&deps.table, email.as_str())
+    )?;
     let linked_user = match linked {
-        Some(user_id) => users::get(deps, user_id).await?,
+        Some(user_id) => users::get(&deps.table, user_id).await?,
         None => None,
     };
     let (user, created) = match (linked_user, credential) {
         (Some(user), _) => (user, false),
         (None, Some(credential)) => {
-            let user = users::get(deps, credential.user_id).await?.ok_or_else(ApiError::unauthenticated)?;
+            let user = users::get(&deps.table, credential.user_id).await?.ok_or_else(ApiError::unauthenticated)?;
             if !user.email_verified {
                 return Err(ApiError::conflict(
                     "account_not_verified",
                     "An account with this email exists but its address was never verified. Verify it from the email we sent (or reset the password), then sign in with Google.",
                 ));
             }
-            credentials::link_google(deps, &identity.sub, user.id).await?;
+            credentials::link_google(&deps.table, &identity.sub, user.id).await?;
             let notice =
                 EmailJob::GoogleLinked { to: user.email.clone(), name: display_name(&user), at: deps.clock.now() };
             enqueue_email(deps, notice).await?;
@@ -175,17 +181,18 @@ pub async fn google(deps: &Deps, req: GoogleRequest, ip: Option<String>) -> ApiR
 
 /// POST /auth/logout: this session only.
 pub async fn logout(deps: &Deps, auth: &AuthUser) -> ApiResult<()> {
-    sessions::delete(deps, auth.user_id, auth.session_id).await.map(|_| ())
+    sessions::delete(&deps.table, auth.user_id, auth.session_id).await?;
+    Ok(())
 }
 
 /// POST /auth/logout-all: every session of the user.
 pub async fn logout_all(deps: &Deps, auth: &AuthUser) -> ApiResult<()> {
-    sessions::delete_all(deps, auth.user_id, None).await
+    Ok(sessions::delete_all(&deps.table, auth.user_id, None).await?)
 }
 
 /// GET /auth/sessions: the caller's live sessions, newest first.
 pub async fn list_sessions(deps: &Deps, auth: &AuthUser) -> ApiResult<SessionList> {
-    let items = sessions::list_live(deps, auth.user_id)
+    let items = sessions::list_live(&deps.table, auth.user_id, deps.clock.now())
         .await?
         .into_iter()
         .map(|s| Session {
@@ -202,7 +209,7 @@ pub async fn list_sessions(deps: &Deps, auth: &AuthUser) -> ApiResult<SessionLis
 
 /// DELETE /auth/sessions/{id}: revokes one of the caller's sessions.
 pub async fn revoke_session(deps: &Deps, auth: &AuthUser, session_id: Uuid) -> ApiResult<()> {
-    if sessions::delete(deps, auth.user_id, session_id).await? {
+    if sessions::delete(&deps.table, auth.user_id, session_id).await? {
         Ok(())
     } else {
         Err(ApiError::not_found())

@@ -21,6 +21,7 @@ use crate::store::credentials::{self, CredentialItem};
 use crate::store::tokens::{OneTimeTokenItem, TokenPurpose};
 use crate::store::users::UserItem;
 use crate::Deps;
+use futures::TryFutureExt;
 use http::StatusCode;
 use std::time::Duration;
 use uuid::Uuid;
@@ -53,7 +54,7 @@ fn invalid_credentials() -> ApiError {
 /// verified meanwhile. `Some(credential)` when the password is right, `None` when wrong.
 async fn check_current_password(deps: &Deps, user: &UserItem, offered: Password) -> ApiResult<Option<CredentialItem>> {
     let (credential, ()) = tokio::try_join!(
-        credentials::get(deps, &user.email),
+        credentials::get(&deps.table, &user.email).err_into::<ApiError>(),
         ratelimit::refuse_if_spent_by_user(deps, WRONG_PASSWORD_PER_USER, user.id),
     )?;
     if password::verify(offered, credential.as_ref().and_then(|c| c.password_hash.clone())).await? {

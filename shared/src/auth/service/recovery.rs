@@ -14,6 +14,7 @@ use crate::store::tokens::TokenPurpose;
 use crate::store::users::{self, UserItem};
 use crate::store::{credentials, sessions, tokens};
 use crate::Deps;
+use futures::TryFutureExt;
 
 /// POST /auth/password/reset: the same answer and work for every address; the email
 /// worker sends an account a link that works once, for an hour, and only while the
@@ -43,31 +44,33 @@ pub async fn confirm_password_reset(deps: &Deps, req: PasswordResetConfirmReques
         return Err(invalid_token());
     }
     let hash = token::hash_secret(&req.token);
-    let pending = tokens::peek(deps, &hash, TokenPurpose::PasswordReset).await?.ok_or_else(invalid_token)?;
-    let user = users::get(deps, pending.user_id).await?.ok_or_else(invalid_token)?;
+    let pending = tokens::peek(&deps.table, &hash, TokenPurpose::PasswordReset, deps.clock.now())
+        .await?
+        .ok_or_else(invalid_token)?;
+    let user = users::get(&deps.table, pending.user_id).await?.ok_or_else(invalid_token)?;
     let email = Email::parse(&user.email).map_err(|_| invalid_token())?;
     let mut v = Validator::default();
     let new_password = new_password_for(&req.new_password, &email, &mut v);
     v.finish()?;
-    let credential = credentials::get(deps, email.as_str()).await?.ok_or_else(invalid_token)?;
+    let credential = credentials::get(&deps.table, email.as_str()).await?.ok_or_else(invalid_token)?;
     if pending.credential_version != Some(credential.version) {
-        tokens::take(deps, &hash, TokenPurpose::PasswordReset).await?;
+        tokens::take(&deps.table, &hash, TokenPurpose::PasswordReset, deps.clock.now()).await?;
         return Err(invalid_token());
     }
     let new_hash = password::hash(new_password.expect("validated")).await?;
     // Single use: of two concurrent confirmations only one takes the token.
-    tokens::take(deps, &hash, TokenPurpose::PasswordReset).await?.ok_or_else(invalid_token)?;
-    if !credentials::set_password(deps, email.as_str(), &new_hash, credential.version).await? {
+    tokens::take(&deps.table, &hash, TokenPurpose::PasswordReset, deps.clock.now()).await?.ok_or_else(invalid_token)?;
+    if !credentials::set_password(&deps.table, email.as_str(), &new_hash, credential.version).await? {
         return Err(invalid_token());
     }
     let verify = async {
         if !user.email_verified {
-            users::mark_email_verified(deps, user.id).await?;
+            users::mark_email_verified(&deps.table, user.id).await?;
         }
         Ok(())
     };
     tokio::try_join!(
-        sessions::delete_all(deps, user.id, None),
+        sessions::delete_all(&deps.table, user.id, None).err_into::<ApiError>(),
         lockout::clear(deps, email.as_str()),
         verify,
         notify_changed(deps, &user),
@@ -93,11 +96,14 @@ pub async fn change_password(
         return Err(ApiError::invalid_field("current_password", "Your current password was entered incorrectly."));
     };
     let new_hash = password::hash(new_password.expect("validated")).await?;
-    if !credentials::set_password(deps, email.as_str(), &new_hash, credential.version).await? {
+    if !credentials::set_password(&deps.table, email.as_str(), &new_hash, credential.version).await? {
         return Err(ApiError::conflict("password_changed", "The password was changed meanwhile; try again."));
     }
     let (token, expires_at, session_id) = new_session(deps, user.id, auth.device_info.clone(), ip).await?;
-    tokio::try_join!(sessions::delete_all(deps, user.id, Some(session_id)), notify_changed(deps, &user))?;
+    tokio::try_join!(
+        sessions::delete_all(&deps.table, user.id, Some(session_id)).err_into::<ApiError>(),
+        notify_changed(deps, &user)
+    )?;
     Ok(TokenResponse { token, expires_at })
 }
 

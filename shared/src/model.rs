@@ -1,0 +1,64 @@
+//! Value types that are both stored and shown: the store maps them to items, the API
+//! modules put them in bodies (and re-export them). They know neither side.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One block of a message's content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Text { text: String },
+    Image { file_id: Uuid, filename: String, media_type: String, size: i64 },
+    Document { file_id: Uuid, filename: String, media_type: String, size: i64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    /// The answer is being written; `assistant_message` holds the text so far.
+    Generating,
+    Complete,
+    /// The model stopped mid-answer; the text it produced is kept.
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Attached to chat messages.
+    Attachment,
+    /// The user's profile picture.
+    Avatar,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Image,
+    Document,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Waiting for the upload and `POST /files/{id}/complete`.
+    Pending,
+    /// Checked and usable.
+    Ready,
+}
+
+/// Tokens a model reported for one request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
