@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::response::Response;
 use shared::auth::TokenCaller;
 use shared::chat::api::{StreamDone, StreamError, StreamRequest, StreamStart};
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use shared::ApiResult;
 use utoipa_axum::routes;
 

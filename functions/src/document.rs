@@ -3,7 +3,7 @@
 
 use http::StatusCode;
 use serde_json::{json, Map, Value};
-use shared::http::AppState;
+use shared::AppState;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

@@ -3,7 +3,8 @@
 use crate::routes::{Permission, Route};
 use axum::extract::State;
 use serde::Serialize;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use shared::{ApiError, ApiResult};
 use utoipa::ToSchema;
 use utoipa_axum::routes;

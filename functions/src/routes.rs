@@ -6,7 +6,7 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
 use http::Method;
-use shared::http::AppState;
+use shared::AppState;
 use shared::{ApiResult, Deps};
 use std::sync::OnceLock;
 use utoipa_axum::router::UtoipaMethodRouter;

@@ -4,6 +4,9 @@ use crate::store::Table;
 use crate::{Clock, Config};
 use aws_config::{BehaviorVersion, Region};
 
+/// The state every route's handler gets: the dependencies, built once per container.
+pub type AppState = std::sync::Arc<Deps>;
+
 pub struct Deps {
     pub config: Config,
     pub dynamo: aws_sdk_dynamodb::Client,

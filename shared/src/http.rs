@@ -3,8 +3,8 @@
 //! the auth header, and CORS. The same extractors serve in a Lambda (lambda_http hands
 //! axum the API Gateway request) and in the local gateway.
 
+use crate::config::Config;
 use crate::error::{ApiError, ErrorBody};
-use crate::{Config, Deps};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -14,10 +14,6 @@ use lambda_http::request::RequestContext;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::net::SocketAddr;
-use std::sync::Arc;
-
-/// The state every route's handler gets: the dependencies, built once per container.
-pub type AppState = Arc<Deps>;
 
 /// API Gateway's own payload limit is 10 MB; JSON bodies of this API are far smaller.
 pub const MAX_JSON_BODY: usize = 1024 * 1024;

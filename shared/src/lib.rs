@@ -26,5 +26,5 @@ pub mod usage;
 
 pub use clock::Clock;
 pub use config::Config;
-pub use deps::Deps;
+pub use deps::{AppState, Deps};
 pub use error::{ApiError, ApiResult};

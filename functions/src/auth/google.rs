@@ -5,7 +5,8 @@ use crate::routes::{Route, USER_MAIL};
 use shared::ApiResult;
 use shared::auth::api::{GoogleLoginResponse, GoogleRequest};
 use shared::auth::service;
-use shared::http::{AppState, ClientIp, Json};
+use shared::AppState;
+use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-google", USER_MAIL, || routes!(handle)).public();

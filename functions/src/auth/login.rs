@@ -5,7 +5,8 @@ use crate::routes::{Route, USER_MAIL};
 use shared::ApiResult;
 use shared::auth::api::{LoginRequest, LoginResponse};
 use shared::auth::service;
-use shared::http::{AppState, ClientIp, Json};
+use shared::AppState;
+use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-login", USER_MAIL, || routes!(handle)).public().warming_up(shared::auth::password::warm_up);

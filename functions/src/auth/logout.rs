@@ -6,7 +6,7 @@ use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::auth::service;
-use shared::http::AppState;
+use shared::AppState;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-logout", WRITE, || routes!(handle));

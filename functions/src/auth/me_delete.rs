@@ -7,7 +7,8 @@ use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::DeleteMeRequest;
 use shared::auth::service;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-me-delete", FILES, || routes!(handle));

@@ -5,7 +5,8 @@ use crate::routes::{Route, USER};
 use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::User;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-me-get", USER, || routes!(handle));

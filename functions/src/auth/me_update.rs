@@ -6,7 +6,8 @@ use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::{UpdateMeRequest, User};
 use shared::auth::service;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-me-update", USER, || routes!(handle));

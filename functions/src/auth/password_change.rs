@@ -6,7 +6,8 @@ use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::{PasswordChangeRequest, TokenResponse};
 use shared::auth::service;
-use shared::http::{AppState, ClientIp, Json};
+use shared::AppState;
+use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-password-change", WRITE_MAIL, || routes!(handle));

@@ -5,7 +5,8 @@ use crate::routes::{Route, WRITE_MAIL};
 use shared::ApiResult;
 use shared::auth::api::{MessageResponse, PasswordResetConfirmRequest};
 use shared::auth::service;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-password-reset-confirm", WRITE_MAIL, || routes!(handle)).public();

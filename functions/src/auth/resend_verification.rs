@@ -6,7 +6,8 @@ use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::api::{EmailRequest, MessageResponse};
 use shared::auth::service;
-use shared::http::{AppState, ClientIp, Json};
+use shared::AppState;
+use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-resend-verification", WRITE_MAIL, || routes!(handle)).public();

@@ -6,7 +6,8 @@ use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::auth::service;
-use shared::http::{AppState, Path};
+use shared::AppState;
+use shared::http::Path;
 use utoipa_axum::routes;
 use uuid::Uuid;
 

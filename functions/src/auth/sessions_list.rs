@@ -6,7 +6,8 @@ use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::auth::api::SessionList;
 use shared::auth::service;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-sessions-list", WRITE, || routes!(handle));

@@ -5,7 +5,8 @@ use crate::routes::{Route, USER};
 use shared::ApiResult;
 use shared::auth::api::{VerifyEmailRequest, VerifyEmailResponse};
 use shared::auth::service;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("auth-verify-email", USER, || routes!(handle)).public();

@@ -6,7 +6,8 @@ use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::{self, api::Chat, api::CreateChatRequest};
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("chats-create", WRITE, || routes!(handle));

@@ -6,7 +6,8 @@ use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::ChatListQuery;
 use shared::chat::{self, api::ChatList};
-use shared::http::{AppState, Json, Query};
+use shared::AppState;
+use shared::http::{Json, Query};
 use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("chats-list", WRITE, || routes!(handle));

@@ -6,7 +6,8 @@ use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::{api::PairList, messages};
 use shared::domain::PageQuery;
-use shared::http::{AppState, Json, Path, Query};
+use shared::AppState;
+use shared::http::{Json, Path, Query};
 use utoipa_axum::routes;
 use uuid::Uuid;
 

@@ -6,7 +6,8 @@ use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::api::Pair;
 use shared::chat::messages;
-use shared::http::{AppState, Json, Path};
+use shared::AppState;
+use shared::http::{Json, Path};
 use utoipa_axum::routes;
 use uuid::Uuid;
 

@@ -5,7 +5,8 @@ use crate::routes::{Route, WRITE};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::{self, api::Chat, api::UpdateChatRequest};
-use shared::http::{AppState, Json, Path};
+use shared::AppState;
+use shared::http::{Json, Path};
 use utoipa_axum::routes;
 use uuid::Uuid;
 

@@ -5,7 +5,8 @@ use crate::routes::{Route, WRITE};
 use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::AuthUser;
-use shared::http::{AppState, Json};
+use shared::AppState;
+use shared::http::Json;
 use shared::projects::{self, CreateProjectRequest, Project};
 use utoipa_axum::routes;
 

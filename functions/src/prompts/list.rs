@@ -5,7 +5,8 @@ use crate::routes::{Route, WRITE};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::domain::PageQuery;
-use shared::http::{AppState, Json, Query};
+use shared::AppState;
+use shared::http::{Json, Query};
 use shared::prompts::{self, PromptList};
 use utoipa_axum::routes;
 

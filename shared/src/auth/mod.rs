@@ -9,8 +9,8 @@ pub mod service;
 pub mod token;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::AppState;
 use crate::store::{sessions, users};
+use crate::AppState;
 use crate::Deps;
 use axum::extract::FromRequestParts;
 use http::request::Parts;
