@@ -2,14 +2,14 @@
 
 use lambda_http::Request;
 use shared::auth::TokenCaller;
-use shared::chat::api::{StreamDone, StreamError, StreamRequest, StreamStart};
+use shared::chat::api::{StreamDelta, StreamDone, StreamError, StreamRequest, StreamStart};
 use shared::http::parse_json;
 use shared::sse::StreamBody;
 use shared::{ApiResult, Deps};
 use std::sync::Arc;
 
 /// Send a message and receive the answer as Server-Sent Events: `start`
-/// (`StreamStart`), `delta` (`{"text"}`) as the model writes, then `done`
+/// (`StreamStart`), `delta` (`StreamDelta`) as the model writes, then `done`
 /// (`StreamDone`) or `error` (`StreamError`, the text so far is kept);
 /// `: keep-alive` comments while the model is quiet. Failures before the stream
 /// starts are ordinary JSON errors.
@@ -27,5 +27,5 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> ApiResult<http::Response<S
 
 /// The event payloads, for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(StreamStart, StreamDone, StreamError)))]
+#[openapi(components(schemas(StreamStart, StreamDelta, StreamDone, StreamError)))]
 pub struct StreamEvents;
