@@ -26,7 +26,7 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use system_tests::{random_loopback, TestApp};
+use system_tests::{random_loopback, AppOptions, TestApp};
 use tokio::sync::mpsc;
 
 const FUNCTIONS: &[&str] = &["health", "chats-list", "chat-stream"];
@@ -282,8 +282,11 @@ async fn main() {
     }
     let runs: usize = std::env::var("COLDSTART_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(20);
 
-    let app = TestApp::spawn().await;
-    let user = app.verified_user().await;
+    // The user is made with the queue workers on (the verification mail); the runs go to an app
+    // without them (same table, so the same user), so that no title job of an earlier run keeps
+    // the emulator busy during a later one.
+    let user = TestApp::spawn().await.verified_user().await;
+    let app = TestApp::spawn_with(AppOptions { workers: false, ..Default::default() }).await;
     let api = RuntimeApi::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
     let runtime_api = listener.local_addr().expect("bound").to_string();

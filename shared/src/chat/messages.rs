@@ -53,6 +53,7 @@ fn ids(chat_id: &str, pair_id: &str) -> ApiResult<(Uuid, Uuid)> {
 /// PATCH /chats/{id}/pairs/{pair_id}: new text for the user message; attachments stay.
 pub async fn edit(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str, req: EditPairRequest) -> ApiResult<Pair> {
     let (chat_id, pair_id) = ids(chat_id, pair_id)?;
+    crate::tokens::warm_up();
     let mut v = Validator::default();
     let text = v.check("text", required_text(&req.text, MAX_MESSAGE_CHARS, false));
     v.finish()?;
@@ -74,6 +75,7 @@ pub async fn edit(deps: &Deps, owner: Uuid, chat_id: &str, pair_id: &str, req: E
     if !placed {
         content.push(Block::Text { text: text.clone() });
     }
+    crate::tokens::ready().await;
     let tokens = crate::tokens::count(&text) as i64;
     let updated = pairs::set_user_content(deps, owner, chat_id, pair_id, &content, tokens, deps.clock.now()).await?;
     Ok(updated.ok_or_else(ApiError::not_found)?.into())

@@ -195,17 +195,31 @@ enum Kind {
     Regenerate { replaces: Uuid },
 }
 
+impl Kind {
+    fn new_message(&self) -> Option<&NewMessage> {
+        match self {
+            Kind::NewChat { message, .. } | Kind::Append(message) => Some(message),
+            Kind::Regenerate { .. } => None,
+        }
+    }
+}
+
 /// A new pair and what comes with it.
 struct NewMessage {
     pair: PairItem,
-    /// The user's text, to title a new chat from.
+    /// The user's text, to count and (in a new chat) to title the chat from.
     text: String,
     /// Files attached to the message, bound to the chat with the pair.
     files: Vec<Uuid>,
+    /// Whether the pair holds the text's token count; if not, it is counted while the answer
+    /// streams and stored with its end.
+    counted: bool,
 }
 
 /// Answers `POST /chat/stream`.
 pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> ApiResult<Response<StreamBody>> {
+    // In a fresh container the tokenizer loads while the reads below wait on the network.
+    crate::tokens::warm_up();
     let checked = check(&deps, &req)?;
     let owner = caller.user_id;
     let (_user, loaded) = tokio::try_join!(caller.verify_session(&deps), load(&deps, owner, &req))?;
@@ -268,11 +282,13 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                     (chat.id, Some(chat))
                 }
             };
-            let pair =
-                PairItem::new(owner, chat_id, content, crate::tokens::count(&text) as i64, &model_stream.model, now);
+            // Nothing on the way to the first delta waits for the tokenizer to load.
+            let user_tokens = crate::tokens::count_if_loaded(&text).map(i64::from);
+            let pair = PairItem::new(owner, chat_id, content, user_tokens.unwrap_or(0), &model_stream.model, now);
             let (pair_id, user_message_id, assistant_message_id) =
                 (pair.id, pair.user_message_id, pair.assistant_message_id);
-            let message = NewMessage { pair, text, files: loaded.files.iter().map(|f| f.id).collect() };
+            let files = loaded.files.iter().map(|f| f.id).collect();
+            let message = NewMessage { pair, text, files, counted: user_tokens.is_some() };
             let kind = match new_chat {
                 Some(chat) => Kind::NewChat { chat: Box::new(chat), message },
                 None => Kind::Append(message),
@@ -349,18 +365,23 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
         let text = text_tx.borrow().clone();
         (text, outcome)
     };
-    let ((text, outcome), (), ()) = tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title);
-    let usage = match &outcome {
-        Ok((_, usage)) => *usage,
-        Err(_) => llm::Usage::default(),
+    let user_token_count = async {
+        match g.kind.new_message() {
+            Some(message) if !message.counted => Some(count_tokens(&message.text).await),
+            _ => None,
+        }
+    };
+    let ((text, outcome), (), (), user_token_count) =
+        tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title, user_token_count);
+    let (usage, token_count) = match &outcome {
+        Ok((_, usage)) => (*usage, usage.output_tokens),
+        Err(_) => (llm::Usage::default(), count_tokens(&text).await),
     };
     let end = Outcome {
         status: if outcome.is_ok() { PairStatus::Complete } else { PairStatus::Failed },
         text: &text,
-        token_count: match &outcome {
-            Ok((_, usage)) => usage.output_tokens,
-            Err(_) => crate::tokens::count(&text) as i64,
-        },
+        token_count,
+        user_token_count,
         model: &model.model,
         stop_reason: outcome.as_ref().ok().map(|(reason, _)| reason.as_str()),
         usage,
@@ -431,6 +452,13 @@ async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<boo
                 .await
         }
     }
+}
+
+/// The exact tokens of `text`, for storing: waits for the tokenizer if it is still loading
+/// (without holding up the runtime's other tasks).
+async fn count_tokens(text: &str) -> i64 {
+    crate::tokens::ready().await;
+    crate::tokens::count(text) as i64
 }
 
 /// Saves the text so far every `stream_save_every` while it changes, until `done`.
