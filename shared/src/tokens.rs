@@ -43,13 +43,13 @@
 //! are off in the file (and `count` never runs them).
 //!
 //! Loading parses 1.8 MB of JSON and builds the BPE tables: 65–90 ms (median ~75 ms in the bench).
-//! That is far more than a function's whole init (see `make bench-coldstart`), so init does not
-//! load it: a request that will count starts the load in the background (`warm_up`) when it
-//! begins, so that it overlaps the request's reads, and only code that needs an exact count waits
-//! for the rest of it (`ready` in async code, which waits on a blocking thread, not on a runtime
-//! worker). Prompt assembly needs no count unless the history is near the context window (see
-//! `chat::prompt::assemble`), and a chat message's own count is stored with its answer when the
-//! tokenizer was still loading as the answer began (see `chat::stream`).
+//! That is far more than a function's whole init (see `make bench-coldstart`), so no init loads
+//! it. Only code that needs an exact count waits for it (`ready` in async code, which waits on a
+//! blocking thread, not on a runtime worker), and starts the load as early as it knows it will
+//! count (`warm_up`), so that the load overlaps its reads. A chat message needs no count on the
+//! way to its first delta: prompt assembly bounds tokens by bytes unless the history is near the
+//! context window (`chat::prompt::assemble`), and the message's own count is stored with its
+//! answer when the tokenizer was not loaded yet as the answer began (`chat::stream`).
 //!
 //! # Crate
 //!
