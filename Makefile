@@ -11,6 +11,7 @@ help:
 	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
 	@echo "make bench         chat stream latency and DynamoDB round trips, tokenizer load and throughput"
 	@echo "make bench-login   known vs unknown email timing: login, register, reset, resend (optimised build)"
+	@echo "make bench-coldstart  init, first byte and done of a fresh release bootstrap (health, chats-list, chat-stream)"
 	@echo "make fuzz-api      Schemathesis over every route with many more examples than make test"
 
 dev:
@@ -39,7 +40,10 @@ bench:
 bench-login:
 	@bash scripts/bench.sh login
 
+bench-coldstart:
+	@bash scripts/bench.sh coldstart
+
 fuzz-api:
 	@bash scripts/fuzz-api.sh
 
-.PHONY: help dev test mail template lint build-lambda bench bench-login fuzz-api
+.PHONY: help dev test mail template lint build-lambda bench bench-login bench-coldstart fuzz-api

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench` / `make bench-login`: benchmarks (optimised builds) against their own
-# emulator. Usage: scripts/bench.sh [chat|tokenizer|login]... (default: chat tokenizer)
+# emulator. Usage: scripts/bench.sh [chat|tokenizer|login|coldstart]... (default: chat tokenizer)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,9 +9,9 @@ benches=("$@")
 needs_emulator=false
 for bench in "${benches[@]}"; do
   case "$bench" in
-    chat | login) needs_emulator=true ;;
+    chat | login | coldstart) needs_emulator=true ;;
     tokenizer) ;;
-    *) echo "unknown benchmark: $bench (chat, tokenizer, login)" >&2; exit 2 ;;
+    *) echo "unknown benchmark: $bench (chat, tokenizer, login, coldstart)" >&2; exit 2 ;;
   esac
 done
 if $needs_emulator; then
@@ -27,5 +27,10 @@ for bench in "${benches[@]}"; do
     chat) cargo bench --locked -p system-tests --bench chat_stream ;;
     tokenizer) cargo bench --locked -p shared --bench tokenizer ;;
     login) cargo bench --locked -p system-tests --bench login_timing ;;
+    coldstart)
+      # The binary Lambda runs (release profile: LTO, one codegen unit), spawned fresh per run.
+      cargo build --locked --release -p functions --bin bootstrap
+      cargo bench --locked -p system-tests --bench cold_start
+      ;;
   esac
 done

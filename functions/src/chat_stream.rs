@@ -5,16 +5,16 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::response::Response;
 use shared::auth::TokenCaller;
-use shared::chat::api::{StreamDone, StreamError, StreamRequest, StreamStart};
+use shared::chat::api::{StreamDelta, StreamDone, StreamError, StreamRequest, StreamStart};
 use shared::AppState;
 use shared::http::Json;
 use shared::ApiResult;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("chat-stream", CHAT, || routes!(handle)).streaming().counting_tokens();
+pub static ROUTE: Route = Route::new("chat-stream", CHAT, || routes!(handle)).streaming();
 
 /// Send a message and receive the answer as Server-Sent Events: `start`
-/// (`StreamStart`), `delta` (`{"text"}`) as the model writes, then `done`
+/// (`StreamStart`), `delta` (`StreamDelta`) as the model writes, then `done`
 /// (`StreamDone`) or `error` (`StreamError`, the text so far is kept);
 /// `: keep-alive` comments while the model is quiet. Failures before the stream
 /// starts are ordinary JSON errors.
@@ -34,5 +34,5 @@ pub async fn handle(
 
 /// The event payloads, for the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(StreamStart, StreamDone, StreamError)))]
+#[openapi(components(schemas(StreamStart, StreamDelta, StreamDone, StreamError)))]
 pub struct StreamEvents;

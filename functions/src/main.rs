@@ -14,17 +14,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let name = std::env::var("FUNCTION").map_err(|_| "FUNCTION is not set")?;
     let function = function(&name).ok_or_else(|| format!("unknown FUNCTION {name:?}"))?;
     let config = Config::from_env()?;
-    // The tokenizer (~75 ms to load) loads during the init phase, alongside the clients,
-    // so no request waits for it.
-    let tokenizer = match function {
-        Function::Http(route) if route.counts_tokens => Some(tokio::task::spawn_blocking(shared::tokens::load)),
-        _ => None,
-    };
+    // The tokenizer (~75 ms to load) is not loaded here: a request that counts starts loading it
+    // in the background, and only a count waits for it (see shared::tokens).
     // Built once per container, during the init phase, and shared by every invocation.
     let deps = Arc::new(Deps::new(config, Clock::system()).await);
-    if let Some(loading) = tokenizer {
-        loading.await?;
-    }
     match function {
         Function::Http(route) => {
             if let Some(warm_up) = route.warm_up {

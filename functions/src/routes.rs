@@ -56,8 +56,6 @@ pub struct Route {
     /// Answers with a stream (Lambda response streaming; the integration is in
     /// `STREAM` mode) rather than a whole response.
     pub streams: bool,
-    /// Counts tokens: its container loads the tokenizer at init, in the background.
-    pub counts_tokens: bool,
     /// Work done once at init, off the first request's path (e.g. argon2's memory).
     pub warm_up: Option<fn()>,
     /// The handler with its OpenAPI operation.
@@ -74,16 +72,7 @@ struct Operation {
 
 impl Route {
     pub const fn new(name: &'static str, permissions: &'static [Permission], endpoint: fn() -> Endpoint) -> Self {
-        Self {
-            name,
-            permissions,
-            public: false,
-            streams: false,
-            counts_tokens: false,
-            warm_up: None,
-            endpoint,
-            operation: OnceLock::new(),
-        }
+        Self { name, permissions, public: false, streams: false, warm_up: None, endpoint, operation: OnceLock::new() }
     }
 
     pub const fn public(mut self) -> Self {
@@ -93,11 +82,6 @@ impl Route {
 
     pub const fn streaming(mut self) -> Self {
         self.streams = true;
-        self
-    }
-
-    pub const fn counting_tokens(mut self) -> Self {
-        self.counts_tokens = true;
         self
     }
 

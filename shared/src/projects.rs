@@ -336,12 +336,14 @@ pub async fn knowledge_list(deps: &Deps, owner: Uuid, id: Uuid, page: PageQuery)
 }
 
 pub async fn knowledge_create(deps: &Deps, owner: Uuid, id: Uuid, req: CreateKnowledgeRequest) -> ApiResult<Knowledge> {
+    crate::tokens::warm_up();
     let project = require(deps, owner, id).await?;
     let mut v = Validator::default();
     let title = v.check("title", required_text(&req.title, MAX_TITLE_CHARS, true));
     let content = content(&mut v, &req.content);
     v.finish()?;
     let (title, content) = (title.unwrap_or_default(), content.unwrap_or_default());
+    crate::tokens::ready().await;
     let tokens = crate::tokens::count(&content) as i64;
     let include = req.include_in_chat.unwrap_or(true);
     let item = KnowledgeItem::new(owner, project.id, title, content, include, tokens, deps.clock.now());
@@ -400,6 +402,9 @@ pub async fn knowledge_update(
     let title = req.title.as_deref().and_then(|t| v.check("title", required_text(t, MAX_TITLE_CHARS, true)));
     let content = req.content.as_deref().and_then(|c| content(&mut v, c));
     v.finish()?;
+    if content.is_some() {
+        crate::tokens::warm_up();
+    }
     let (project, old) = require_knowledge(deps, owner, id, kid).await?;
     if title.is_none() && content.is_none() && req.include_in_chat.is_none() {
         // Nothing to change: nothing is written.
@@ -410,6 +415,7 @@ pub async fn knowledge_update(
         new.title = title;
     }
     if let Some(content) = content {
+        crate::tokens::ready().await;
         new.token_count = crate::tokens::count(&content) as i64;
         new.content = content;
     }

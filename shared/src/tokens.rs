@@ -43,8 +43,13 @@
 //! are off in the file (and `count` never runs them).
 //!
 //! Loading parses 1.8 MB of JSON and builds the BPE tables: 65–90 ms (median ~75 ms in the bench).
-//! `warm_up` starts that on a background thread at container init, so it is off any request's
-//! critical path; a `count` that comes earlier waits only for the rest of the load.
+//! That is far more than a function's whole init (see `make bench-coldstart`), so no init loads
+//! it. Only code that needs an exact count waits for it (`ready` in async code, which waits on a
+//! blocking thread, not on a runtime worker), and starts the load as early as it knows it will
+//! count (`warm_up`), so that the load overlaps its reads. A chat message needs no count on the
+//! way to its first delta: prompt assembly bounds tokens by bytes unless the history is near the
+//! context window (`chat::prompt::assemble`), and the message's own count is stored with its
+//! answer when the tokenizer was not loaded yet as the answer began (`chat::stream`).
 //!
 //! # Crate
 //!
@@ -62,8 +67,8 @@ use std::sync::OnceLock;
 use tokenizers::models::bpe::BPE;
 use tokenizers::parallelism::{self, MaybeParallelIterator};
 use tokenizers::{
-    Model, ModelWrapper, Normalizer, NormalizerWrapper, OffsetReferential, OffsetType, PreTokenizedString,
-    PreTokenizer, PreTokenizerWrapper, Tokenizer,
+    Model, ModelWrapper, NormalizedString, Normalizer, NormalizerWrapper, OffsetReferential, OffsetType,
+    PreTokenizedString, PreTokenizer, PreTokenizerWrapper, Tokenizer,
 };
 
 static TOKENIZER_JSON: &[u8] = include_bytes!("../data/claude-tokenizer.json");
@@ -92,8 +97,22 @@ pub fn count(text: &str) -> u32 {
     counter().count(text)
 }
 
+/// At least `count(text)`, without the tokenizer: the length in bytes of the text as the tokenizer
+/// normalises it (NFKC), since every token stands for at least one byte of that (byte-level BPE;
+/// a special token is one token for several bytes). NFKC leaves ASCII as it is; elsewhere it may
+/// lengthen the text (`½` becomes `1⁄2`), so the bound is the normalised length, not the raw one.
+pub fn upper_bound(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.len();
+    }
+    let mut normalized = NormalizedString::from(text);
+    normalized.nfkc();
+    normalized.get().len()
+}
+
 /// Starts loading the tokenizer on a background thread, if nothing has started it yet, and returns
-/// at once. Functions that count call it at container init.
+/// at once. Code that will count calls it as early as it knows, so that the load overlaps its
+/// reads.
 pub fn warm_up() {
     if COUNTER.get().is_none() && !WARM_UP_STARTED.swap(true, Ordering::AcqRel) {
         // If no thread can be spawned, the first `count` loads it instead.
@@ -101,10 +120,23 @@ pub fn warm_up() {
     }
 }
 
-/// Loads the tokenizer now (waiting for a load in progress). Functions that count call it
-/// during the Lambda init phase, so no request ever waits for it.
+/// `count(text)` if the tokenizer is loaded; `None`, at once, while it is not.
+pub fn count_if_loaded(text: &str) -> Option<u32> {
+    COUNTER.get().map(|counter| if text.is_empty() { 0 } else { counter.count(text) })
+}
+
+/// Loads the tokenizer now (waiting for a load in progress).
 pub fn load() {
     counter();
+}
+
+/// Waits until the tokenizer is loaded (starting the load if nothing has), on a blocking thread
+/// so that the async runtime's workers go on serving meanwhile. After it, `count` does not wait.
+pub async fn ready() {
+    if COUNTER.get().is_none() {
+        // If the blocking pool is gone (the runtime is shutting down), `count` loads it itself.
+        let _ = tokio::task::spawn_blocking(load).await;
+    }
 }
 
 fn counter() -> &'static Counter {
@@ -426,6 +458,45 @@ mod tests {
             assert_eq!(count(text), expected, "{text:?}");
             assert_eq!(plain(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_upper_bound_is_never_below_the_count() {
+        // Characters NFKC lengthens (½ → 1⁄2, ﷺ → 18 characters, ㎒ → MHz), composes (e + ◌́, > + ◌̸)
+        // or keeps; special tokens; ASCII of every class.
+        let atoms = [
+            "a",
+            "Z",
+            "7",
+            " ",
+            "\n",
+            "\t",
+            "!",
+            "'s",
+            "é",
+            "日",
+            "🙂",
+            "’",
+            "ﬁ",
+            "½",
+            "ﷺ",
+            "㎒",
+            "\u{301}",
+            "\u{338}",
+            ">",
+            "<EOT>",
+            "<META_START>",
+            "\u{a0}",
+            "①",
+            "𝔘",
+        ];
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        for _ in 0..3000 {
+            let text: String = (0..rng.below(40)).map(|_| atoms[rng.below(atoms.len())]).collect();
+            assert!(count(&text) as usize <= upper_bound(&text), "{text:?}");
+        }
+        assert_eq!(upper_bound("ascii text"), 10);
+        assert!(upper_bound("ﷺ") > "ﷺ".len(), "the normalised length, not the raw one");
     }
 
     #[test]

@@ -520,3 +520,50 @@ async fn another_users_chats_and_pairs_are_not_found() {
     assert_eq!(pairs[0]["hidden"], false);
     assert_eq!(chat_requests(&app).await.len(), 1);
 }
+
+#[tokio::test]
+async fn near_the_context_window_the_oldest_pairs_are_left_out() {
+    // An earlier pair costs its stored counts: the user's text counted, the answer as the model
+    // reported it. The window holds the system prompt, the new message, the room for the answer
+    // and the two newest pairs, with less than a third one to spare.
+    const ANSWER_TOKENS: usize = 1_000;
+    let questions = ["question one", "question two", "question three", "question four"];
+    let new_question = "the fifth question";
+    let count = |text: &str| shared::tokens::count(text) as usize;
+    let kept = count(questions[2]) + count(questions[3]) + 2 * ANSWER_TOKENS;
+    let fixed = count(shared::chat::prompt::BUILT_IN_SYSTEM_PROMPT) + count(new_question);
+    let hook: DepsHook = Box::new(move |deps| {
+        let models = &mut deps.config.models;
+        models.context_window = fixed + models.max_output_tokens as usize + kept + ANSWER_TOKENS / 2;
+    });
+    let app = TestApp::spawn_with(AppOptions { deps_hook: Some(hook), ..Default::default() }).await;
+    let user = app.verified_user().await;
+    let mut chat_id = None;
+    for (i, question) in questions.iter().enumerate() {
+        let reply = json!({"model": PRIMARY_MODEL, "text": format!("answer {i}"), "output_tokens": ANSWER_TOKENS});
+        app.script_model(reply).await;
+        let events = app.chat(&user.token, json!({"chat_id": chat_id, "text": question})).await;
+        chat_id.get_or_insert_with(|| str_of(&event(&events, "start").data, "chat_id").to_string());
+        assert_eq!(event(&events, "done").data["usage"]["output_tokens"], ANSWER_TOKENS);
+    }
+    app.chat(&user.token, json!({"chat_id": chat_id, "text": new_question})).await;
+
+    let log = chat_requests(&app).await;
+    let texts: Vec<(&str, &str)> = log.last().unwrap()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (str_of(m, "role"), str_of(m, "text")))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("user", "question three"),
+            ("assistant", "answer 2"),
+            ("user", "question four"),
+            ("assistant", "answer 3"),
+            ("user", new_question)
+        ],
+        "the two oldest pairs are left out"
+    );
+}

@@ -74,6 +74,8 @@ pub struct TestApp {
     pub model_stub: String,
     pub deps: Arc<Deps>,
     pub clock: Clock,
+    /// The environment variables its configuration was read from.
+    pub env: Vec<(&'static str, String)>,
     shutdown: Option<oneshot::Sender<()>>,
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -96,13 +98,21 @@ pub struct Reply {
     pub text: String,
 }
 
-pub fn test_config(
+/// The configuration read from `vars` as `Config::from_env` reads the environment.
+pub fn config_from(vars: &[(&'static str, String)]) -> Config {
+    Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+        .expect("test configuration is valid")
+}
+
+/// The environment of a test app's functions, as template.yaml would set it (the cold-start
+/// benchmark runs the real `bootstrap` with it).
+pub fn test_env(
     endpoint: &str,
     queue_prefix: &str,
     mail_from: &str,
     google: &FakeGoogle,
     model_stub: &str,
-) -> Config {
+) -> Vec<(&'static str, String)> {
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let title_queue = local_queue_url(endpoint, &format!("{queue_prefix}-titles"));
     let vars = [
@@ -131,8 +141,7 @@ pub fn test_config(
         // A model silent this long ends the answer (the stream tests script longer pauses).
         ("STREAM_IDLE_TIMEOUT_MS", "2500".to_string()),
     ];
-    Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
-        .expect("test configuration is valid")
+    vars.into()
 }
 
 /// Every log line the apps of this test process write, as JSON at DEBUG level, so a
@@ -187,10 +196,12 @@ impl TestApp {
         let stub_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
         let model_stub = format!("http://{}", stub_listener.local_addr().expect("bound"));
         tokio::spawn(model_stub::serve(stub_listener, std::future::pending()));
-        let mut config = test_config(&endpoint, &prefix, &options.mail_from, &google, &model_stub);
+        let mut env = test_env(&endpoint, &prefix, &options.mail_from, &google, &model_stub);
         if options.own_table {
-            config.table_name = format!("myclaude-test-{prefix}");
+            let table = env.iter_mut().find(|(name, _)| *name == "TABLE_NAME").expect("a table name");
+            table.1 = format!("myclaude-test-{prefix}");
         }
+        let config = config_from(&env);
         let clock = Clock::system();
         let mut deps = Deps::new(config, clock.clone()).await;
         if let Some(hook) = options.deps_hook {
@@ -214,7 +225,7 @@ impl TestApp {
         }));
         let workers = if options.workers { poller::spawn_all(deps.clone()) } else { Vec::new() };
         let ip = random_loopback();
-        Self { address, http: client_from(ip), ip, deps, clock, google, model_stub, shutdown: Some(tx), workers }
+        Self { address, http: client_from(ip), ip, deps, clock, env, google, model_stub, shutdown: Some(tx), workers }
     }
 
     /// From now on, requests come from another random loopback address.

@@ -11,7 +11,7 @@ use shared::http::{Json, Path};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("chats-pair-update", WRITE, || routes!(handle)).counting_tokens();
+pub static ROUTE: Route = Route::new("chats-pair-update", WRITE, || routes!(handle));
 
 /// Edit the user message's text (attachments stay). The answer stays as it was: ask
 /// for a new one with `regenerate_pair_id` on `POST /chat/stream`.

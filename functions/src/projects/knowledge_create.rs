@@ -11,7 +11,7 @@ use shared::projects::{self, CreateKnowledgeRequest, Knowledge};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-knowledge-create", WRITE, || routes!(handle)).counting_tokens();
+pub static ROUTE: Route = Route::new("projects-knowledge-create", WRITE, || routes!(handle));
 
 /// Add knowledge; its tokens count against the project's limit when included in chat (400 `knowledge_token_limit`).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/knowledge", tag = "projects", security(("bearer" = [])),

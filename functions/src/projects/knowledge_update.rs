@@ -10,7 +10,7 @@ use shared::projects::{self, Knowledge, UpdateKnowledgeRequest};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-knowledge-update", WRITE, || routes!(handle)).counting_tokens();
+pub static ROUTE: Route = Route::new("projects-knowledge-update", WRITE, || routes!(handle));
 
 /// Change a knowledge item (400 `knowledge_token_limit` if it would pass the limit).
 #[utoipa::path(patch, path = "/api/v1/projects/{id}/knowledge/{kid}", tag = "projects", security(("bearer" = [])),

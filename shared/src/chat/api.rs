@@ -213,6 +213,12 @@ pub struct StreamStart {
     pub chat_created: bool,
 }
 
+/// `delta` event of `POST /chat/stream`: the next piece of the answer, as the model wrote it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamDelta {
+    pub text: String,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct TokenUsage {
     pub input_tokens: i64,

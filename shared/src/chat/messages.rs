@@ -42,6 +42,7 @@ pub async fn list(deps: &Deps, owner: Uuid, chat_id: Uuid, page: PageQuery) -> A
 
 /// PATCH /chats/{id}/pairs/{pair_id}: new text for the user message; attachments stay.
 pub async fn edit(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid, req: EditPairRequest) -> ApiResult<Pair> {
+    crate::tokens::warm_up();
     let mut v = Validator::default();
     let text = v.check("text", required_text(&req.text, MAX_MESSAGE_CHARS, false));
     v.finish()?;
@@ -63,6 +64,7 @@ pub async fn edit(deps: &Deps, owner: Uuid, chat_id: Uuid, pair_id: Uuid, req: E
     if !placed {
         content.push(Block::Text { text: text.clone() });
     }
+    crate::tokens::ready().await;
     let tokens = crate::tokens::count(&text) as i64;
     let updated =
         pairs::set_user_content(&deps.table, owner, chat_id, pair_id, &content, tokens, deps.clock.now()).await?;

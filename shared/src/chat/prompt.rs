@@ -74,7 +74,8 @@ pub struct Assembled {
     pub prompt: Prompt,
     /// Earlier visible pairs left out because the context window is full.
     pub dropped_pairs: usize,
-    /// Estimated input tokens of the assembled prompt.
+    /// Input tokens of the assembled prompt: counted when pairs were dropped, otherwise an
+    /// upper bound (see `assemble`).
     pub estimated_tokens: usize,
 }
 
@@ -157,25 +158,20 @@ fn user_message(parts: &[Part]) -> Message {
     builder.build().expect("role and content are set")
 }
 
-/// Assembles the prompt; `count` gives the tokens of a text.
+/// Assembles the prompt; `count` gives the exact tokens of a text.
+///
+/// What fits is first decided with `tokens::upper_bound` (a token is at least one byte of the
+/// normalised text), which needs no tokenizer: when everything fits by that bound it
+/// fits by the exact count too, and nothing is counted (so a message need not wait for the
+/// tokenizer). Only near the limit are the texts counted exactly; the pairs kept are then the
+/// same as if every text had been counted.
 pub fn assemble(input: &PromptInput, count: &dyn Fn(&str) -> usize) -> Assembled {
     let system = system_layers(input);
-    let fixed = system.iter().map(|s| count(s)).sum::<usize>() + parts_tokens(input.new_message, count);
-    let budget = input.context_window.saturating_sub(input.max_output_tokens);
     // Pairs the model may see: not hidden, and answered (roles must alternate).
     let visible: Vec<&PastPair> =
         input.history.iter().filter(|p| !p.hidden && !p.assistant.trim().is_empty()).collect();
-    let costs: Vec<usize> = visible
-        .iter()
-        .map(|p| p.tokens.unwrap_or_else(|| parts_tokens(&p.user, count) + count(&p.assistant)))
-        .collect();
-    // Keep the newest pairs that fit.
-    let mut used = fixed;
-    let mut kept_from = visible.len();
-    while kept_from > 0 && used + costs[kept_from - 1] <= budget {
-        kept_from -= 1;
-        used += costs[kept_from];
-    }
+    let bounded = fit(input, &system, &visible, &crate::tokens::upper_bound);
+    let (kept_from, used) = if bounded.0 == 0 { bounded } else { fit(input, &system, &visible, count) };
     let mut messages = Vec::with_capacity((visible.len() - kept_from) * 2 + 1);
     for pair in &visible[kept_from..] {
         messages.push(user_message(&pair.user));
@@ -187,6 +183,26 @@ pub fn assemble(input: &PromptInput, count: &dyn Fn(&str) -> usize) -> Assembled
         dropped_pairs: kept_from,
         estimated_tokens: used,
     }
+}
+
+/// Which visible pairs fit (the newest ones, from the returned index on) and the tokens used
+/// then, with `count` giving the tokens of a text.
+fn fit(input: &PromptInput, system: &[String], visible: &[&PastPair], count: &dyn Fn(&str) -> usize) -> (usize, usize) {
+    let fixed = system.iter().map(|s| count(s)).sum::<usize>() + parts_tokens(input.new_message, count);
+    let budget = input.context_window.saturating_sub(input.max_output_tokens);
+    let cost = |p: &PastPair| p.tokens.unwrap_or_else(|| parts_tokens(&p.user, count) + count(&p.assistant));
+    // Keep the newest pairs that fit.
+    let mut used = fixed;
+    let mut kept_from = visible.len();
+    while kept_from > 0 {
+        let next = cost(visible[kept_from - 1]);
+        if used + next > budget {
+            break;
+        }
+        kept_from -= 1;
+        used += next;
+    }
+    (kept_from, used)
 }
 
 #[cfg(test)]
@@ -314,6 +330,56 @@ mod tests {
         assert!(content[0].is_text());
         assert!(content[1].is_image());
         assert!(content[2].is_document());
-        assert_eq!(assembled.estimated_tokens, words(BUILT_IN_SYSTEM_PROMPT) + 1 + 2 * ATTACHMENT_TOKENS);
+        // Everything fits by the bound, so the estimate is the bound.
+        assert_eq!(assembled.estimated_tokens, BUILT_IN_SYSTEM_PROMPT.len() + "compare".len() + 2 * ATTACHMENT_TOKENS);
+    }
+
+    #[test]
+    fn nothing_is_counted_when_everything_fits_by_its_bytes() {
+        let history: Vec<PastPair> = (0..20).map(|i| pair(&format!("question {i}"), "an answer", false)).collect();
+        let new = [Part::Text("the new question".into())];
+        let assembled = assemble(&input(&history, &new), &|_| panic!("counted although everything fits"));
+        assert_eq!(assembled.dropped_pairs, 0);
+        assert_eq!(texts(&assembled.prompt).len(), 41);
+    }
+
+    #[test]
+    fn near_the_limit_the_exact_count_decides() {
+        // 10 pairs of 44 words (~250 bytes) each: by their bytes only a few fit, by their words all.
+        let history: Vec<PastPair> =
+            (0..10).map(|i| pair(&format!("question {i} {}", "word ".repeat(40)), "answer a b c", false)).collect();
+        let new = [Part::Text("the new question".into())];
+        let mut inp = input(&history, &new);
+        let fixed = words(BUILT_IN_SYSTEM_PROMPT) + 3;
+        inp.max_output_tokens = 100;
+        inp.context_window = fixed + 100 + 10 * 46;
+        let counted = std::cell::Cell::new(0);
+        let counting = |text: &str| {
+            counted.set(counted.get() + 1);
+            words(text)
+        };
+        let all = assemble(&inp, &counting);
+        assert_eq!(all.dropped_pairs, 0, "every pair fits by the exact count");
+        assert_eq!(all.estimated_tokens, fixed + 10 * 46);
+        assert!(counted.get() > 0);
+        // One token short: the oldest pair goes, as if everything had been counted.
+        inp.context_window -= 1;
+        let trimmed = assemble(&inp, &words);
+        assert_eq!(trimmed.dropped_pairs, 1);
+        assert_eq!(trimmed.estimated_tokens, fixed + 9 * 46);
+    }
+
+    #[test]
+    fn stored_counts_are_used_as_they_are() {
+        let mut old = pair(&"long question ".repeat(100), "long answer", false);
+        old.tokens = Some(5);
+        let new = [Part::Text("next".into())];
+        let mut inp = input(std::slice::from_ref(&old), &new);
+        inp.max_output_tokens = 100;
+        inp.context_window = words(BUILT_IN_SYSTEM_PROMPT) + 1 + 100 + 5;
+        let assembled = assemble(&inp, &words);
+        assert_eq!(assembled.dropped_pairs, 0);
+        inp.context_window -= 1;
+        assert_eq!(assemble(&inp, &words).dropped_pairs, 1);
     }
 }

@@ -11,7 +11,7 @@
 //! stored before `done`/`error`. The generation runs in a task of its own: a client
 //! that goes away stops receiving, not the answer.
 
-use super::api::{Block, PairStatus, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
+use super::api::{Block, PairStatus, StreamDelta, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
 use super::prompt::{self, Knowledge, Part, PastPair, ProjectContext, PromptInput};
 use super::{attachments, project_not_found, DEFAULT_TITLE};
 use crate::auth::TokenCaller;
@@ -181,23 +181,48 @@ fn past_pair(pair: &PairItem, user: Vec<Part>) -> PastPair {
 struct Generation {
     owner: Uuid,
     chat_id: Uuid,
-    /// A chat made by this request, stored with the pair.
-    new_chat: Option<ChatItem>,
-    /// The new pair, or `None` when regenerating `pair_id`.
-    new_pair: Option<PairItem>,
     pair_id: Uuid,
     user_message_id: Uuid,
     assistant_message_id: Uuid,
-    /// The first message of a new chat, for its title.
-    title_from: Option<String>,
-    /// Files attached to the new message, bound to the chat with the pair.
+    kind: Kind,
+}
+
+/// What the message does to the chat.
+enum Kind {
+    /// The first message of a chat made by this request: the chat is stored with the pair,
+    /// and titled from the message.
+    NewChat { chat: Box<ChatItem>, message: NewMessage },
+    /// A new message in an existing chat.
+    Append(NewMessage),
+    /// A fresh answer to an existing pair, replacing `replaces` (its answer as read).
+    Regenerate { replaces: Uuid },
+}
+
+impl Kind {
+    fn new_message(&self) -> Option<&NewMessage> {
+        match self {
+            Kind::NewChat { message, .. } | Kind::Append(message) => Some(message),
+            Kind::Regenerate { .. } => None,
+        }
+    }
+}
+
+/// A new pair and what comes with it.
+struct NewMessage {
+    pair: PairItem,
+    /// The user's text, to count and (in a new chat) to title the chat from.
+    text: String,
+    /// Files attached to the message, bound to the chat with the pair.
     files: Vec<Uuid>,
-    /// Regenerating: the answer being replaced (as read).
-    replaces: Uuid,
+    /// Whether the pair holds the text's token count; if not, it is counted while the answer
+    /// streams and stored with its end.
+    counted: bool,
 }
 
 /// Answers `POST /chat/stream`.
 pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> ApiResult<Response<StreamBody>> {
+    // In a fresh container the tokenizer loads while the reads below wait on the network.
+    crate::tokens::warm_up();
     let checked = check(&deps, &req)?;
     let owner = caller.user_id;
     let (_user, loaded) = tokio::try_join!(caller.verify_session(&deps), load(&deps, owner, &req))?;
@@ -245,14 +270,10 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
         (Some(chat), Some(pair)) => Generation {
             owner,
             chat_id: chat.id,
-            new_chat: None,
-            new_pair: None,
             pair_id: pair.id,
             user_message_id: pair.user_message_id,
             assistant_message_id: Uuid::now_v7(),
-            title_from: None,
-            files: Vec::new(),
-            replaces: pair.assistant_message_id,
+            kind: Kind::Regenerate { replaces: pair.assistant_message_id },
         },
         (chat, _) => {
             let (chat_id, new_chat) = match chat {
@@ -264,20 +285,18 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                     (chat.id, Some(chat))
                 }
             };
-            let pair =
-                PairItem::new(owner, chat_id, content, crate::tokens::count(&text) as i64, &model_stream.model, now);
-            Generation {
-                owner,
-                chat_id,
-                pair_id: pair.id,
-                user_message_id: pair.user_message_id,
-                assistant_message_id: pair.assistant_message_id,
-                title_from: new_chat.is_some().then(|| text.clone()),
-                files: loaded.files.iter().map(|f| f.id).collect(),
-                replaces: Uuid::nil(),
-                new_chat,
-                new_pair: Some(pair),
-            }
+            // Nothing on the way to the first delta waits for the tokenizer to load.
+            let user_tokens = crate::tokens::count_if_loaded(&text).map(i64::from);
+            let pair = PairItem::new(owner, chat_id, content, user_tokens.unwrap_or(0), &model_stream.model, now);
+            let (pair_id, user_message_id, assistant_message_id) =
+                (pair.id, pair.user_message_id, pair.assistant_message_id);
+            let files = loaded.files.iter().map(|f| f.id).collect();
+            let message = NewMessage { pair, text, files, counted: user_tokens.is_some() };
+            let kind = match new_chat {
+                Some(chat) => Kind::NewChat { chat: Box::new(chat), message },
+                None => Kind::Append(message),
+            };
+            Generation { owner, chat_id, pair_id, user_message_id, assistant_message_id, kind }
         }
     };
     let (body, events) = StreamBody::events(deps.config.stream_keep_alive);
@@ -318,12 +337,12 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
             user_message_id: g.user_message_id,
             assistant_message_id: g.assistant_message_id,
             model: model.model.clone(),
-            chat_created: g.new_chat.is_some(),
+            chat_created: matches!(g.kind, Kind::NewChat { .. }),
         },
     );
     let title = async {
-        if let Some(first_message) = &g.title_from {
-            let job = JobKind::TitleChat { user_id: g.owner, chat_id: g.chat_id, first_message: first_message.clone() };
+        if let Kind::NewChat { message, .. } = &g.kind {
+            let job = JobKind::TitleChat { user_id: g.owner, chat_id: g.chat_id, first_message: message.text.clone() };
             if let Err(err) = queue::enqueue(deps, job).await {
                 tracing::error!(chat_id = %g.chat_id, code = err.code, "could not queue the chat's title");
             }
@@ -336,8 +355,8 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
         let outcome = loop {
             match next {
                 Some(StreamEvent::Delta(delta)) => {
-                    events.send("delta", &serde_json::json!({ "text": delta }));
                     text_tx.send_modify(|text| text.push_str(&delta));
+                    events.send("delta", &StreamDelta { text: delta });
                 }
                 Some(StreamEvent::Done { stop_reason, usage }) => break Ok((stop_reason, usage)),
                 Some(StreamEvent::Failed { code, message }) => break Err((code, message)),
@@ -349,18 +368,23 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
         let text = text_tx.borrow().clone();
         (text, outcome)
     };
-    let ((text, outcome), (), ()) = tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title);
-    let usage = match &outcome {
-        Ok((_, usage)) => *usage,
-        Err(_) => llm::Usage::default(),
+    let user_token_count = async {
+        match g.kind.new_message() {
+            Some(message) if !message.counted => Some(count_tokens(&message.text).await),
+            _ => None,
+        }
+    };
+    let ((text, outcome), (), (), user_token_count) =
+        tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title, user_token_count);
+    let (usage, token_count) = match &outcome {
+        Ok((_, usage)) => (*usage, usage.output_tokens),
+        Err(_) => (llm::Usage::default(), count_tokens(&text).await),
     };
     let end = Outcome {
         status: if outcome.is_ok() { PairStatus::Complete } else { PairStatus::Failed },
         text: &text,
-        token_count: match &outcome {
-            Ok((_, usage)) => usage.output_tokens,
-            Err(_) => crate::tokens::count(&text) as i64,
-        },
+        token_count,
+        user_token_count,
         model: &model.model,
         stop_reason: outcome.as_ref().ok().map(|(reason, _)| reason.as_str()),
         usage,
@@ -420,14 +444,16 @@ pub fn is_stale(deps: &Deps, pair: &PairItem) -> bool {
 /// Stores the pair as `generating` (with the new chat, or a fresh answer for a
 /// regenerated pair). `false` when the chat or pair is gone.
 async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<bool> {
-    match (&g.new_pair, &g.new_chat) {
-        (Some(pair), Some(chat)) => {
-            Ok(pairs::begin(&deps.table, g.owner, ChatWrite::Create(chat), pair, &g.files).await?)
+    match &g.kind {
+        Kind::NewChat { chat, message } => {
+            Ok(pairs::begin(&deps.table, g.owner, ChatWrite::Create(chat), &message.pair, &message.files).await?)
         }
-        (Some(pair), None) => Ok(pairs::begin(&deps.table, g.owner, ChatWrite::Existing, pair, &g.files).await?),
-        (None, _) => {
+        Kind::Append(message) => {
+            Ok(pairs::begin(&deps.table, g.owner, ChatWrite::Existing, &message.pair, &message.files).await?)
+        }
+        Kind::Regenerate { replaces } => {
             let now = deps.clock.now();
-            let replaces = g.replaces;
+            let replaces = *replaces;
             Ok(pairs::begin_regenerate(
                 &deps.table,
                 g.owner,
@@ -441,6 +467,13 @@ async fn stored_start(deps: &Deps, g: &Generation, model: &str) -> ApiResult<boo
             .await?)
         }
     }
+}
+
+/// The exact tokens of `text`, for storing: waits for the tokenizer if it is still loading
+/// (without holding up the runtime's other tasks).
+async fn count_tokens(text: &str) -> i64 {
+    crate::tokens::ready().await;
+    crate::tokens::count(text) as i64
 }
 
 /// Saves the text so far every `stream_save_every` while it changes, until `done`.

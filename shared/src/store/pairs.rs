@@ -268,6 +268,8 @@ pub struct Outcome<'a> {
     pub status: PairStatus,
     pub text: &'a str,
     pub token_count: i64,
+    /// The user message's tokens, when they were not known yet as the pair was begun.
+    pub user_token_count: Option<i64>,
     pub model: &'a str,
     pub stop_reason: Option<&'a str>,
     /// As the model reported it (zero when it failed before reporting).
@@ -297,6 +299,10 @@ pub async fn finish(
         .set("updated_at", super::time_attr(now))
         .set_or_remove("stop_reason", outcome.stop_reason.map(s))
         .value(":mid", s(assistant_message_id.to_string()));
+    let answer = match outcome.user_token_count {
+        Some(count) => answer.set("user_token_count", n(count)),
+        None => answer,
+    };
     let pair = Update::builder()
         .table_name(table.name())
         .set_key(Some(pair_key(owner, chat_id, pair_id)))
