@@ -11,10 +11,10 @@
 //!   after the metadata prelude and its separator, i.e. the first SSE event);
 //! - done: until the end of the response.
 //!
-//! Environment: `COLDSTART_BOOTSTRAP` (default `target/release/bootstrap`; several paths separated
-//! by `:` compare builds, e.g. before and after a change: their runs interleave, so a change in the
-//! machine's load touches all alike), `COLDSTART_RUNS` (default 20; one more warm-up run per
-//! function and binary is not counted).
+//! Environment: `COLDSTART_BOOTSTRAP` (default `target/release/bootstrap`, relative to the
+//! repository; several paths separated by `:` compare builds, e.g. before and after a change:
+//! their runs interleave, so a change in the machine's load touches all alike), `COLDSTART_RUNS`
+//! (default 20; one more warm-up run per function and binary is not counted).
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -274,7 +274,8 @@ fn median(sorted: &[Duration]) -> Duration {
 async fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("the repository");
     let binaries: Vec<std::path::PathBuf> = match std::env::var_os("COLDSTART_BOOTSTRAP") {
-        Some(paths) => std::env::split_paths(&paths).collect(),
+        // Relative to the repository (cargo runs benches in the package's directory).
+        Some(paths) => std::env::split_paths(&paths).map(|path| root.join(path)).collect(),
         None => vec![root.join("target/release/bootstrap")],
     };
     for bootstrap in &binaries {
