@@ -13,8 +13,9 @@ use utoipa_axum::routes;
 
 pub static ROUTE: Route = Route::new("chat-stream", CHAT, || routes!(handle)).streaming();
 
-/// Send a message and receive the answer as Server-Sent Events: `start`
-/// (`StreamStart`), `delta` (`StreamDelta`) as the model writes, then `done`
+/// Send a message; the answer streams back as Server-Sent Events.
+///
+/// The events: `start` (`StreamStart`), `delta` (`StreamDelta`) as the model writes, then `done`
 /// (`StreamDone`) or `error` (`StreamError`, the text so far is kept);
 /// `: keep-alive` comments while the model is quiet. Failures before the stream
 /// starts are ordinary JSON errors.
