@@ -38,12 +38,7 @@ pub async fn chat(table: &Table, owner: Uuid, id: Uuid, now: OffsetDateTime) -> 
     files.sort();
     files.dedup();
     super::files::mark_chat_deleted(table, owner, id, &files, now).await?;
-    let keys: Vec<Item> = contents
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .map(|sk| key(partition.clone(), sk))
-        .collect();
-    super::batch_delete(table, keys).await?;
+    super::batch_delete(table, super::keys_of(contents)).await?;
     Ok(true)
 }
 

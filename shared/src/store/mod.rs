@@ -273,6 +273,12 @@ pub fn uuid_attr(item: &Item, name: &str) -> Option<uuid::Uuid> {
     item.get(name)?.as_s().ok().and_then(|id| uuid::Uuid::parse_str(id).ok())
 }
 
+/// The keys (`PK`, `SK`) of items read from the table.
+pub fn keys_of(items: impl IntoIterator<Item = Item>) -> Vec<Item> {
+    let attr = |item: &Item, name: &str| item.get(name)?.as_s().ok().cloned();
+    items.into_iter().filter_map(|item| Some(key(attr(&item, keys::PK)?, attr(&item, keys::SK)?))).collect()
+}
+
 /// Deletes the items at `keys`, 25 per `BatchWriteItem`, retrying what DynamoDB hands
 /// back unprocessed.
 pub async fn batch_delete(table: &Table, keys: Vec<Item>) -> StoreResult<()> {

@@ -302,13 +302,8 @@ pub async fn delete(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<bool> {
         return Ok(false);
     }
     let partition = keys::project_partition(owner, id);
-    let keys: Vec<Item> = super::query_prefix(table, partition.clone(), "", false)
-        .await?
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .map(|sk| key(partition.clone(), sk))
-        .collect();
-    super::batch_delete(table, keys).await?;
+    let contents = super::query_prefix(table, partition, "", false).await?;
+    super::batch_delete(table, super::keys_of(contents)).await?;
     Ok(true)
 }
 

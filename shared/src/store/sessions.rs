@@ -1,7 +1,7 @@
 //! Server-side sessions: a JWT is only good while its session item exists and has
 //! not expired, so logout, logout-all and password changes revoke at once.
 
-use super::{key, keys, query_prefix, Item};
+use super::{key, keys, query_prefix};
 use super::{StoreResult, Table};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -102,12 +102,10 @@ pub async fn list_live(table: &Table, user_id: Uuid, now: OffsetDateTime) -> Sto
 /// Deletes every session of the user, except `keep` if given.
 pub async fn delete_all(table: &Table, user_id: Uuid, keep: Option<Uuid>) -> StoreResult<()> {
     let keep_sk = keep.map(keys::session);
-    let doomed: Vec<Item> = query_prefix(table, keys::user(user_id), keys::SESSION_PREFIX, false)
-        .await?
-        .into_iter()
-        .filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned())
-        .filter(|sk| keep_sk.as_ref() != Some(sk))
-        .map(|sk| key(keys::user(user_id), sk))
-        .collect();
-    super::batch_delete(table, doomed).await
+    let sessions = query_prefix(table, keys::user(user_id), keys::SESSION_PREFIX, false).await?;
+    let doomed = sessions.into_iter().filter(|item| {
+        let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok());
+        keep_sk.as_deref() != sk.map(String::as_str)
+    });
+    super::batch_delete(table, super::keys_of(doomed)).await
 }
