@@ -40,6 +40,18 @@ impl ModelConfig {
     }
 }
 
+/// Long-term memory: how much of it a prompt may carry, what extraction keeps, and how
+/// long extraction waits after an answer (so a quick exchange makes one job).
+#[derive(Clone, Debug)]
+pub struct MemoryConfig {
+    /// The most tokens of memories one prompt carries.
+    pub token_budget: usize,
+    /// Extracted candidates less confident than this are dropped.
+    pub min_confidence: f64,
+    /// The delay of an extraction job queued after an answer (SQS allows at most 900 s).
+    pub extraction_delay: Duration,
+}
+
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
@@ -56,6 +68,7 @@ pub struct Config {
     pub files_bucket: String,
     pub email_queue_url: String,
     pub title_queue_url: String,
+    pub memory_queue_url: String,
     pub mail_from: String,
     /// Where links in emails point (the web frontend).
     pub frontend_url: String,
@@ -85,6 +98,7 @@ pub struct Config {
     pub stream_max_duration: Duration,
     /// The most tokens of knowledge a project may include in chat.
     pub knowledge_token_limit: i64,
+    pub memory: MemoryConfig,
     pub version: String,
 }
 
@@ -147,6 +161,7 @@ impl Config {
         };
         let email_queue_url = queue_url("EMAIL_QUEUE_URL", "myclaude-email")?;
         let title_queue_url = queue_url("TITLE_QUEUE_URL", "myclaude-titles")?;
+        let memory_queue_url = queue_url("MEMORY_QUEUE_URL", "myclaude-memory")?;
         Ok(Self {
             aws_endpoint,
             region,
@@ -154,6 +169,7 @@ impl Config {
             files_bucket: var("FILES_BUCKET").unwrap_or_else(|| "myclaude-files".into()),
             email_queue_url,
             title_queue_url,
+            memory_queue_url,
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
             frontend_url: var("FRONTEND_URL").unwrap_or_else(|| "http://localhost:5173".into()),
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")
@@ -208,6 +224,29 @@ impl Config {
                 }
                 None => 150_000,
             },
+            memory: MemoryConfig {
+                token_budget: match var("MEMORY_TOKEN_BUDGET") {
+                    Some(v) => v.parse().map_err(|_| "MEMORY_TOKEN_BUDGET must be a number of tokens".to_string())?,
+                    None => 2_000,
+                },
+                min_confidence: match var("MEMORY_MIN_CONFIDENCE") {
+                    Some(v) => v
+                        .parse()
+                        .ok()
+                        .filter(|c: &f64| (0.0..=1.0).contains(c))
+                        .ok_or("MEMORY_MIN_CONFIDENCE must be a number from 0 to 1")?,
+                    None => 0.6,
+                },
+                extraction_delay: match var("MEMORY_EXTRACTION_DELAY_SECS") {
+                    Some(v) => v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|secs| *secs <= 900)
+                        .map(Duration::from_secs)
+                        .ok_or("MEMORY_EXTRACTION_DELAY_SECS must be a whole number of seconds from 0 to 900")?,
+                    None => Duration::from_secs(60),
+                },
+            },
             version: env!("CARGO_PKG_VERSION").to_string(),
         })
     }
@@ -255,6 +294,7 @@ mod tests {
             ("AWS_LAMBDA_FUNCTION_NAME", "auth-login"),
             ("EMAIL_QUEUE_URL", "q"),
             ("TITLE_QUEUE_URL", "q"),
+            ("MEMORY_QUEUE_URL", "q"),
         ])
         .unwrap();
         assert_eq!(deployed.jwt_secret.expose_secret(), secret);

@@ -14,6 +14,7 @@ pub mod files;
 pub mod http;
 pub mod llm;
 pub mod mail;
+pub mod memory;
 pub mod model;
 pub mod projects;
 pub mod prompts;

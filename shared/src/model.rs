@@ -62,3 +62,33 @@ pub struct Usage {
     pub input_tokens: i64,
     pub output_tokens: i64,
 }
+
+/// What a long-term memory is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryCategory {
+    Personal,
+    Professional,
+    Preference,
+    Project,
+    Skill,
+    Goal,
+    Other,
+}
+
+impl MemoryCategory {
+    pub const ALL: [MemoryCategory; 7] =
+        [Self::Personal, Self::Professional, Self::Preference, Self::Project, Self::Skill, Self::Goal, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Personal => "personal",
+            Self::Professional => "professional",
+            Self::Preference => "preference",
+            Self::Project => "project",
+            Self::Skill => "skill",
+            Self::Goal => "goal",
+            Self::Other => "other",
+        }
+    }
+}

@@ -115,11 +115,16 @@ pub fn test_env(
 ) -> Vec<(&'static str, String)> {
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let title_queue = local_queue_url(endpoint, &format!("{queue_prefix}-titles"));
+    let memory_queue = local_queue_url(endpoint, &format!("{queue_prefix}-memory"));
     let vars = [
         ("APP_ENV", "local".to_string()),
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("EMAIL_QUEUE_URL", email_queue),
         ("TITLE_QUEUE_URL", title_queue),
+        ("MEMORY_QUEUE_URL", memory_queue),
+        // Extraction after an answer waits this long (the longest SQS delay), so it never
+        // runs in a test that is not about it; memory tests set their own delay.
+        ("MEMORY_EXTRACTION_DELAY_SECS", "900".to_string()),
         ("MAIL_FROM", mail_from.to_string()),
         ("JWT_SECRET", TEST_JWT_SECRET.to_string()),
         ("TABLE_NAME", "myclaude-test".to_string()),

@@ -188,6 +188,26 @@ pub const GOOGLE_LINK: &str = "GOOGLE";
 pub fn job(job_id: Uuid) -> String {
     format!("JOB#{job_id}")
 }
+pub const MEMORY_PREFIX: &str = "MEMORY#";
+/// A long-term memory, under its owner. Memory ids are time-ordered (v7), so the
+/// partition lists them newest first when read backwards.
+pub fn memory(memory_id: Uuid) -> String {
+    format!("{MEMORY_PREFIX}{memory_id}")
+}
+
+pub const MEMORY_TAG_PREFIX: &str = "MEMTAG#";
+/// A memory tag of the user's (its normalised name), under its owner: the tag index.
+pub fn memory_tag(name: &str) -> String {
+    format!("{MEMORY_TAG_PREFIX}{name}")
+}
+
+pub const MEMORY_TOMBSTONE_PREFIX: &str = "MEMTOMB#";
+/// What is left of a memory the user deleted, in the partition of the chat it was
+/// learned from (so it goes with the chat): extraction never learns it again there.
+pub fn memory_tombstone(memory_id: Uuid) -> String {
+    format!("{MEMORY_TOMBSTONE_PREFIX}{memory_id}")
+}
+
 pub const JOB: &str = "JOB";
 
 /// The table partition under a user that an item of the user's own partition (its
@@ -248,6 +268,8 @@ mod tests {
             session(id),
             file(id),
             prompt(id),
+            memory(id),
+            memory_tag("rust"),
             daily_usage(time::macros::date!(2026 - 01 - 01), "m"),
         ] {
             assert_eq!(child_partition(user_id, &other), None, "{other}");
@@ -285,6 +307,9 @@ mod tests {
         assert_eq!(login_failures("a@b.co"), "LOGINFAIL#a@b.co");
         assert_eq!(google("123"), "GOOGLE#123");
         assert_eq!(prompt(id), "PROMPT#00000000-0000-0000-0000-000000000000");
+        assert_eq!(memory(id), "MEMORY#00000000-0000-0000-0000-000000000000");
+        assert_eq!(memory_tag("rust"), "MEMTAG#rust");
+        assert_eq!(memory_tombstone(id), "MEMTOMB#00000000-0000-0000-0000-000000000000");
         assert_eq!(chat(id), "CHAT#00000000-0000-0000-0000-000000000000");
         assert_eq!(chats_by_update(id, true), "USER#00000000-0000-0000-0000-000000000000#CHATS#ARCHIVED");
         assert_eq!(chat_update_order(1_700_000_000_000, id), "001700000000000#00000000-0000-0000-0000-000000000000");

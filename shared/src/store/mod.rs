@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod jobs;
 pub mod keys;
+pub mod memories;
 pub mod page;
 pub mod pairs;
 pub mod projects;

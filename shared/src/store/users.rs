@@ -33,6 +33,13 @@ pub struct UserItem {
     /// on, and it is no longer found (see `store::deletion`).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
     pub deleting_at: Option<OffsetDateTime>,
+    /// Whether the assistant learns and uses long-term memories (absent means on).
+    #[serde(default = "enabled")]
+    pub memory_enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 pub use super::DELETING;
@@ -53,6 +60,7 @@ impl UserItem {
             date_joined: now,
             last_login: None,
             deleting_at: None,
+            memory_enabled: true,
         }
     }
 }

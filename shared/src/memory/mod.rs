@@ -1,0 +1,56 @@
+//! Long-term memory: what the assistant learns about a user across chats, which the
+//! user can see and control. Memories are learned in the background from chats
+//! (`extract`), curated through the API, and the most relevant active ones are put
+//! into each chat's system prompt (`context`).
+
+use crate::store::memories::MemoryItem;
+
+pub const MAX_SUMMARY_CHARS: usize = 500;
+pub const MAX_RAW_CONTENT_CHARS: usize = 5_000;
+pub const MAX_TAGS: usize = 10;
+pub const MAX_TAG_CHARS: usize = 50;
+
+/// A tag's name as stored: trimmed, lower-case, inner whitespace runs made one `-`;
+/// letters, digits and `-_.+#&` only (so `c++`, `c#` and `r&d` are tags), at most
+/// [`MAX_TAG_CHARS`] characters.
+pub fn tag_name(raw: &str) -> Result<String, String> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase();
+    if name.is_empty() {
+        return Err("A tag may not be blank.".into());
+    }
+    if name.chars().count() > MAX_TAG_CHARS {
+        return Err(format!("A tag has at most {MAX_TAG_CHARS} characters."));
+    }
+    if !name.chars().all(|c| c.is_alphanumeric() || "-_.+#&".contains(c)) {
+        return Err("A tag holds only letters, digits, spaces and - _ . + # &.".into());
+    }
+    Ok(name)
+}
+
+/// The memory's line in the prompt's memory layer.
+pub fn prompt_line(memory: &MemoryItem) -> String {
+    format!("- [{}] {}", memory.category.as_str(), memory.summary.trim())
+}
+
+/// The tokens of the memory's line, as stored in `token_count` (waits for the tokenizer
+/// if it is still loading).
+pub async fn count_line(memory: &MemoryItem) -> i64 {
+    crate::tokens::ready().await;
+    crate::tokens::count(&prompt_line(memory)) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_names_are_normalised() {
+        assert_eq!(tag_name("  Rust  Programming ").unwrap(), "rust-programming");
+        assert_eq!(tag_name("C++").unwrap(), "c++");
+        assert_eq!(tag_name("Café").unwrap(), "café");
+        assert!(tag_name("   ").is_err());
+        assert!(tag_name("a/b").is_err());
+        assert!(tag_name(&"x".repeat(51)).is_err());
+        assert!(tag_name(&"x".repeat(50)).is_ok());
+    }
+}

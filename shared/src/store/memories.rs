@@ -1,0 +1,379 @@
+//! Long-term memories and their tags, under their owner: `USER#<uid>` / `MEMORY#<id>`
+//! and `USER#<uid>` / `MEMTAG#<name>` (the tag index: every tag the user has, whether
+//! or not a memory holds it now). A memory the user deleted leaves a tombstone in the
+//! partition of the chat it was learned from, `USER#<uid>#CHAT#<cid>` / `MEMTOMB#<id>`,
+//! so extraction from that chat never learns it again, and it goes with the chat.
+//!
+//! Counts are never stored: stats and tag counts are computed from the memories
+//! themselves (one query of the user's partition), so they are exact by construction.
+
+use super::{key, keys, n, owner_live, s, time_attr, transact, Item};
+use super::{Condition, StoreError, StoreResult, Table};
+use crate::model::MemoryCategory;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemoryItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: Uuid,
+    pub summary: String,
+    /// What the user said that the memory was drawn from, or what they wrote.
+    #[serde(default)]
+    pub raw_content: Option<String>,
+    pub category: MemoryCategory,
+    /// 0.0 to 1.0; user-written memories are 1.0.
+    pub confidence: f64,
+    /// Normalised tag names (see `memory::tag_name`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub is_verified: bool,
+    pub is_active: bool,
+    #[serde(default)]
+    pub source_chat_id: Option<Uuid>,
+    /// The pairs of `source_chat_id` the memory was learned (or confirmed) from.
+    #[serde(default)]
+    pub source_pair_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub reference_count: i64,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_referenced_at: Option<OffsetDateTime>,
+    /// Tokens of the memory's line in the prompt (`memory::prompt_line`), counted when
+    /// it is written, so choosing memories within a budget counts nothing.
+    #[serde(default)]
+    pub token_count: i64,
+    /// Bumped by every edit: edits are conditional on the version they read.
+    #[serde(default)]
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl MemoryItem {
+    /// A new memory of `owner`'s (active, not yet referenced, version 0).
+    pub fn new(
+        owner: Uuid,
+        summary: String,
+        category: MemoryCategory,
+        confidence: f64,
+        verified: bool,
+        now: OffsetDateTime,
+    ) -> Self {
+        let id = Uuid::now_v7();
+        Self {
+            pk: keys::user(owner),
+            sk: keys::memory(id),
+            id,
+            summary,
+            raw_content: None,
+            category,
+            confidence,
+            tags: Vec::new(),
+            is_verified: verified,
+            is_active: true,
+            source_chat_id: None,
+            source_pair_ids: Vec::new(),
+            reference_count: 0,
+            last_referenced_at: None,
+            token_count: 0,
+            version: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The owner, from the partition key.
+    pub fn owner(&self) -> Option<Uuid> {
+        self.pk.strip_prefix("USER#").and_then(|id| Uuid::parse_str(id).ok())
+    }
+}
+
+/// A tag of the user's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemoryTagItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What is kept of a deleted memory learned from a chat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TombstoneItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub memory_id: Uuid,
+    pub summary: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub deleted_at: OffsetDateTime,
+}
+
+fn memory_key(owner: Uuid, id: Uuid) -> Item {
+    key(keys::user(owner), keys::memory(id))
+}
+
+fn tag_key(owner: Uuid, name: &str) -> Item {
+    key(keys::user(owner), keys::memory_tag(name))
+}
+
+/// Makes sure the tag item exists (keeping its first `created_at`).
+fn upsert_tag(table: &Table, owner: Uuid, name: &str, now: OffsetDateTime) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table.name())
+        .set_key(Some(tag_key(owner, name)))
+        .update_expression("SET #name = if_not_exists(#name, :name), created_at = if_not_exists(created_at, :now)")
+        .expression_attribute_names("#name", "name")
+        .expression_attribute_values(":name", s(name))
+        .expression_attribute_values(":now", time_attr(now))
+        .build()
+        .expect("table, key and expression are set");
+    super::update_item(update)
+}
+
+/// A transaction's items are at most 100: a memory, its tags and the owner check fit.
+fn with_tags(
+    table: &Table,
+    owner: Uuid,
+    first: TransactWriteItem,
+    tags: &[String],
+    now: OffsetDateTime,
+) -> Vec<TransactWriteItem> {
+    let mut items = vec![owner_live(table, owner), first];
+    let mut seen = std::collections::BTreeSet::new();
+    items.extend(tags.iter().filter(|t| seen.insert(t.as_str())).map(|tag| upsert_tag(table, owner, tag, now)));
+    items
+}
+
+/// Stores a new memory with its tags (tag items created as needed);
+/// `ConditionFailed(OwnerGone)` when the account is gone or going.
+pub async fn create(table: &Table, memory: &MemoryItem) -> StoreResult<()> {
+    let owner = memory.owner().ok_or(StoreError::NotFound)?;
+    let put = super::put_new_item(table, serde_dynamo::to_item(memory)?);
+    match transact(table, with_tags(table, owner, put, &memory.tags, memory.created_at)).await {
+        Ok(_) => Ok(()),
+        Err(err) if super::condition_failed_at(&err, 0) => Err(StoreError::ConditionFailed(Condition::OwnerGone)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// How a conditional edit went.
+#[derive(Debug, PartialEq)]
+pub enum Edited {
+    /// Stored; the memory as it is now (with its version bumped).
+    Done(Box<MemoryItem>),
+    /// Deleted, or changed by someone else since it was read: read it again.
+    Stale,
+}
+
+/// Stores the editable fields of `memory` (summary, raw content, category, confidence,
+/// tags, flags, sources, token count) if it is still at `memory.version`; the version is
+/// bumped and `updated_at` set to `now`. Reference counts, written by chats meanwhile,
+/// are left as they are.
+pub async fn edit(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> StoreResult<Edited> {
+    let owner = memory.owner().ok_or(StoreError::NotFound)?;
+    let mut values: Item = Item::from([
+        (":summary".into(), s(&memory.summary)),
+        (":category".into(), s(memory.category.as_str())),
+        (":confidence".into(), n(memory.confidence)),
+        (":tags".into(), serde_dynamo::to_attribute_value(&memory.tags)?),
+        (":verified".into(), AttributeValue::Bool(memory.is_verified)),
+        (":active".into(), AttributeValue::Bool(memory.is_active)),
+        (":pairs".into(), serde_dynamo::to_attribute_value(&memory.source_pair_ids)?),
+        (":tokens".into(), n(memory.token_count)),
+        (":next".into(), n(memory.version + 1)),
+        (":version".into(), n(memory.version)),
+        (":now".into(), time_attr(now)),
+    ]);
+    let mut expression = "SET summary = :summary, category = :category, confidence = :confidence, tags = :tags, \
+        is_verified = :verified, is_active = :active, source_pair_ids = :pairs, token_count = :tokens, \
+        version = :next, updated_at = :now"
+        .to_string();
+    match &memory.raw_content {
+        Some(raw) => {
+            expression.push_str(", raw_content = :raw");
+            values.insert(":raw".into(), s(raw));
+        }
+        None => expression.push_str(" REMOVE raw_content"),
+    }
+    // An item written before `version` existed has none: it is version 0.
+    let update = Update::builder()
+        .table_name(table.name())
+        .set_key(Some(memory_key(owner, memory.id)))
+        .update_expression(expression)
+        .condition_expression(
+            "attribute_exists(PK) AND (version = :version OR (attribute_not_exists(version) AND :version = :zero))",
+        )
+        .set_expression_attribute_values(Some(values.into_iter().chain([(":zero".to_string(), n(0))]).collect()))
+        .build()
+        .expect("table, key and expression are set");
+    match transact(table, with_tags(table, owner, super::update_item(update), &memory.tags, now)).await {
+        Ok(_) => {
+            let mut stored = memory.clone();
+            stored.version += 1;
+            stored.updated_at = now;
+            Ok(Edited::Done(Box::new(stored)))
+        }
+        Err(err) if super::condition_failed_at(&err, 0) => Err(StoreError::ConditionFailed(Condition::OwnerGone)),
+        Err(err) if super::condition_failed_at(&err, 1) => Ok(Edited::Stale),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<MemoryItem>> {
+    super::get(table, memory_key(owner, id)).await
+}
+
+/// Every memory of the user's, newest first.
+pub async fn all(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> {
+    super::query_prefix(table, keys::user(owner), keys::MEMORY_PREFIX, true)
+        .await?
+        .into_iter()
+        .map(|item| Ok(serde_dynamo::from_item(item)?))
+        .collect()
+}
+
+/// The user's active memories, without their raw content (what choosing memories for a
+/// prompt reads): one query, newest first.
+pub async fn active(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> {
+    let query = table
+        .query()
+        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+        .filter_expression("is_active = :yes")
+        .projection_expression(
+            "PK, SK, id, summary, category, confidence, tags, is_verified, is_active, token_count, version, \
+             created_at, updated_at, reference_count",
+        )
+        .expression_attribute_values(":pk", s(keys::user(owner)))
+        .expression_attribute_values(":prefix", s(keys::MEMORY_PREFIX))
+        .expression_attribute_values(":yes", AttributeValue::Bool(true))
+        .scan_index_forward(false);
+    super::query_all(query, usize::MAX).await
+}
+
+/// Deletes the memory as read (`memory`); when it was learned from a chat that still
+/// exists, leaves a tombstone in that chat's partition in the same transaction.
+/// `false` when it was already gone.
+pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> StoreResult<bool> {
+    let owner = memory.owner().ok_or(StoreError::NotFound)?;
+    let delete = || {
+        let delete = Delete::builder()
+            .table_name(table.name())
+            .set_key(Some(memory_key(owner, memory.id)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("table, key and condition are set");
+        TransactWriteItem::builder().delete(delete).build()
+    };
+    if let Some(chat_id) = memory.source_chat_id {
+        let chat_live = ConditionCheck::builder()
+            .table_name(table.name())
+            .set_key(Some(key(keys::user(owner), keys::chat(chat_id))))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("table, key and condition are set");
+        let tombstone = TombstoneItem {
+            pk: keys::chat_partition(owner, chat_id),
+            sk: keys::memory_tombstone(memory.id),
+            memory_id: memory.id,
+            summary: memory.summary.clone(),
+            tags: memory.tags.clone(),
+            deleted_at: now,
+        };
+        let put = Put::builder()
+            .table_name(table.name())
+            .set_item(Some(serde_dynamo::to_item(&tombstone)?))
+            .build()
+            .expect("table and item are set");
+        let items = vec![
+            delete(),
+            TransactWriteItem::builder().condition_check(chat_live).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        match transact(table, items).await {
+            Ok(_) => return Ok(true),
+            Err(err) if super::condition_failed_at(&err, 0) => return Ok(false),
+            // The chat is gone (and with it what the memory could be learned from again).
+            Err(err) if super::condition_failed_at(&err, 1) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    super::delete_existing(table, memory_key(owner, memory.id)).await
+}
+
+/// The tombstones of the memories deleted that had been learned from `chat_id`.
+pub async fn tombstones(table: &Table, owner: Uuid, chat_id: Uuid) -> StoreResult<Vec<TombstoneItem>> {
+    super::query_prefix(table, keys::chat_partition(owner, chat_id), keys::MEMORY_TOMBSTONE_PREFIX, false)
+        .await?
+        .into_iter()
+        .map(|item| Ok(serde_dynamo::from_item(item)?))
+        .collect()
+}
+
+/// Counts one more use of each memory in a prompt. Memories deleted meanwhile are
+/// skipped; the updates run concurrently (a few at a time).
+pub async fn record_references(table: &Table, owner: Uuid, ids: &[Uuid], now: OffsetDateTime) -> StoreResult<()> {
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    stream::iter(ids.iter().copied())
+        .map(|id| async move {
+            let result = table
+                .update_item()
+                .set_key(Some(memory_key(owner, id)))
+                .update_expression("ADD reference_count :one SET last_referenced_at = :now")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", time_attr(now))
+                .return_values(ReturnValue::None)
+                .send()
+                .await;
+            super::applied(result).map(|_| ())
+        })
+        .buffer_unordered(8)
+        .try_collect::<()>()
+        .await
+}
+
+/// Every tag of the user's, by name.
+pub async fn tags(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryTagItem>> {
+    super::query_prefix(table, keys::user(owner), keys::MEMORY_TAG_PREFIX, false)
+        .await?
+        .into_iter()
+        .map(|item| Ok(serde_dynamo::from_item(item)?))
+        .collect()
+}
+
+/// Creates a tag; `false` when the user already has it.
+pub async fn create_tag(table: &Table, owner: Uuid, name: &str, now: OffsetDateTime) -> StoreResult<bool> {
+    let tag =
+        MemoryTagItem { pk: keys::user(owner), sk: keys::memory_tag(name), name: name.to_string(), created_at: now };
+    let items = vec![owner_live(table, owner), super::put_new_item(table, serde_dynamo::to_item(&tag)?)];
+    match transact(table, items).await {
+        Ok(_) => Ok(true),
+        Err(err) if super::condition_failed_at(&err, 0) => Err(StoreError::ConditionFailed(Condition::OwnerGone)),
+        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn get_tag(table: &Table, owner: Uuid, name: &str) -> StoreResult<Option<MemoryTagItem>> {
+    super::get(table, tag_key(owner, name)).await
+}
+
+/// Deletes the tag item; `false` if there was none. (Taking the tag off its memories is
+/// the caller's: see `memory::delete_tag`.)
+pub async fn delete_tag(table: &Table, owner: Uuid, name: &str) -> StoreResult<bool> {
+    super::delete_existing(table, tag_key(owner, name)).await
+}
