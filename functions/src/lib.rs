@@ -16,7 +16,7 @@ pub mod table;
 pub mod title_worker;
 pub mod worker;
 
-routes::route_modules!(health, openapi, docs, chat_stream, usage);
+routes::route_modules!(health, openapi, docs, chat_stream, chat_preview, memories_context, usage);
 
 pub use routes::{Route, Scheduled, Worker};
 pub use table::{function, routes, scheduled, workers, Function};

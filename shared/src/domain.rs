@@ -15,7 +15,10 @@ pub const MAX_NAME_LEN: usize = 150;
 pub const MAX_USERNAME_LEN: usize = 150;
 pub const MAX_DEVICE_INFO_LEN: usize = 512;
 
-/// Collects per-field problems so a request reports all of them at once.
+/// The longest user message, in characters (the pair item must stay far below
+/// DynamoDB's 400 KB); also the longest text memories are chosen for.
+pub const MAX_MESSAGE_CHARS: usize = 60_000;
+
 /// `limit` and `cursor` of a list route.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -27,6 +30,7 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// Collects per-field problems so a request reports all of them at once.
 #[derive(Default)]
 pub struct Validator {
     fields: FieldErrors,

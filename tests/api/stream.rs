@@ -452,7 +452,7 @@ async fn pairs_are_listed_oldest_first_page_by_page_and_deleted_one_by_one() {
 async fn bad_stream_requests_are_refused_and_store_nothing() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
-    let long = "x".repeat(shared::chat::stream::MAX_MESSAGE_CHARS + 1);
+    let long = "x".repeat(shared::domain::MAX_MESSAGE_CHARS + 1);
     let cases = [
         (json!({}), "text"),
         (json!({"text": "   "}), "text"),

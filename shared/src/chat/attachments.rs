@@ -1,17 +1,23 @@
 //! Attachments in the model's prompt: the new message's files and those of earlier
 //! messages, as image and document blocks. One request carries at most 20 images and
 //! 5 documents (Bedrock's limits), so the newest attachments win and older ones are
-//! named in text instead. The bytes are read from S3 concurrently.
+//! named in text instead (`keep_within_limits`, part of prompt assembly). Rendering the
+//! request (`render`) reads the bytes of the attachments kept from S3, concurrently.
 
 use super::api::Block;
-use super::prompt::Part;
+use super::prompt::{Assembled, PlannedMessage};
 use crate::error::ApiResult;
 use crate::files::{self, rules};
-use crate::store::pairs::PairItem;
+use crate::llm::Prompt;
+use crate::model::Role;
 use crate::Deps;
-use aws_sdk_bedrockruntime::types::{DocumentFormat, ImageFormat};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, DocumentBlock, DocumentFormat, DocumentSource, ImageBlock, ImageFormat,
+    ImageSource, Message,
+};
 use futures::future::join_all;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 fn image_format(media_type: &str) -> Option<ImageFormat> {
@@ -63,39 +69,75 @@ fn select<'a>(newest_first: impl Iterator<Item = &'a [Block]>) -> Vec<Uuid> {
     included
 }
 
-/// The message parts of the new message and of each earlier pair (in `history`'s
-/// order). Only pairs the model will see need their files: `visible`.
-pub async fn parts(
-    deps: &Deps,
-    owner: Uuid,
-    new_message: &[Block],
-    history: &[PairItem],
-    visible: impl Fn(&PairItem) -> bool,
-) -> ApiResult<(Vec<Part>, Vec<Vec<Part>>)> {
-    let messages = std::iter::once(new_message)
-        .chain(history.iter().rev().filter(|p| visible(p)).map(|p| p.user_content.as_slice()));
-    let included = select(messages);
-    // A file that cannot be read (deleted meanwhile) is named in text instead of
-    // failing the message.
-    let reads = included.iter().map(|id| async move {
+/// What the model reads in place of an attachment the request does not carry.
+fn not_included(block: &Block) -> String {
+    match block {
+        Block::Image { filename, .. } => format!("[An attached image, {filename}, is not included here.]"),
+        Block::Document { filename, .. } => format!("[An attached document, {filename}, is not included here.]"),
+        Block::Text { text } => text.clone(),
+    }
+}
+
+/// Names in text the attachments one request cannot carry: the newest messages' files
+/// are kept first (see `select`).
+pub fn keep_within_limits(messages: &mut [PlannedMessage]) {
+    let included: HashSet<Uuid> =
+        select(messages.iter().rev().filter(|m| m.role == Role::User).map(|m| m.content.as_slice()))
+            .into_iter()
+            .collect();
+    for block in messages.iter_mut().flat_map(|m| m.content.iter_mut()) {
+        let kept = match block {
+            Block::Image { file_id, .. } | Block::Document { file_id, .. } => included.contains(file_id),
+            Block::Text { .. } => true,
+        };
+        if !kept {
+            *block = Block::Text { text: not_included(block) };
+        }
+    }
+}
+
+/// The model's request for an assembled prompt: the attachments' bytes are read from S3
+/// (concurrently, each moved into the request, not copied). A file that cannot be read
+/// (deleted meanwhile) is named in text instead of failing the message.
+pub async fn render(deps: &Deps, owner: Uuid, assembled: Assembled) -> ApiResult<Prompt> {
+    let ids: Vec<Uuid> = assembled
+        .messages
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter_map(|block| match block {
+            Block::Image { file_id, .. } | Block::Document { file_id, .. } => Some(*file_id),
+            Block::Text { .. } => None,
+        })
+        .collect();
+    let reads = ids.iter().map(|id| async move {
         let bytes = files::read(deps, owner, *id).await.unwrap_or_else(|err| {
             tracing::warn!(file_id = %id, code = err.code, "an attachment could not be read");
             None
         });
         (*id, bytes)
     });
-    // Each file's bytes are moved into the prompt, not copied.
     let mut bytes: HashMap<Uuid, Option<Vec<u8>>> = join_all(reads).await.into_iter().collect();
     let mut documents_named = 0;
-    let mut to_parts = |blocks: &[Block]| -> Vec<Part> {
-        let mut parts = Vec::with_capacity(blocks.len());
-        for block in blocks {
-            let part = match block {
-                Block::Text { text } => Part::Text(text.clone()),
-                Block::Image { file_id, filename, media_type, .. } => {
+    let mut messages = Vec::with_capacity(assembled.messages.len());
+    for message in assembled.messages {
+        let role = match message.role {
+            Role::User => ConversationRole::User,
+            Role::Assistant => ConversationRole::Assistant,
+        };
+        let mut builder = Message::builder().role(role);
+        for block in message.content {
+            let content = match &block {
+                Block::Text { text } => Some(ContentBlock::Text(text.clone())),
+                Block::Image { file_id, media_type, .. } => {
                     match (bytes.remove(file_id).flatten(), image_format(media_type)) {
-                        (Some(bytes), Some(format)) => Part::Image { format, bytes },
-                        _ => Part::Text(format!("[An attached image, {filename}, is not included here.]")),
+                        (Some(bytes), Some(format)) => Some(ContentBlock::Image(
+                            ImageBlock::builder()
+                                .format(format)
+                                .source(ImageSource::Bytes(Blob::new(bytes)))
+                                .build()
+                                .expect("format and source are set"),
+                        )),
+                        _ => None,
                     }
                 }
                 Block::Document { file_id, filename, media_type, .. } => {
@@ -103,19 +145,26 @@ pub async fn parts(
                         (Some(bytes), Some(format)) => {
                             let name = rules::bedrock_document_name(filename, documents_named);
                             documents_named += 1;
-                            Part::Document { format, name, bytes }
+                            Some(ContentBlock::Document(
+                                DocumentBlock::builder()
+                                    .format(format)
+                                    .name(name)
+                                    .source(DocumentSource::Bytes(Blob::new(bytes)))
+                                    .build()
+                                    .expect("format, name and source are set"),
+                            ))
                         }
-                        _ => Part::Text(format!("[An attached document, {filename}, is not included here.]")),
+                        _ => None,
                     }
                 }
             };
-            parts.push(part);
+            let content = content.unwrap_or_else(|| ContentBlock::Text(not_included(&block)));
+            builder = builder.content(content);
         }
-        parts
-    };
-    let new_parts = to_parts(new_message);
-    let history_parts = history.iter().map(|pair| to_parts(&pair.user_content)).collect();
-    Ok((new_parts, history_parts))
+        messages.push(builder.build().expect("role and content are set"));
+    }
+    let system = assembled.system.into_iter().map(|layer| layer.text).collect();
+    Ok(Prompt { system, messages, max_output_tokens: Some(assembled.max_output_tokens as i32) })
 }
 
 /// The content blocks of a message with these files (attachments first, then the text,

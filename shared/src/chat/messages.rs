@@ -2,7 +2,7 @@
 //! the model, deleting a pair, and the chat's token usage.
 
 use super::api::{Block, ChatUsage, EditPairRequest, ModelUsage, Pair, PairList};
-use super::stream::MAX_MESSAGE_CHARS;
+use crate::domain::MAX_MESSAGE_CHARS;
 use crate::domain::{required_text, PageQuery, Validator};
 use crate::error::{ApiError, ApiResult};
 use crate::store::page::{self, ListSpec};
@@ -31,7 +31,7 @@ pub async fn list(deps: &Deps, owner: Uuid, chat_id: Uuid, page: PageQuery) -> A
     let items = items
         .into_iter()
         .map(|mut pair| {
-            if super::stream::is_stale(deps, &pair) {
+            if super::prepare::is_stale(deps, &pair) {
                 pair.status = super::api::PairStatus::Failed;
             }
             Pair::from(pair)

@@ -4,6 +4,8 @@
 pub mod api;
 pub mod attachments;
 pub mod messages;
+pub mod prepare;
+pub mod preview;
 pub mod prompt;
 pub mod stream;
 pub mod titles;

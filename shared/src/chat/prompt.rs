@@ -4,12 +4,9 @@
 //! every non-hidden earlier pair, and the new message with its attachments. When
 //! that would not fit the context window, the oldest pairs are dropped first.
 
-use crate::llm::Prompt;
-use aws_sdk_bedrockruntime::primitives::Blob;
-use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, DocumentBlock, DocumentFormat, DocumentSource, ImageBlock, ImageFormat,
-    ImageSource, Message,
-};
+use crate::model::{Block, Role};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The assistant's standing instructions, under every chat's own system prompt.
 pub const BUILT_IN_SYSTEM_PROMPT: &str = "You are myclaude, a careful and capable assistant with particular \
@@ -23,18 +20,11 @@ it; when you are unsure of a fact, say so instead of guessing. Use Markdown wher
 /// to decide what fits (the model reports real usage afterwards).
 pub const ATTACHMENT_TOKENS: usize = 1_600;
 
-/// One part of a user message.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Part {
-    Text(String),
-    Image { format: ImageFormat, bytes: Vec<u8> },
-    Document { format: DocumentFormat, name: String, bytes: Vec<u8> },
-}
-
 /// An earlier exchange of the chat.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PastPair {
-    pub user: Vec<Part>,
+    /// The user message's blocks as stored.
+    pub user: Vec<Block>,
     /// The answer as stored (possibly partial, if generation failed).
     pub assistant: String,
     pub hidden: bool,
@@ -60,18 +50,53 @@ pub struct ProjectContext {
 pub struct PromptInput<'a> {
     pub chat_system_prompt: Option<&'a str>,
     pub project: Option<&'a ProjectContext>,
-    /// The memory text exactly as `GET /memories/context` shows it.
+    /// The memory layer exactly as `GET /memories/context` shows it (`memory::context`).
     pub memories: Option<&'a str>,
     /// Oldest first.
     pub history: &'a [PastPair],
-    pub new_message: &'a [Part],
+    pub new_message: &'a [Block],
     /// The model's context window and the room kept for its answer, in tokens.
     pub context_window: usize,
     pub max_output_tokens: usize,
 }
 
+/// Which part of the system prompt a layer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// The assistant's standing instructions.
+    BuiltIn,
+    /// The chat's own system prompt.
+    Chat,
+    ProjectInstructions,
+    ProjectKnowledge,
+    /// The user's memories chosen for this message.
+    Memories,
+}
+
+/// One block of the system prompt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SystemLayer {
+    pub layer: Layer,
+    pub text: String,
+}
+
+/// A message of the request, as blocks: attachments the request cannot carry (past
+/// Bedrock's limits) are already text naming them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedMessage {
+    pub role: Role,
+    pub content: Vec<Block>,
+}
+
+/// The request to the model, before attachment bytes are read: what `/chat/preview`
+/// shows, and what `attachments::render` turns into the model's request.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Assembled {
-    pub prompt: Prompt,
+    pub system: Vec<SystemLayer>,
+    /// Earlier pairs (user, then assistant), then the new message.
+    pub messages: Vec<PlannedMessage>,
+    pub max_output_tokens: usize,
     /// Earlier visible pairs left out because the context window is full.
     pub dropped_pairs: usize,
     /// Input tokens of the assembled prompt: counted when pairs were dropped, otherwise an
@@ -83,79 +108,54 @@ fn escape_attribute(text: &str) -> String {
     text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The project block: instructions, then each knowledge item delimited by a tag
-/// carrying its title.
-pub fn project_block(project: &ProjectContext) -> Option<String> {
-    let mut block = String::new();
-    if !project.instructions.trim().is_empty() {
-        block.push_str("<project_instructions>\n");
-        block.push_str(project.instructions.trim());
-        block.push_str("\n</project_instructions>");
-    }
-    if !project.knowledge.is_empty() {
-        if !block.is_empty() {
-            block.push_str("\n\n");
-        }
-        block.push_str("<project_knowledge>\n");
-        for item in &project.knowledge {
-            block.push_str(&format!(
-                "<document title=\"{}\">\n{}\n</document>\n",
-                escape_attribute(&item.title),
-                item.content
-            ));
-        }
-        block.push_str("</project_knowledge>");
-    }
-    (!block.is_empty()).then_some(block)
+/// The project's instructions layer.
+pub fn instructions_layer(project: &ProjectContext) -> Option<String> {
+    let instructions = project.instructions.trim();
+    (!instructions.is_empty()).then(|| format!("<project_instructions>\n{instructions}\n</project_instructions>"))
 }
 
-fn system_layers(input: &PromptInput) -> Vec<String> {
-    let mut layers = vec![BUILT_IN_SYSTEM_PROMPT.to_string()];
+/// The project's knowledge layer: each item delimited by a tag carrying its title.
+pub fn knowledge_layer(project: &ProjectContext) -> Option<String> {
+    if project.knowledge.is_empty() {
+        return None;
+    }
+    let mut block = String::from("<project_knowledge>\n");
+    for item in &project.knowledge {
+        block.push_str(&format!(
+            "<document title=\"{}\">\n{}\n</document>\n",
+            escape_attribute(&item.title),
+            item.content
+        ));
+    }
+    block.push_str("</project_knowledge>");
+    Some(block)
+}
+
+fn system_layers(input: &PromptInput) -> Vec<SystemLayer> {
+    let layer = |layer, text: String| SystemLayer { layer, text };
+    let mut layers = vec![layer(Layer::BuiltIn, BUILT_IN_SYSTEM_PROMPT.to_string())];
     if let Some(own) = input.chat_system_prompt.map(str::trim).filter(|s| !s.is_empty()) {
-        layers.push(own.to_string());
+        layers.push(layer(Layer::Chat, own.to_string()));
     }
-    if let Some(block) = input.project.and_then(project_block) {
-        layers.push(block);
+    if let Some(project) = input.project {
+        layers.extend(instructions_layer(project).map(|text| layer(Layer::ProjectInstructions, text)));
+        layers.extend(knowledge_layer(project).map(|text| layer(Layer::ProjectKnowledge, text)));
     }
-    if let Some(memories) = input.memories.map(str::trim).filter(|s| !s.is_empty()) {
-        layers.push(format!("<user_memories>\nWhat you have learned about the user in earlier conversations:\n{memories}\n</user_memories>"));
+    if let Some(memories) = input.memories.filter(|s| !s.trim().is_empty()) {
+        layers.push(layer(Layer::Memories, memories.to_string()));
     }
     layers
 }
 
-fn parts_tokens(parts: &[Part], count: &dyn Fn(&str) -> usize) -> usize {
-    parts
+/// The tokens of a message's blocks, `count` giving those of a text.
+pub fn blocks_tokens(blocks: &[Block], count: &dyn Fn(&str) -> usize) -> usize {
+    blocks
         .iter()
-        .map(|part| match part {
-            Part::Text(text) => count(text),
-            Part::Image { .. } | Part::Document { .. } => ATTACHMENT_TOKENS,
+        .map(|block| match block {
+            Block::Text { text } => count(text),
+            Block::Image { .. } | Block::Document { .. } => ATTACHMENT_TOKENS,
         })
         .sum()
-}
-
-fn user_message(parts: &[Part]) -> Message {
-    let mut builder = Message::builder().role(ConversationRole::User);
-    for part in parts {
-        builder = builder.content(match part {
-            Part::Text(text) => ContentBlock::Text(text.clone()),
-            Part::Image { format, bytes } => ContentBlock::Image(
-                ImageBlock::builder()
-                    .format(format.clone())
-                    .source(ImageSource::Bytes(Blob::new(bytes.clone())))
-                    .build()
-                    .expect("format and source are set"),
-            ),
-            Part::Document { format, name, bytes } => ContentBlock::Document(
-                DocumentBlock::builder()
-                    .format(format.clone())
-                    .name(name.clone())
-                    .source(DocumentSource::Bytes(Blob::new(bytes.clone())))
-                    .build()
-                    .expect("format, name and source are set"),
-            ),
-        });
-    }
-    builder.build().expect("role and content are set")
 }
 
 /// Assembles the prompt; `count` gives the exact tokens of a text.
@@ -172,14 +172,21 @@ pub fn assemble(input: &PromptInput, count: &dyn Fn(&str) -> usize) -> Assembled
         input.history.iter().filter(|p| !p.hidden && !p.assistant.trim().is_empty()).collect();
     let bounded = fit(input, &system, &visible, &crate::tokens::upper_bound);
     let (kept_from, used) = if bounded.0 == 0 { bounded } else { fit(input, &system, &visible, count) };
+    let user = |content: &[Block]| PlannedMessage { role: Role::User, content: content.to_vec() };
     let mut messages = Vec::with_capacity((visible.len() - kept_from) * 2 + 1);
     for pair in &visible[kept_from..] {
-        messages.push(user_message(&pair.user));
-        messages.push(Prompt::assistant_text(&pair.assistant));
+        messages.push(user(&pair.user));
+        messages.push(PlannedMessage {
+            role: Role::Assistant,
+            content: vec![Block::Text { text: pair.assistant.clone() }],
+        });
     }
-    messages.push(user_message(input.new_message));
+    messages.push(user(input.new_message));
+    super::attachments::keep_within_limits(&mut messages);
     Assembled {
-        prompt: Prompt { system, messages, max_output_tokens: Some(input.max_output_tokens as i32) },
+        system,
+        messages,
+        max_output_tokens: input.max_output_tokens,
         dropped_pairs: kept_from,
         estimated_tokens: used,
     }
@@ -187,10 +194,15 @@ pub fn assemble(input: &PromptInput, count: &dyn Fn(&str) -> usize) -> Assembled
 
 /// Which visible pairs fit (the newest ones, from the returned index on) and the tokens used
 /// then, with `count` giving the tokens of a text.
-fn fit(input: &PromptInput, system: &[String], visible: &[&PastPair], count: &dyn Fn(&str) -> usize) -> (usize, usize) {
-    let fixed = system.iter().map(|s| count(s)).sum::<usize>() + parts_tokens(input.new_message, count);
+fn fit(
+    input: &PromptInput,
+    system: &[SystemLayer],
+    visible: &[&PastPair],
+    count: &dyn Fn(&str) -> usize,
+) -> (usize, usize) {
+    let fixed = system.iter().map(|s| count(&s.text)).sum::<usize>() + blocks_tokens(input.new_message, count);
     let budget = input.context_window.saturating_sub(input.max_output_tokens);
-    let cost = |p: &PastPair| p.tokens.unwrap_or_else(|| parts_tokens(&p.user, count) + count(&p.assistant));
+    let cost = |p: &PastPair| p.tokens.unwrap_or_else(|| blocks_tokens(&p.user, count) + count(&p.assistant));
     // Keep the newest pairs that fit.
     let mut used = fixed;
     let mut kept_from = visible.len();
@@ -215,10 +227,10 @@ mod tests {
     }
 
     fn pair(user: &str, assistant: &str, hidden: bool) -> PastPair {
-        PastPair { user: vec![Part::Text(user.into())], assistant: assistant.into(), hidden, tokens: None }
+        PastPair { user: vec![Block::Text { text: user.into() }], assistant: assistant.into(), hidden, tokens: None }
     }
 
-    fn input<'a>(history: &'a [PastPair], new_message: &'a [Part]) -> PromptInput<'a> {
+    fn input<'a>(history: &'a [PastPair], new_message: &'a [Block]) -> PromptInput<'a> {
         PromptInput {
             chat_system_prompt: None,
             project: None,
@@ -230,13 +242,24 @@ mod tests {
         }
     }
 
-    fn texts(prompt: &Prompt) -> Vec<(String, String)> {
-        prompt
+    fn texts(assembled: &Assembled) -> Vec<(String, String)> {
+        assembled
             .messages
             .iter()
             .map(|m| {
-                let text = m.content().iter().filter_map(|c| c.as_text().ok()).cloned().collect::<Vec<_>>().join("");
-                (m.role().as_str().to_string(), text)
+                let text = m
+                    .content
+                    .iter()
+                    .filter_map(|c| match c {
+                        Block::Text { text } => Some(text.as_str()),
+                        _ => None,
+                    })
+                    .collect::<String>();
+                let role = match m.role {
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                };
+                (role.to_string(), text)
             })
             .collect()
     }
@@ -250,33 +273,39 @@ mod tests {
                 Knowledge { title: "Style".into(), content: "No unwrap.".into() },
             ],
         };
-        let new = [Part::Text("hi".into())];
+        let new = [Block::Text { text: "hi".into() }];
         let mut inp = input(&[], &new);
         inp.chat_system_prompt = Some("Answer like a pirate.");
         inp.project = Some(&project);
-        inp.memories = Some("- Prefers Rust");
+        inp.memories = Some("<user_memories>\n- Prefers Rust\n</user_memories>");
         let assembled = assemble(&inp, &words);
-        let system = &assembled.prompt.system;
-        assert_eq!(system.len(), 4);
-        assert_eq!(system[0], BUILT_IN_SYSTEM_PROMPT);
-        assert_eq!(system[1], "Answer like a pirate.");
+        let system = &assembled.system;
+        let layers: Vec<Layer> = system.iter().map(|l| l.layer).collect();
         assert_eq!(
-            system[2],
-            "<project_instructions>\nUse Rust 2021.\n</project_instructions>\n\n<project_knowledge>\n\
+            layers,
+            [Layer::BuiltIn, Layer::Chat, Layer::ProjectInstructions, Layer::ProjectKnowledge, Layer::Memories]
+        );
+        assert_eq!(system[0].text, BUILT_IN_SYSTEM_PROMPT);
+        assert_eq!(system[1].text, "Answer like a pirate.");
+        assert_eq!(system[2].text, "<project_instructions>\nUse Rust 2021.\n</project_instructions>");
+        assert_eq!(
+            system[3].text,
+            "<project_knowledge>\n\
              <document title=\"API &quot;notes&quot;\">\nGET /health\n</document>\n\
              <document title=\"Style\">\nNo unwrap.\n</document>\n</project_knowledge>"
         );
-        assert!(system[3].contains("- Prefers Rust"));
+        assert_eq!(system[4].text, "<user_memories>\n- Prefers Rust\n</user_memories>", "used as given");
     }
 
     #[test]
     fn without_extras_only_the_built_in_prompt() {
-        let new = [Part::Text("hi".into())];
+        let new = [Block::Text { text: "hi".into() }];
         let mut inp = input(&[], &new);
         inp.chat_system_prompt = Some("   ");
         let empty_project = ProjectContext::default();
         inp.project = Some(&empty_project);
-        assert_eq!(assemble(&inp, &words).prompt.system, vec![BUILT_IN_SYSTEM_PROMPT.to_string()]);
+        let system = assemble(&inp, &words).system;
+        assert_eq!(system, vec![SystemLayer { layer: Layer::BuiltIn, text: BUILT_IN_SYSTEM_PROMPT.to_string() }]);
     }
 
     #[test]
@@ -287,14 +316,14 @@ mod tests {
             pair("three", "", false),
             pair("four", "fourth", false),
         ];
-        let new = [Part::Text("five".into())];
+        let new = [Block::Text { text: "five".into() }];
         let assembled = assemble(&input(&history, &new), &words);
         let expected: Vec<(String, String)> =
             [("user", "one"), ("assistant", "first"), ("user", "four"), ("assistant", "fourth"), ("user", "five")]
                 .iter()
                 .map(|(r, t)| (r.to_string(), t.to_string()))
                 .collect();
-        assert_eq!(texts(&assembled.prompt), expected);
+        assert_eq!(texts(&assembled), expected);
         assert_eq!(assembled.dropped_pairs, 0);
     }
 
@@ -302,7 +331,7 @@ mod tests {
     fn the_oldest_pairs_go_first_when_the_window_is_full() {
         let history: Vec<PastPair> =
             (0..10).map(|i| pair(&format!("question {i} {}", "word ".repeat(40)), "answer a b c", false)).collect();
-        let new = [Part::Text("the new question".into())];
+        let new = [Block::Text { text: "the new question".into() }];
         let mut inp = input(&history, &new);
         let system_tokens = words(BUILT_IN_SYSTEM_PROMPT);
         // Room for the system prompt, the new message, the answer reserve and 3 pairs.
@@ -311,36 +340,55 @@ mod tests {
         inp.context_window = system_tokens + 3 + 100 + 3 * pair_cost + 10;
         let assembled = assemble(&inp, &words);
         assert_eq!(assembled.dropped_pairs, 7);
-        let kept = texts(&assembled.prompt);
+        let kept = texts(&assembled);
         assert_eq!(kept.len(), 7);
         assert!(kept[0].1.starts_with("question 7 "), "{:?}", kept[0]);
         assert_eq!(kept.last().unwrap().1, "the new question");
         assert!(assembled.estimated_tokens <= inp.context_window - inp.max_output_tokens);
     }
 
+    fn image(size: i64) -> Block {
+        Block::Image { file_id: uuid::Uuid::now_v7(), filename: "a.png".into(), media_type: "image/png".into(), size }
+    }
+
     #[test]
-    fn attachments_become_image_and_document_blocks() {
-        let new = [
-            Part::Text("compare".into()),
-            Part::Image { format: ImageFormat::Png, bytes: vec![1, 2, 3] },
-            Part::Document { format: DocumentFormat::Pdf, name: "spec".into(), bytes: vec![4] },
-        ];
+    fn attachments_stay_blocks_and_cost_a_fixed_amount() {
+        let doc = Block::Document {
+            file_id: uuid::Uuid::now_v7(),
+            filename: "spec.pdf".into(),
+            media_type: "application/pdf".into(),
+            size: 10,
+        };
+        let new = [image(10), doc.clone(), Block::Text { text: "compare".into() }];
         let assembled = assemble(&input(&[], &new), &words);
-        let content = assembled.prompt.messages[0].content();
-        assert!(content[0].is_text());
-        assert!(content[1].is_image());
-        assert!(content[2].is_document());
+        assert_eq!(assembled.messages[0].content, new.to_vec());
         // Everything fits by the bound, so the estimate is the bound.
         assert_eq!(assembled.estimated_tokens, BUILT_IN_SYSTEM_PROMPT.len() + "compare".len() + 2 * ATTACHMENT_TOKENS);
     }
 
     #[test]
+    fn attachments_past_the_limits_are_named_in_text() {
+        let older: Vec<Block> = (0..20).map(|_| image(10)).chain([Block::Text { text: "old".into() }]).collect();
+        let history = [PastPair { user: older, assistant: "seen".into(), hidden: false, tokens: None }];
+        let new = [image(10), Block::Text { text: "and this one?".into() }];
+        let assembled = assemble(&input(&history, &new), &words);
+        let images = |m: &PlannedMessage| m.content.iter().filter(|b| matches!(b, Block::Image { .. })).count();
+        assert_eq!(images(&assembled.messages[2]), 1, "the new message's image first");
+        assert_eq!(images(&assembled.messages[0]), 19, "then the newest older ones, 20 in all");
+        assert_eq!(
+            assembled.messages[0].content[19],
+            Block::Text { text: "[An attached image, a.png, is not included here.]".into() },
+            "the one past the 20th is named instead"
+        );
+    }
+
+    #[test]
     fn nothing_is_counted_when_everything_fits_by_its_bytes() {
         let history: Vec<PastPair> = (0..20).map(|i| pair(&format!("question {i}"), "an answer", false)).collect();
-        let new = [Part::Text("the new question".into())];
+        let new = [Block::Text { text: "the new question".into() }];
         let assembled = assemble(&input(&history, &new), &|_| panic!("counted although everything fits"));
         assert_eq!(assembled.dropped_pairs, 0);
-        assert_eq!(texts(&assembled.prompt).len(), 41);
+        assert_eq!(texts(&assembled).len(), 41);
     }
 
     #[test]
@@ -348,7 +396,7 @@ mod tests {
         // 10 pairs of 44 words (~250 bytes) each: by their bytes only a few fit, by their words all.
         let history: Vec<PastPair> =
             (0..10).map(|i| pair(&format!("question {i} {}", "word ".repeat(40)), "answer a b c", false)).collect();
-        let new = [Part::Text("the new question".into())];
+        let new = [Block::Text { text: "the new question".into() }];
         let mut inp = input(&history, &new);
         let fixed = words(BUILT_IN_SYSTEM_PROMPT) + 3;
         inp.max_output_tokens = 100;
@@ -373,7 +421,7 @@ mod tests {
     fn stored_counts_are_used_as_they_are() {
         let mut old = pair(&"long question ".repeat(100), "long answer", false);
         old.tokens = Some(5);
-        let new = [Part::Text("next".into())];
+        let new = [Block::Text { text: "next".into() }];
         let mut inp = input(std::slice::from_ref(&old), &new);
         inp.max_output_tokens = 100;
         inp.context_window = words(BUILT_IN_SYSTEM_PROMPT) + 1 + 100 + 5;

@@ -2,180 +2,32 @@
 //! written, and everything stored on the way.
 //!
 //! Before the response starts (so failures are ordinary JSON errors): the token is
-//! checked, then ONE concurrent round of reads (session, chat, history, the pair to
-//! regenerate, the project), then the model is asked — the first model of the chain
-//! that accepts the request. From then on the answer streams: the pair is stored as
+//! checked, the request is prepared as `chat::prepare` says (one concurrent round of
+//! reads, the project's a second, then prompt assembly — the same code that answers
+//! `POST /chat/preview`), the attachments kept are read, then the model is asked — the
+//! first model of the chain that accepts the request. From then on the answer streams: the pair is stored as
 //! `generating` while the model thinks, `start` goes out, each delta is forwarded
 //! the moment it arrives, the text so far is saved every `stream_save_every`, and
 //! the end (`complete` with the model's usage, or `failed` with the partial text) is
 //! stored before `done`/`error`. The generation runs in a task of its own: a client
 //! that goes away stops receiving, not the answer.
 
-use super::api::{Block, PairStatus, StreamDelta, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
-use super::prompt::{self, Knowledge, Part, PastPair, ProjectContext, PromptInput};
-use super::{attachments, project_not_found, DEFAULT_TITLE};
+use super::api::{PairStatus, StreamDelta, StreamDone, StreamError, StreamRequest, StreamStart, TokenUsage};
+use super::prepare::{prepare, Prepared};
+use super::{attachments, DEFAULT_TITLE};
 use crate::auth::TokenCaller;
-use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
-use crate::files;
 use crate::llm::{self, ModelStream, StreamEvent};
 use crate::queue::{self, JobKind};
 use crate::sse::{EventSender, StreamBody};
-use crate::store::chats::{self, ChatItem};
-use crate::store::files::FileItem;
+use crate::store::chats::ChatItem;
+use crate::store::memories;
 use crate::store::pairs::{self, ChatWrite, Outcome, PairItem};
-use crate::store::projects::{self, KnowledgeItem, ProjectItem};
 use crate::Deps;
 use http::{Response, StatusCode};
 use std::sync::Arc;
 use tokio::sync::watch;
 use uuid::Uuid;
-
-/// The longest user message, in characters (the pair item must stay far below
-/// DynamoDB's 400 KB).
-pub const MAX_MESSAGE_CHARS: usize = 60_000;
-
-/// What the request asks for, checked.
-struct Checked {
-    text: Option<String>,
-    models: Vec<String>,
-}
-
-fn check(deps: &Deps, req: &StreamRequest) -> ApiResult<Checked> {
-    let mut v = Validator::default();
-    let text = match (&req.regenerate_pair_id, &req.text) {
-        (Some(_), _) => None,
-        (None, None) => {
-            v.add("text", "This field is required.");
-            None
-        }
-        (None, Some(text)) if text.trim().is_empty() => {
-            v.add("text", "This field may not be blank.");
-            None
-        }
-        (None, Some(text)) if text.chars().count() > MAX_MESSAGE_CHARS => {
-            v.add("text", format!("Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."));
-            None
-        }
-        (None, Some(text)) => Some(text.clone()),
-    };
-    if req.regenerate_pair_id.is_some() && req.chat_id.is_none() {
-        v.add("chat_id", "Required to regenerate an answer.");
-    }
-    if req.chat_id.is_some() && req.project_id.is_some() {
-        v.add(
-            "project_id",
-            "Only for a new chat: an existing chat keeps its project (change it with PATCH /chats/{id}).",
-        );
-    }
-    let config = &deps.config.models;
-    let mut models = config.chain();
-    if let Some(model) = &req.model {
-        if config.knows(model) {
-            models.retain(|m| m != model);
-            models.insert(0, model.clone());
-        } else {
-            v.add("model", "Unknown model.");
-        }
-    }
-    v.finish()?;
-    Ok(Checked { text, models })
-}
-
-/// What the reads found.
-struct Loaded {
-    chat: Option<ChatItem>,
-    history: Vec<PairItem>,
-    regenerate: Option<PairItem>,
-    /// The new message's files (none when regenerating: the pair keeps its own).
-    files: Vec<FileItem>,
-    /// The chat's project and the knowledge it includes in chat.
-    project: Option<(ProjectItem, Vec<KnowledgeItem>)>,
-}
-
-/// The caller's project and its knowledge (included in chat, in their stable order);
-/// `None` when the caller has no such project.
-async fn load_project(
-    deps: &Deps,
-    owner: Uuid,
-    project_id: Uuid,
-) -> ApiResult<Option<(ProjectItem, Vec<KnowledgeItem>)>> {
-    let (project, knowledge) = tokio::try_join!(
-        projects::get(&deps.table, owner, project_id),
-        projects::all_knowledge(&deps.table, owner, project_id)
-    )?;
-    Ok(project.map(|project| (project, knowledge.into_iter().filter(|k| k.include_in_chat).collect())))
-}
-
-/// Every read the message needs, concurrently.
-async fn load(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
-    let files = async {
-        match req.regenerate_pair_id {
-            Some(_) => Ok(Vec::new()),
-            None => files::for_message(deps, owner, req.chat_id, &req.file_ids).await,
-        }
-    };
-    let (mut loaded, files) = tokio::try_join!(load_chat(deps, owner, req), files)?;
-    loaded.files = files;
-    Ok(loaded)
-}
-
-async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<Loaded> {
-    let Some(chat_id) = req.chat_id else {
-        let project = match req.project_id {
-            Some(project) => Some(load_project(deps, owner, project).await?.ok_or_else(project_not_found)?),
-            None => None,
-        };
-        return Ok(Loaded { chat: None, history: Vec::new(), regenerate: None, files: Vec::new(), project });
-    };
-    let regenerate = async {
-        match req.regenerate_pair_id {
-            Some(pair_id) => pairs::get(&deps.table, owner, chat_id, pair_id).await,
-            None => Ok(None),
-        }
-    };
-    let (chat, history, regenerate) = tokio::try_join!(
-        chats::get(&deps.table, owner, chat_id),
-        pairs::history(&deps.table, owner, chat_id, req.regenerate_pair_id),
-        regenerate
-    )?;
-    let chat = chat.ok_or_else(ApiError::not_found)?;
-    if req.regenerate_pair_id.is_some() {
-        match &regenerate {
-            None => return Err(ApiError::not_found()),
-            Some(pair) if pair.status == PairStatus::Generating && !is_stale(deps, pair) => {
-                return Err(ApiError::conflict(
-                    "answer_in_progress",
-                    "An answer to this message is being written; wait for it to finish.",
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    // The chat's project is known only now: a second round, still before the model call.
-    let project = match chat.project_id {
-        // None: a project deleted meanwhile (the chat is being detached from it).
-        Some(project_id) => load_project(deps, owner, project_id).await?,
-        None => None,
-    };
-    Ok(Loaded { chat: Some(chat), history, regenerate, files: Vec::new(), project })
-}
-
-/// Whether the model sees an earlier pair (as prompt assembly decides).
-fn visible(pair: &PairItem) -> bool {
-    !pair.hidden && !pair.assistant_text.trim().is_empty()
-}
-
-fn past_pair(pair: &PairItem, user: Vec<Part>) -> PastPair {
-    let attachments = pair.user_content.iter().filter(|b| !matches!(b, Block::Text { .. })).count();
-    let text_tokens = (pair.user_token_count + pair.assistant_token_count).max(0) as usize;
-    PastPair {
-        user,
-        assistant: pair.assistant_text.clone(),
-        hidden: pair.hidden,
-        tokens: Some(text_tokens + attachments * prompt::ATTACHMENT_TOKENS),
-    }
-}
 
 /// What the generation task needs to store what it streams.
 struct Generation {
@@ -185,6 +37,8 @@ struct Generation {
     user_message_id: Uuid,
     assistant_message_id: Uuid,
     kind: Kind,
+    /// The memories the prompt carries (their use is counted once the answer starts).
+    memory_ids: Vec<Uuid>,
 }
 
 /// What the message does to the chat.
@@ -221,51 +75,15 @@ struct NewMessage {
 
 /// Answers `POST /chat/stream`.
 pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> ApiResult<Response<StreamBody>> {
-    // In a fresh container the tokenizer loads while the reads below wait on the network.
+    // In a fresh container the tokenizer loads while the reads wait on the network.
     crate::tokens::warm_up();
-    let checked = check(&deps, &req)?;
     let owner = caller.user_id;
-    let (_user, loaded) = tokio::try_join!(caller.verify_session(&deps), load(&deps, owner, &req))?;
+    let Prepared { models, loaded, text, content, memories, assembled } = prepare(&deps, &caller, &req).await?;
     let now = deps.clock.now();
+    let prompt = attachments::render(&deps, owner, assembled).await?;
+    let model_stream = llm::open(&deps, &models, prompt).await?;
 
-    let (text, content) = match &loaded.regenerate {
-        Some(pair) => (pair.user_text(), pair.user_content.clone()),
-        None => {
-            let text = checked.text.clone().unwrap_or_default();
-            let content = attachments::blocks(&loaded.files, &text);
-            (text, content)
-        }
-    };
-    let project_context = loaded.project.as_ref().map(|(project, knowledge)| ProjectContext {
-        instructions: project.instructions.clone(),
-        knowledge: knowledge.iter().map(|k| Knowledge { title: k.title.clone(), content: k.content.clone() }).collect(),
-    });
-    let (new_message, history_parts) = attachments::parts(&deps, owner, &content, &loaded.history, visible).await?;
-    let past: Vec<PastPair> =
-        loaded.history.iter().zip(history_parts).map(|(pair, user)| past_pair(pair, user)).collect();
-    let max_output = deps.config.models.max_output_tokens.max(1) as usize;
-    let assembled = prompt::assemble(
-        &PromptInput {
-            chat_system_prompt: loaded.chat.as_ref().and_then(|c| c.system_prompt.as_deref()),
-            project: project_context.as_ref(),
-            memories: None,
-            history: &past,
-            new_message: &new_message,
-            context_window: deps.config.models.context_window,
-            max_output_tokens: max_output,
-        },
-        &|text| crate::tokens::count(text) as usize,
-    );
-    if assembled.dropped_pairs > 0 {
-        tracing::info!(
-            dropped_pairs = assembled.dropped_pairs,
-            estimated_tokens = assembled.estimated_tokens,
-            "history trimmed to fit the context window"
-        );
-    }
-
-    let model_stream = llm::open(&deps, &checked.models, assembled.prompt).await?;
-
+    let memory_ids = memories.ids;
     let generation = match (loaded.chat, loaded.regenerate) {
         (Some(chat), Some(pair)) => Generation {
             owner,
@@ -274,6 +92,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
             user_message_id: pair.user_message_id,
             assistant_message_id: Uuid::now_v7(),
             kind: Kind::Regenerate { replaces: pair.assistant_message_id },
+            memory_ids,
         },
         (chat, _) => {
             let (chat_id, new_chat) = match chat {
@@ -296,7 +115,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                 Some(chat) => Kind::NewChat { chat: Box::new(chat), message },
                 None => Kind::Append(message),
             };
-            Generation { owner, chat_id, pair_id, user_message_id, assistant_message_id, kind }
+            Generation { owner, chat_id, pair_id, user_message_id, assistant_message_id, kind, memory_ids }
         }
     };
     let (body, events) = StreamBody::events(deps.config.stream_keep_alive);
@@ -348,6 +167,16 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
             }
         }
     };
+    // The memories the prompt carried were used once more: counted off the path of the deltas.
+    let references = async {
+        if g.memory_ids.is_empty() {
+            return;
+        }
+        let now = deps.clock.now();
+        if let Err(err) = memories::record_references(&deps.table, g.owner, &g.memory_ids, now).await {
+            tracing::warn!(pair_id = %g.pair_id, code = ApiError::from(err).code, "could not count the memories' use");
+        }
+    };
     let (text_tx, text_rx) = watch::channel(String::new());
     let (done_tx, done_rx) = watch::channel(false);
     let stream = async {
@@ -374,8 +203,8 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
             _ => None,
         }
     };
-    let ((text, outcome), (), (), user_token_count) =
-        tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title, user_token_count);
+    let ((text, outcome), (), (), (), user_token_count) =
+        tokio::join!(stream, save_while_generating(deps, &g, text_rx, done_rx), title, references, user_token_count);
     let (usage, token_count) = match &outcome {
         Ok((_, usage)) => (*usage, usage.output_tokens),
         Err(_) => (llm::Usage::default(), count_tokens(&text).await),
@@ -432,13 +261,6 @@ async fn next_within(deps: &Deps, model: &mut ModelStream, deadline: tokio::time
             })
         }
     }
-}
-
-/// A pair left `generating` by a generation that can no longer be running (its
-/// function timed out or died): older than the longest an answer may take.
-pub fn is_stale(deps: &Deps, pair: &PairItem) -> bool {
-    let limit = deps.config.stream_max_duration + std::time::Duration::from_secs(60);
-    pair.status == PairStatus::Generating && deps.clock.now() - pair.assistant_created_at > limit
 }
 
 /// Stores the pair as `generating` (with the new chat, or a fresh answer for a
