@@ -9,6 +9,7 @@ pub mod email_worker;
 pub mod error_responses;
 pub mod files;
 pub mod files_cleanup;
+pub mod memories;
 pub mod projects;
 pub mod prompts;
 pub mod routes;
@@ -16,7 +17,7 @@ pub mod table;
 pub mod title_worker;
 pub mod worker;
 
-routes::route_modules!(health, openapi, docs, chat_stream, chat_preview, memories_context, usage);
+routes::route_modules!(health, openapi, docs, chat_stream, chat_preview, usage);
 
 pub use routes::{Route, Scheduled, Worker};
 pub use table::{function, routes, scheduled, workers, Function};

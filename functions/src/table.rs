@@ -22,6 +22,7 @@ pub fn routes() -> &'static [&'static Route] {
             crate::chats::ROUTES,
             crate::files::ROUTES,
             crate::projects::ROUTES,
+            crate::memories::ROUTES,
         ];
         let mut all: Vec<&'static Route> = groups.concat();
         let method_order =

@@ -248,6 +248,35 @@ async fn profile_updates_and_username_uniqueness() {
 }
 
 #[tokio::test]
+async fn memory_is_on_by_default_and_the_user_can_turn_it_off() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let me = app.get_auth("/api/v1/auth/me", &user.token).await;
+    assert_eq!(me.body["memory_enabled"], true, "{}", me.text);
+    let patch = |body| app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(body));
+
+    let off = patch(json!({"memory_enabled": false})).await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    assert_eq!(off.body["memory_enabled"], false);
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.body["memory_enabled"], false);
+
+    // Absent or null leaves it as it is; other changes keep it.
+    let renamed = patch(json!({"first_name": "Ada", "memory_enabled": null})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(renamed.body["memory_enabled"], false);
+    assert_eq!(patch(json!({"last_name": "Lovelace"})).await.body["memory_enabled"], false);
+
+    let bad = patch(json!({"memory_enabled": "no"})).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.body["memory_enabled"], false);
+
+    let on = patch(json!({"memory_enabled": true})).await;
+    assert_eq!(on.body["memory_enabled"], true);
+    // The login answer carries it too.
+    assert_eq!(app.login(&user.email, PASSWORD).await.body["user"]["memory_enabled"], true);
+}
+
+#[tokio::test]
 async fn a_login_from_a_new_ip_sends_a_notice_once() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;

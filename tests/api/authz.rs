@@ -26,6 +26,9 @@ fn fixture_body(route: &str) -> Option<Option<Value>> {
         "projects-knowledge-create" => Some(json!({"title": "Bob's", "content": "Bob was here"})),
         "projects-knowledge-get" | "projects-knowledge-delete" | "projects-knowledge-toggle" => None,
         "projects-knowledge-update" => Some(json!({"title": "Bob's now"})),
+        "memories-get" | "memories-delete" => None,
+        "memories-update" => Some(json!({"summary": "Bob's now", "is_active": false})),
+        "memory-tags-delete" => None,
         _ => return None,
     })
 }
@@ -39,6 +42,8 @@ struct Owned {
     prompt: String,
     file: String,
     other_session: String,
+    memory: String,
+    tag: String,
 }
 
 impl Owned {
@@ -61,6 +66,8 @@ impl Owned {
                 ("prompts", "{id}") => &self.prompt,
                 ("files", "{id}") => &self.file,
                 ("sessions", "{id}") => &self.other_session,
+                ("memories", "{id}") => &self.memory,
+                ("memory-tags", "{name}") => &self.tag,
                 _ => return Err(format!("no fixture for {segment} after /{parent}/ in {path}")),
             };
             filled.push(id.clone());
@@ -82,6 +89,10 @@ async fn snapshot(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> {
         format!("/api/v1/prompts/{}", owned.prompt),
         format!("/api/v1/files/{}", owned.file),
         "/api/v1/auth/sessions".to_string(),
+        format!("/api/v1/memories/{}", owned.memory),
+        "/api/v1/memories".to_string(),
+        "/api/v1/memories/stats".to_string(),
+        "/api/v1/memory-tags".to_string(),
     ];
     let mut seen = Vec::new();
     for path in paths {
@@ -112,8 +123,8 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     let ada = app.verified_user().await;
     let bob = app.verified_user().await;
 
-    // Ada's world: a chat with a pair, a project with knowledge, a prompt, a file and a
-    // second session.
+    // Ada's world: a chat with a pair, a project with knowledge, a prompt, a file, a
+    // memory with a tag and a second session.
     let events = app.chat(&ada.token, json!({"text": "Hello there"})).await;
     let start = &event(&events, "start").data;
     let chat = start["chat_id"].as_str().unwrap().to_string();
@@ -132,6 +143,9 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     assert_eq!(prompt.status, 201, "{}", prompt.text);
     let file = upload(&app, &ada.token, "a.png", "image/png", PNG, "attachment").await;
     assert_eq!(file.status, 200, "{}", file.text);
+    let memory = json!({"summary": "Ada writes C++.", "category": "skill", "tags": ["C++"]});
+    let memory = app.call("POST", "/api/v1/memories", Some(&ada.token), Some(memory)).await;
+    assert_eq!(memory.status, 201, "{}", memory.text);
     app.new_ip();
     let second = app.login(&ada.email, PASSWORD).await;
     assert_eq!(second.status, 200);
@@ -153,6 +167,8 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
         prompt: prompt.body["id"].as_str().unwrap().to_string(),
         file: file.body["id"].as_str().unwrap().to_string(),
         other_session,
+        memory: memory.body["id"].as_str().unwrap().to_string(),
+        tag: "c++".to_string(),
     };
     let before = snapshot(&app, &ada.token, &owned).await;
 

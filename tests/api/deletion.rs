@@ -3,6 +3,8 @@
 
 use crate::titles::title_jobs_done;
 use serde_json::{json, Value};
+use shared::model::MemoryCategory;
+use shared::store::memories::MemoryItem;
 use system_tests::files::{put_bytes, start_upload, upload, PNG};
 use system_tests::google::profile;
 use system_tests::*;
@@ -93,6 +95,20 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     chat_of(&app.chat(token, json!({"chat_id": in_project, "text": "And now?"})).await);
     chat_of(&app.chat(token, json!({"text": "Another chat"})).await);
     assert!(title_jobs_done(&app).await, "the new chats were titled");
+    // Memories: one written, a tag of its own, and one learned from a chat and deleted
+    // (its tombstone stays in the chat's partition).
+    let memory = json!({"summary": "Writes Rust.", "category": "skill", "tags": ["rust"]});
+    created(&app, token, "/api/v1/memories", memory).await;
+    let tag = app.call("POST", "/api/v1/memory-tags", Some(token), Some(json!({"name": "unused"}))).await;
+    assert_eq!(tag.status, 201, "{}", tag.text);
+    let owner = uuid::Uuid::parse_str(&user.id).unwrap();
+    let now = app.clock.now();
+    let mut learned = MemoryItem::new(owner, "Works on a project.".into(), MemoryCategory::Project, 0.8, false, now);
+    learned.source_chat_id = Some(uuid::Uuid::parse_str(&in_project).unwrap());
+    learned.tags = vec!["work".into()];
+    shared::store::memories::create(&app.deps.table, &learned).await.expect("a learned memory");
+    let forget = app.call("DELETE", &format!("/api/v1/memories/{}", learned.id), Some(token), None).await;
+    assert_eq!(forget.status, 204, "{}", forget.text);
     assert_eq!(app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await.status, 202);
     wait_for_mail(&user.email, "Reset your myclaude password", 1).await;
 
@@ -112,6 +128,9 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
         "TOKEN#",
         "EMAIL#",
         "USERNAME#",
+        "MEMORY#",
+        "MEMTAG#",
+        "MEMTOMB#",
     ] {
         assert!(mine.iter().any(|item| item.contains(kind)), "the account has {kind} items: {mine:#?}");
     }

@@ -99,6 +99,10 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "prompts-create" | "chats-create" | "files-create" => 201,
                     "files-complete" | "files-get" | "files-delete" => 404,
                     "projects-create" => 201,
+                    "memories-create" | "memory-tags-create" => 201,
+                    "memories-get" | "memories-update" | "memories-delete" => 404, // not the caller's
+                    // The tag memory-tags-create made (C++), by its URL-encoded name.
+                    "memory-tags-delete" => 204,
                     name if name.starts_with("projects-") && name != "projects-list" => 404, // not the caller's
                     "auth-logout" | "auth-logout-all" | "auth-me-delete" => 204,
                     _ => 200,

@@ -11,6 +11,7 @@ mod google;
 mod http_basics;
 mod limits;
 mod llm;
+mod memories;
 mod memory_context;
 mod model_stub;
 mod projects;

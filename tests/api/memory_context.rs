@@ -22,17 +22,9 @@ async fn remember(app: &TestApp, user: &TestUser, summary: &str, tags: &[&str], 
 }
 
 async fn set_memory_enabled(app: &TestApp, user: &TestUser, enabled: bool) {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    app.deps
-        .table
-        .update_item()
-        .key("PK", AttributeValue::S(format!("USER#{}", user.id)))
-        .key("SK", AttributeValue::S("PROFILE".into()))
-        .update_expression("SET memory_enabled = :on")
-        .expression_attribute_values(":on", AttributeValue::Bool(enabled))
-        .send()
-        .await
-        .unwrap();
+    let reply = app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"memory_enabled": enabled}))).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["memory_enabled"], enabled);
 }
 
 async fn context(app: &TestApp, user: &TestUser, q: &str) -> Value {

@@ -26,6 +26,8 @@ const REQUESTS: usize = 200;
 const HISTORY: usize = 10;
 /// Knowledge items of the project in the second run.
 const KNOWLEDGE: usize = 20;
+/// Active memories of the user: every message reads them and chooses within the budget.
+const MEMORIES: usize = 200;
 
 #[derive(Clone, Debug)]
 struct Call {
@@ -139,6 +141,8 @@ async fn run() {
                 .to_builder()
                 .interceptor(Recorder { service: "dynamodb", timeline: hook_timeline.clone() });
             deps.dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
+            // The store's table handle holds its own client: it must be the timed one too.
+            deps.table = shared::store::Table::new(deps.dynamo.clone(), deps.table.name().to_string());
             let bedrock = deps
                 .bedrock
                 .config()
@@ -150,8 +154,10 @@ async fn run() {
     };
     let app = TestApp::spawn_with(options).await;
     let user = app.verified_user().await;
+    remember(&app, &user.id).await;
     let plain = chat_with_history(&app, &user.token, None).await;
-    measure(&app, &user.token, &plain, &timeline, &format!("a chat with {HISTORY} earlier pairs")).await;
+    let label = format!("a chat with {HISTORY} earlier pairs, the user having {MEMORIES} memories");
+    measure(&app, &user.token, &plain, &timeline, &label).await;
 
     // The same in a project with 20 knowledge items included in chat.
     let project = app
@@ -172,6 +178,28 @@ async fn run() {
     let in_project = chat_with_history(&app, &user.token, Some(&project_id)).await;
     let label = format!("a chat with {HISTORY} earlier pairs in a project with {KNOWLEDGE} knowledge items");
     measure(&app, &user.token, &in_project, &timeline, &label).await;
+}
+
+/// Gives the user `MEMORIES` active memories, as extraction would.
+async fn remember(app: &TestApp, user_id: &str) {
+    use shared::store::memories::{self, MemoryItem};
+    let owner = user_id.parse().unwrap();
+    let topics = ["Rust", "Go", "Postgres", "Kubernetes", "React", "testing", "hiking", "coffee", "Berlin", "music"];
+    for i in 0..MEMORIES {
+        let topic = topics[i % topics.len()];
+        let summary = format!("Fact {i}: the user has opinions about {topic} and uses it at work");
+        let mut memory = MemoryItem::new(
+            owner,
+            summary,
+            shared::model::MemoryCategory::Preference,
+            0.8,
+            i % 3 == 0,
+            app.deps.clock.now(),
+        );
+        memory.tags = vec![topic.to_lowercase()];
+        memory.token_count = shared::memory::count_line(&memory).await;
+        memories::create(&app.deps.table, &memory).await.unwrap();
+    }
 }
 
 /// A chat (in `project`, if given) that already holds `HISTORY` pairs.

@@ -20,6 +20,8 @@ pub struct User {
     pub date_joined: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_login: Option<OffsetDateTime>,
+    /// Whether the assistant learns long-term memories from chats and uses them (default true).
+    pub memory_enabled: bool,
 }
 
 impl User {
@@ -35,6 +37,7 @@ impl User {
             avatar_url,
             date_joined: item.date_joined,
             last_login: item.last_login,
+            memory_enabled: item.memory_enabled,
         }
     }
 }
@@ -112,6 +115,9 @@ pub struct UpdateMeRequest {
     #[serde(default, deserialize_with = "crate::domain::present")]
     #[schema(value_type = Option<Uuid>)]
     pub avatar_file_id: Option<Option<Uuid>>,
+    /// Whether the assistant learns and uses long-term memories; null or absent leaves it as it is.
+    #[serde(default)]
+    pub memory_enabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,7 +3,9 @@
 //! (`extract`), curated through the API, and the most relevant active ones are put
 //! into each chat's system prompt (`context`).
 
+pub mod api;
 pub mod context;
+pub mod curation;
 
 use crate::store::memories::MemoryItem;
 
@@ -15,8 +17,10 @@ pub const MAX_TAG_CHARS: usize = 50;
 /// A tag's name as stored: trimmed, lower-case, inner whitespace runs made one `-`;
 /// letters, digits and `-_.+#&` only (so `c++`, `c#` and `r&d` are tags), at most
 /// [`MAX_TAG_CHARS`] characters.
+/// The characters are checked as written, before lower-casing (which can turn a letter
+/// into a letter and a combining mark: `İ` is `i̇` in lower case).
 pub fn tag_name(raw: &str) -> Result<String, String> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase();
+    let name = raw.split_whitespace().collect::<Vec<_>>().join("-");
     if name.is_empty() {
         return Err("A tag may not be blank.".into());
     }
@@ -26,7 +30,7 @@ pub fn tag_name(raw: &str) -> Result<String, String> {
     if !name.chars().all(|c| c.is_alphanumeric() || "-_.+#&".contains(c)) {
         return Err("A tag holds only letters, digits, spaces and - _ . + # &.".into());
     }
-    Ok(name)
+    Ok(name.to_lowercase())
 }
 
 /// The memory's line in the prompt's memory layer.
@@ -54,5 +58,6 @@ mod tests {
         assert!(tag_name("a/b").is_err());
         assert!(tag_name(&"x".repeat(51)).is_err());
         assert!(tag_name(&"x".repeat(50)).is_ok());
+        assert_eq!(tag_name("İstanbul").unwrap(), "i\u{307}stanbul");
     }
 }

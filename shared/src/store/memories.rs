@@ -373,7 +373,7 @@ pub async fn get_tag(table: &Table, owner: Uuid, name: &str) -> StoreResult<Opti
 }
 
 /// Deletes the tag item; `false` if there was none. (Taking the tag off its memories is
-/// the caller's: see `memory::delete_tag`.)
+/// the caller's: see `memory::curation::delete_tag`.)
 pub async fn delete_tag(table: &Table, owner: Uuid, name: &str) -> StoreResult<bool> {
     super::delete_existing(table, tag_key(owner, name)).await
 }

@@ -4,7 +4,7 @@ use super::credentials::{self, CredentialItem};
 use super::update::Changes;
 use super::{condition_failed_at, key, keys, s, Item};
 use super::{Conflict, StoreError, StoreResult, Table};
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -129,7 +129,7 @@ fn updated(output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput) -
 pub async fn mark_email_verified(table: &Table, user_id: Uuid) -> StoreResult<Option<UserItem>> {
     let result = update(table, user_id)
         .update_expression("SET email_verified = :t")
-        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .expression_attribute_values(":t", AttributeValue::Bool(true))
         .send()
         .await;
     match result {
@@ -157,6 +157,8 @@ pub struct ProfileChanges {
     pub username: Option<(String, String)>,
     /// `Some(None)` removes the avatar.
     pub avatar: Option<Option<Uuid>>,
+    /// Whether the assistant learns and uses long-term memories.
+    pub memory_enabled: Option<bool>,
 }
 
 /// Applies profile changes. A username change moves the uniqueness claim in the same
@@ -173,6 +175,9 @@ pub async fn update_profile(table: &Table, user_id: Uuid, changes: ProfileChange
     }
     if let Some(avatar) = changes.avatar {
         update = update.set_or_remove("avatar_file_id", avatar.map(|id| s(id.to_string())));
+    }
+    if let Some(enabled) = changes.memory_enabled {
+        update = update.set("memory_enabled", AttributeValue::Bool(enabled));
     }
     let username_change = changes.username.filter(|(new, old)| new != old);
     if let Some((new, _)) = &username_change {

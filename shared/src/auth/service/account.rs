@@ -117,6 +117,7 @@ pub async fn update_me(deps: &Deps, user: UserItem, req: UpdateMeRequest) -> Api
         last_name,
         username: username.map(|u| (u.as_str().to_string(), user.username.clone())),
         avatar,
+        memory_enabled: req.memory_enabled,
     };
     match users::update_profile(&deps.table, user.id, changes).await {
         Ok(updated) => super::user_view(deps, &updated).await,
