@@ -3,6 +3,8 @@
 //! (`extract`), curated through the API, and the most relevant active ones are put
 //! into each chat's system prompt (`context`).
 
+pub mod extract;
+
 use crate::store::memories::MemoryItem;
 
 pub const MAX_SUMMARY_CHARS: usize = 500;

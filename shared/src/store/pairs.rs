@@ -156,6 +156,26 @@ pub async fn history(table: &Table, owner: Uuid, chat_id: Uuid, before: Option<U
     Ok(pairs)
 }
 
+/// The pairs of the chat after `after` (every pair without it), oldest first.
+pub async fn since(table: &Table, owner: Uuid, chat_id: Uuid, after: Option<Uuid>) -> StoreResult<Vec<PairItem>> {
+    let low = match after {
+        Some(pair) => keys::pair(pair),
+        None => keys::PAIR_PREFIX.to_string(),
+    };
+    let query = table
+        .query()
+        .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+        .expression_attribute_values(":pk", s(keys::chat_partition(owner, chat_id)))
+        .expression_attribute_values(":low", s(low))
+        .expression_attribute_values(":high", s(format!("{}~", keys::PAIR_PREFIX)))
+        .consistent_read(true);
+    let mut pairs: Vec<PairItem> = super::query_all(query, usize::MAX).await?;
+    if let Some(after) = after {
+        pairs.retain(|pair| pair.id != after);
+    }
+    Ok(pairs)
+}
+
 /// Where a new pair goes: into a chat created with it, or an existing chat.
 pub enum ChatWrite<'a> {
     Create(&'a ChatItem),
