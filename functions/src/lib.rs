@@ -9,6 +9,7 @@ pub mod email_worker;
 pub mod error_responses;
 pub mod files;
 pub mod files_cleanup;
+pub mod memory_worker;
 pub mod projects;
 pub mod prompts;
 pub mod routes;
