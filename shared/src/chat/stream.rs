@@ -393,6 +393,10 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
     if let Err(err) = pairs::finish(&deps.table, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, end, now).await
     {
         tracing::error!(pair_id = %g.pair_id, code = ApiError::from(err).code, "could not store the answer");
+    } else if outcome.is_ok() {
+        if let Err(err) = crate::memory::extract::queue_after_answer(deps, g.owner, g.chat_id).await {
+            tracing::error!(chat_id = %g.chat_id, code = err.code, "could not queue memory extraction");
+        }
     }
     match outcome {
         Ok((stop_reason, usage)) => {
