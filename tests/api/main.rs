@@ -11,6 +11,7 @@ mod google;
 mod http_basics;
 mod limits;
 mod llm;
+mod memory_extraction;
 mod model_stub;
 mod projects;
 mod prompts;
