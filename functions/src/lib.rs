@@ -10,6 +10,7 @@ pub mod error_responses;
 pub mod files;
 pub mod files_cleanup;
 pub mod memories;
+pub mod memory_worker;
 pub mod projects;
 pub mod prompts;
 pub mod routes;

@@ -29,6 +29,8 @@ pub enum Permission {
     InvokeModel,
     /// Queue chat-title jobs.
     EnqueueTitle,
+    /// Queue memory-extraction jobs.
+    EnqueueMemory,
     /// Read, write and delete objects in the files bucket (and presign such requests).
     Files,
     /// Read objects in the files bucket: presigned download URLs (the avatar) work
@@ -40,6 +42,7 @@ pub enum Permission {
 pub enum Queue {
     Email,
     Titles,
+    Memory,
 }
 
 /// One HTTP function: its entry sits next to its handler (`pub static ROUTE`), whose
@@ -164,7 +167,9 @@ use Permission::*;
 /// Authenticated routes write too: the session's `last_used_at` is refreshed.
 pub const WRITE: &[Permission] = &[TableRead, TableWrite];
 pub const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
-pub const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle, Files];
+pub const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle, EnqueueMemory, Files];
+/// Routes that queue a memory extraction.
+pub const WRITE_MEMORY: &[Permission] = &[TableRead, TableWrite, EnqueueMemory];
 pub const FILES: &[Permission] = &[TableRead, TableWrite, Files];
 /// Routes answering with the user (and its avatar URL).
 pub const USER: &[Permission] = &[TableRead, TableWrite, ReadFiles];

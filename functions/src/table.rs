@@ -6,7 +6,8 @@ use crate::routes::{Route, Scheduled, Worker};
 use std::sync::OnceLock;
 
 /// The SQS workers.
-static WORKERS: &[&Worker] = &[&crate::email_worker::WORKER, &crate::title_worker::WORKER];
+static WORKERS: &[&Worker] =
+    &[&crate::email_worker::WORKER, &crate::title_worker::WORKER, &crate::memory_worker::WORKER];
 
 /// The jobs run on a schedule.
 static SCHEDULED: &[&Scheduled] = &[&crate::files_cleanup::SCHEDULED];

@@ -15,6 +15,7 @@ fn fixture_body(route: &str) -> Option<Option<Value>> {
         "prompts-get" | "prompts-delete" => None,
         "prompts-update" => Some(json!({"name": "Bob's now"})),
         "chats-get" | "chats-delete" | "chats-archive" | "chats-unarchive" | "chats-messages" | "chats-usage" => None,
+        "chats-extract-memories" => None,
         "chats-update" => Some(json!({"title": "Bob's now"})),
         "chats-system-prompt" => Some(json!({"system_prompt": "Bob's now"})),
         "chats-pair-update" => Some(json!({"text": "Bob's now"})),

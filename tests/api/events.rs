@@ -94,7 +94,7 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "auth-password-reset" => 202,
                     "auth-sessions-delete" | "prompts-get" | "prompts-update" | "prompts-delete" => 404, // not the caller's
                     "chats-get" | "chats-update" | "chats-delete" | "chats-archive" | "chats-unarchive" => 404,
-                    "chats-system-prompt" | "chats-messages" | "chats-usage" => 404,
+                    "chats-system-prompt" | "chats-messages" | "chats-usage" | "chats-extract-memories" => 404,
                     "chats-pair-update" | "chats-pair-toggle" | "chats-pair-delete" => 404,
                     "prompts-create" | "chats-create" | "files-create" => 201,
                     "files-complete" | "files-get" | "files-delete" => 404,
@@ -118,7 +118,8 @@ async fn every_function_has_a_sample_event_and_it_replays() {
             Function::Worker(worker) => {
                 let event: SqsEvent = serde_json::from_str(&text).unwrap();
                 let response = (worker.handler)(&app.deps, event).await;
-                // The sample title job names a chat nobody has: it is done, with nothing to title.
+                // The sample title and memory jobs name a chat nobody has: they are done, with
+                // nothing to title or learn.
                 assert!(response.batch_item_failures.is_empty(), "{name}");
                 if name == "email-worker" {
                     assert!(!mails_to("ada@example.com", "Verify your email").await.is_empty());

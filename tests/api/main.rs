@@ -13,6 +13,7 @@ mod limits;
 mod llm;
 mod memories;
 mod memory_context;
+mod memory_extraction;
 mod model_stub;
 mod projects;
 mod prompts;

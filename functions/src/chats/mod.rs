@@ -4,6 +4,7 @@ crate::routes::route_modules!(
     archive,
     create,
     delete,
+    extract_memories,
     get,
     list,
     messages,

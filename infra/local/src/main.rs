@@ -58,7 +58,10 @@ async fn dev() -> Result<(), Error> {
         "  AWS emulator    {endpoint}   (DynamoDB table {}, bucket {})",
         deps.config.table_name, deps.config.files_bucket
     );
-    println!("  queues          {}, {}", deps.config.email_queue_url, deps.config.title_queue_url);
+    println!(
+        "  queues          {}, {}, {}",
+        deps.config.email_queue_url, deps.config.title_queue_url, deps.config.memory_queue_url
+    );
     println!("  model stub      http://127.0.0.1:{stub_port}   (Bedrock Converse/ConverseStream; control API under /__stub/)");
     println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));
     let scheduled: Vec<String> =

@@ -15,6 +15,7 @@ pub fn queue_url(deps: &Deps, queue: Queue) -> &str {
     match queue {
         Queue::Email => &deps.config.email_queue_url,
         Queue::Titles => &deps.config.title_queue_url,
+        Queue::Memory => &deps.config.memory_queue_url,
     }
 }
 

@@ -34,6 +34,7 @@ fn queue_resource(queue: Queue) -> &'static str {
     match queue {
         Queue::Email => "EmailQueue",
         Queue::Titles => "TitleQueue",
+        Queue::Memory => "MemoryQueue",
     }
 }
 
@@ -77,6 +78,11 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
                 "Resource": [get_att("TitleQueue", "Arn")],
+            }),
+            Permission::EnqueueMemory => json!({
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [get_att("MemoryQueue", "Arn")],
             }),
             Permission::InvokeModel => json!({
                 "Effect": "Allow",
@@ -285,6 +291,21 @@ pub fn document() -> Value {
         }),
     );
     resources.insert(
+        "MemoryDeadLetterQueue".into(),
+        json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true } }),
+    );
+    resources.insert(
+        "MemoryQueue".into(),
+        json!({
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "VisibilityTimeout": 360,
+                "SqsManagedSseEnabled": true,
+                "RedrivePolicy": { "deadLetterTargetArn": get_att("MemoryDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
+            }
+        }),
+    );
+    resources.insert(
         "EmailQueue".into(),
         json!({
             "Type": "AWS::SQS::Queue",
@@ -335,6 +356,7 @@ pub fn document() -> Value {
                         "FILES_BUCKET": reference("FilesBucket"),
                         "EMAIL_QUEUE_URL": reference("EmailQueue"),
                         "TITLE_QUEUE_URL": reference("TitleQueue"),
+                        "MEMORY_QUEUE_URL": reference("MemoryQueue"),
                         "MODEL_PRIMARY": reference("ModelPrimary"),
                         "MODEL_FALLBACKS": reference("ModelFallbacks"),
                         "MODEL_SMALL": reference("ModelSmall"),

@@ -21,6 +21,10 @@ pub struct Chat {
     pub updated_at: OffsetDateTime,
     pub message_count: i64,
     pub total_tokens: i64,
+    /// When memory extraction last finished for this chat (whether or not it learned
+    /// anything); null before the first.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub memories_extracted_at: Option<OffsetDateTime>,
 }
 
 impl From<ChatItem> for Chat {
@@ -35,6 +39,7 @@ impl From<ChatItem> for Chat {
             updated_at: item.updated_at,
             message_count: item.message_count,
             total_tokens: item.total_tokens,
+            memories_extracted_at: item.memories_extracted_at,
         }
     }
 }

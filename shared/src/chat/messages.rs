@@ -31,7 +31,7 @@ pub async fn list(deps: &Deps, owner: Uuid, chat_id: Uuid, page: PageQuery) -> A
     let items = items
         .into_iter()
         .map(|mut pair| {
-            if super::prepare::is_stale(deps, &pair) {
+            if pair.is_abandoned(deps.clock.now(), deps.config.stream_max_duration) {
                 pair.status = super::api::PairStatus::Failed;
             }
             Pair::from(pair)

@@ -142,7 +142,10 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<C
     if req.regenerate_pair_id.is_some() {
         match &regenerate {
             None => return Err(ApiError::not_found()),
-            Some(pair) if pair.status == PairStatus::Generating && !is_stale(deps, pair) => {
+            Some(pair)
+                if pair.status == PairStatus::Generating
+                    && !pair.is_abandoned(deps.clock.now(), deps.config.stream_max_duration) =>
+            {
                 return Err(ApiError::conflict(
                     "answer_in_progress",
                     "An answer to this message is being written; wait for it to finish.",
@@ -158,13 +161,6 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<C
         None => None,
     };
     Ok((Some(chat), history, regenerate, project))
-}
-
-/// A pair left `generating` by a generation that can no longer be running (its
-/// function timed out or died): older than the longest an answer may take.
-pub fn is_stale(deps: &Deps, pair: &PairItem) -> bool {
-    let limit = deps.config.stream_max_duration + std::time::Duration::from_secs(60);
-    pair.status == PairStatus::Generating && deps.clock.now() - pair.assistant_created_at > limit
 }
 
 /// Whether the model sees an earlier pair (as prompt assembly decides).

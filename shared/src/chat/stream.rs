@@ -39,6 +39,9 @@ struct Generation {
     kind: Kind,
     /// The memories the prompt carries (their use is counted once the answer starts).
     memory_ids: Vec<Uuid>,
+    /// Whether the user has memory on: the chat's memory extraction is queued after each
+    /// complete answer.
+    memory_enabled: bool,
 }
 
 /// What the message does to the chat.
@@ -83,7 +86,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
     let prompt = attachments::render(&deps, owner, assembled).await?;
     let model_stream = llm::open(&deps, &models, prompt).await?;
 
-    let memory_ids = memories.ids;
+    let (memory_ids, memory_enabled) = (memories.ids, loaded.user.memory_enabled);
     let generation = match (loaded.chat, loaded.regenerate) {
         (Some(chat), Some(pair)) => Generation {
             owner,
@@ -93,6 +96,7 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
             assistant_message_id: Uuid::now_v7(),
             kind: Kind::Regenerate { replaces: pair.assistant_message_id },
             memory_ids,
+            memory_enabled,
         },
         (chat, _) => {
             let (chat_id, new_chat) = match chat {
@@ -115,7 +119,16 @@ pub async fn start(deps: Arc<Deps>, caller: TokenCaller, req: StreamRequest) -> 
                 Some(chat) => Kind::NewChat { chat: Box::new(chat), message },
                 None => Kind::Append(message),
             };
-            Generation { owner, chat_id, pair_id, user_message_id, assistant_message_id, kind, memory_ids }
+            Generation {
+                owner,
+                chat_id,
+                pair_id,
+                user_message_id,
+                assistant_message_id,
+                kind,
+                memory_ids,
+                memory_enabled,
+            }
         }
     };
     let (body, events) = StreamBody::events(deps.config.stream_keep_alive);
@@ -219,10 +232,15 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
         usage,
     };
     let now = deps.clock.now();
-    if let Err(err) = pairs::finish(&deps.table, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, end, now).await
+    let stored = match pairs::finish(&deps.table, g.owner, g.chat_id, g.pair_id, g.assistant_message_id, end, now).await
     {
-        tracing::error!(pair_id = %g.pair_id, code = ApiError::from(err).code, "could not store the answer");
-    }
+        Ok(_) => true,
+        Err(err) => {
+            tracing::error!(pair_id = %g.pair_id, code = ApiError::from(err).code, "could not store the answer");
+            false
+        }
+    };
+    let learn = stored && outcome.is_ok() && g.memory_enabled;
     match outcome {
         Ok((stop_reason, usage)) => {
             events.send(
@@ -239,6 +257,12 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
         }
         Err((code, message)) => {
             events.send("error", &StreamError { code: code.to_string(), message });
+        }
+    }
+    // After `done`: the client is not kept waiting for the queue.
+    if learn {
+        if let Err(err) = crate::memory::extract::queue_after_answer(deps, g.owner, g.chat_id).await {
+            tracing::error!(chat_id = %g.chat_id, code = err.code, "could not queue memory extraction");
         }
     }
     if !events.is_connected() {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod context;
 pub mod curation;
+pub mod extract;
 
 use crate::store::memories::MemoryItem;
 

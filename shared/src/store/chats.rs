@@ -4,7 +4,7 @@
 
 use super::page::{GSI1PK, GSI1SK, GSI2PK, GSI2SK};
 use super::update::Changes;
-use super::{key, keys, s, Item};
+use super::{key, keys, n, s, Item};
 use super::{StoreError, StoreResult, Table};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,19 @@ pub struct ChatItem {
     pub input_tokens: i64,
     #[serde(default)]
     pub output_tokens: i64,
+    /// When memory extraction was last asked for (epoch ms): a queued extraction job
+    /// carries the same value, and an automatic one older than this marker does
+    /// nothing (a later answer queued a newer one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_requested_at: Option<i64>,
+    /// The last pair memory extraction has read; the next extraction reads the pairs
+    /// after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memories_extracted_through: Option<Uuid>,
+    /// When memory extraction last finished for this chat (whether or not it learned
+    /// anything).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub memories_extracted_at: Option<OffsetDateTime>,
 }
 
 impl ChatItem {
@@ -81,6 +94,9 @@ impl ChatItem {
             context_tokens: 0,
             input_tokens: 0,
             output_tokens: 0,
+            memory_requested_at: None,
+            memories_extracted_through: None,
+            memories_extracted_at: None,
         }
     }
 
@@ -379,4 +395,37 @@ pub async fn set_generated_title(table: &Table, owner: Uuid, id: Uuid, title: &s
         .send()
         .await;
     super::applied(result)
+}
+
+/// Marks the chat as due for memory extraction, asked for at `requested_at` (epoch ms).
+/// `false` when the chat is gone.
+pub async fn request_memories(table: &Table, owner: Uuid, id: Uuid, requested_at: i64) -> StoreResult<bool> {
+    let result = table
+        .update_item()
+        .set_key(Some(chat_key(owner, id)))
+        .update_expression("SET memory_requested_at = :at")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":at", n(requested_at))
+        .send()
+        .await;
+    super::applied(result)
+}
+
+/// Records a finished memory extraction at `now`, which read the pairs up to `through`
+/// (when it read any). `false` when the chat is gone.
+pub async fn memories_extracted(
+    table: &Table,
+    owner: Uuid,
+    id: Uuid,
+    through: Option<Uuid>,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let mut update = Changes::new().set("memories_extracted_at", super::time_attr(now));
+    if let Some(through) = through {
+        update = update.set("memories_extracted_through", s(through.to_string()));
+    }
+    let request = update
+        .apply(table.update_item().set_key(Some(chat_key(owner, id))).condition_expression("attribute_exists(PK)"))
+        .expect("the extraction time always changes");
+    super::applied(request.send().await)
 }

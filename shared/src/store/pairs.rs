@@ -46,6 +46,14 @@ pub struct PairItem {
 }
 
 impl PairItem {
+    /// Left `generating` by a generation that can no longer be running (its function
+    /// timed out or died): older than the longest an answer may take (`longest`), and a
+    /// minute.
+    pub fn is_abandoned(&self, now: OffsetDateTime, longest: std::time::Duration) -> bool {
+        self.status == PairStatus::Generating
+            && now - self.assistant_created_at > longest + std::time::Duration::from_secs(60)
+    }
+
     /// A pair whose answer is about to be generated.
     pub fn new(
         owner: Uuid,
@@ -152,6 +160,26 @@ pub async fn history(table: &Table, owner: Uuid, chat_id: Uuid, before: Option<U
     let mut pairs: Vec<PairItem> = super::query_all(query, usize::MAX).await?;
     if let Some(before) = before {
         pairs.retain(|pair| pair.id != before);
+    }
+    Ok(pairs)
+}
+
+/// The pairs of the chat after `after` (every pair without it), oldest first.
+pub async fn since(table: &Table, owner: Uuid, chat_id: Uuid, after: Option<Uuid>) -> StoreResult<Vec<PairItem>> {
+    let low = match after {
+        Some(pair) => keys::pair(pair),
+        None => keys::PAIR_PREFIX.to_string(),
+    };
+    let query = table
+        .query()
+        .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+        .expression_attribute_values(":pk", s(keys::chat_partition(owner, chat_id)))
+        .expression_attribute_values(":low", s(low))
+        .expression_attribute_values(":high", s(format!("{}~", keys::PAIR_PREFIX)))
+        .consistent_read(true);
+    let mut pairs: Vec<PairItem> = super::query_all(query, usize::MAX).await?;
+    if let Some(after) = after {
+        pairs.retain(|pair| pair.id != after);
     }
     Ok(pairs)
 }
