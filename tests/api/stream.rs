@@ -263,7 +263,9 @@ async fn an_answer_is_visible_while_generating_and_survives_a_disconnect() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
     let answer: String = (0..40).map(|i| format!("w{i:02} ")).collect();
-    app.script_model(json!({"text": answer, "chunk_size": 4, "delay_ms": 100, "model": PRIMARY_MODEL})).await;
+    // 8 s of writing: a save every 2 s leaves a wide window to see the text so far, even on a
+    // machine busy with every other test.
+    app.script_model(json!({"text": answer, "chunk_size": 4, "delay_ms": 200, "model": PRIMARY_MODEL})).await;
     let mut stream =
         app.open_stream(&user.token, json!({"text": "a long answer please"})).await.map_err(|r| r.text).unwrap();
     let start = stream.next_event().await.unwrap();

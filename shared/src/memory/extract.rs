@@ -62,8 +62,8 @@ pub const MAX_SOURCE_PAIRS: usize = 50;
 /// After a completed answer in `chat_id`: marks the chat as due for extraction and
 /// queues an automatic job, delayed by `config.memory.extraction_delay`, so that a
 /// quick exchange makes one extraction (each answer's job supersedes the earlier
-/// ones). Nothing is queued when the chat is gone. Whether the user has memory on is
-/// the worker's to check (the stream does not read the profile for it).
+/// ones). Nothing is queued when the chat is gone. The stream calls it only when the
+/// user has memory on, and the worker checks again (it may be turned off meanwhile).
 pub async fn queue_after_answer(deps: &Deps, owner: Uuid, chat_id: Uuid) -> ApiResult<()> {
     queue_job(deps, owner, chat_id, false).await.map(|_| ())
 }
