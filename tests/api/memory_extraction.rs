@@ -3,10 +3,10 @@
 //! instruction) and stores what it learned. Memories are read from the store here (the
 //! curation routes are elsewhere).
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 use shared::memory::extract::INSTRUCTION_PHRASE;
+use shared::queue::{enqueue, JobKind};
 use shared::store::memories::{self, MemoryItem};
 use std::time::Duration;
 use system_tests::*;
@@ -92,19 +92,11 @@ async fn memory_jobs_done(app: &TestApp) -> bool {
     drained.is_some()
 }
 
-/// Turns memory on or off on the user's profile (as `PATCH /auth/me` will).
+/// Turns memory on or off, as the user does.
 async fn set_memory(app: &TestApp, user: &TestUser, enabled: bool) {
-    app.deps
-        .dynamo
-        .update_item()
-        .table_name(&app.deps.config.table_name)
-        .key("PK", AttributeValue::S(format!("USER#{}", user.id)))
-        .key("SK", AttributeValue::S("PROFILE".into()))
-        .update_expression("SET memory_enabled = :on")
-        .expression_attribute_values(":on", AttributeValue::Bool(enabled))
-        .send()
-        .await
-        .unwrap();
+    let reply = app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"memory_enabled": enabled}))).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["memory_enabled"], enabled);
 }
 
 fn by_summary<'a>(memories: &'a [MemoryItem], summary: &str) -> &'a MemoryItem {
@@ -263,7 +255,8 @@ async fn a_memory_the_user_deleted_is_not_learned_again_from_the_same_chat() {
     let first = extraction_finished(&app, &user, &chat, &Value::Null).await;
     let learned = memories_of(&app, &user).await;
     assert_eq!(learned.len(), 1);
-    assert!(memories::delete(&app.deps.table, &learned[0], app.clock.now()).await.unwrap());
+    let deleted = app.call("DELETE", &format!("/api/v1/memories/{}", learned[0].id), Some(&user.token), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
 
     // By hand, the whole chat is read again; the same fact comes back, with a new one.
     let home = json!({"summary": "Lives in a flat in Porto", "category": "personal", "confidence": 0.8});
@@ -335,6 +328,17 @@ async fn with_memory_off_nothing_is_extracted_and_the_manual_trigger_answers_409
     let unknown = format!("/api/v1/chats/{}/extract-memories", Uuid::now_v7());
     assert_eq!(app.call("POST", &unknown, Some(&user.token), None).await.status, 404, "an unknown chat is still 404");
 
+    // A job queued before memory was turned off finds it off when it runs: nothing is learned.
+    let job = JobKind::ExtractMemories {
+        user_id: user.id.parse().unwrap(),
+        chat_id: chat.parse().unwrap(),
+        requested_at: shared::store::millis(app.clock.now()),
+        manual: true,
+    };
+    enqueue(&app.deps, job).await.unwrap();
+    assert!(memory_jobs_done(&app).await, "the queued job ran to its end");
+    assert!(extraction_requests(&app).await.is_empty(), "the worker checked the switch itself");
+
     // Turned back on, the same chat is learned from.
     set_memory(&app, &user, true).await;
     assert_eq!(app.call("POST", &path, Some(&user.token), None).await.status, 202);
@@ -363,4 +367,23 @@ async fn the_manual_trigger_is_404_for_another_users_chat_and_an_unknown_one() {
     assert_eq!(app.call("POST", &path, Some(&ada.token), None).await.status, 202);
     extraction_finished(&app, &ada, &chat, &Value::Null).await;
     assert!(extraction_requests(&app).await.is_empty(), "no pair, no model call");
+}
+
+#[tokio::test]
+async fn extracting_the_same_pairs_again_adds_no_confidence() {
+    let app = spawn(Duration::ZERO).await;
+    let user = app.verified_user().await;
+    let chat = new_chat(&app, &user).await;
+    let fact = json!([{"summary": "Runs a bakery in Lyon", "category": "professional", "confidence": 0.7}]);
+    script_extraction(&app, &fact.to_string()).await;
+    turn(&app, &user, &chat, "My bakery in Lyon opens at six; how do I schedule staff?").await;
+    let first = extraction_finished(&app, &user, &chat, &Value::Null).await;
+    script_extraction(&app, &fact.to_string()).await;
+    let path = format!("/api/v1/chats/{chat}/extract-memories");
+    assert_eq!(app.call("POST", &path, Some(&user.token), None).await.status, 202);
+    extraction_finished(&app, &user, &chat, &first).await;
+    let memories = memories_of(&app, &user).await;
+    assert_eq!(memories.len(), 1, "merged: {memories:?}");
+    assert!((memories[0].confidence - 0.7).abs() < 1e-9, "the same evidence counts once: {}", memories[0].confidence);
+    assert_eq!(extraction_requests(&app).await.len(), 2);
 }

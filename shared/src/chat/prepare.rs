@@ -163,11 +163,6 @@ async fn load_chat(deps: &Deps, owner: Uuid, req: &StreamRequest) -> ApiResult<C
     Ok((Some(chat), history, regenerate, project))
 }
 
-/// Whether the model sees an earlier pair (as prompt assembly decides).
-fn visible(pair: &PairItem) -> bool {
-    !pair.hidden && !pair.assistant_text.trim().is_empty()
-}
-
 fn past_pair(pair: &PairItem) -> PastPair {
     let attachments = pair.user_content.iter().filter(|b| !matches!(b, Block::Text { .. })).count();
     let text_tokens = (pair.user_token_count + pair.assistant_token_count).max(0) as usize;
@@ -182,7 +177,7 @@ fn past_pair(pair: &PairItem) -> PastPair {
 /// The texts of the latest visible turns of a history (oldest first), which count as
 /// recent when memories are chosen.
 fn recent_turns(history: &[PairItem]) -> Vec<String> {
-    let turns: Vec<&PairItem> = history.iter().filter(|p| visible(p)).rev().take(context::RECENT_TURNS).collect();
+    let turns: Vec<&PairItem> = history.iter().filter(|p| p.is_visible()).rev().take(context::RECENT_TURNS).collect();
     turns.iter().rev().flat_map(|p| [p.user_text(), p.assistant_text.clone()]).collect()
 }
 

@@ -12,6 +12,7 @@
 //! answers), always after the relevant ones. Memories are taken in score order while
 //! their lines fit the token budget.
 
+use super::words;
 use crate::auth::TokenCaller;
 use crate::domain::MAX_MESSAGE_CHARS;
 use crate::error::{ApiError, ApiResult};
@@ -19,7 +20,7 @@ use crate::store::memories::{self, MemoryItem};
 use crate::store::users::{self, UserItem};
 use crate::Deps;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -36,6 +37,10 @@ pub struct MemoryContext {
     pub ids: Vec<Uuid>,
 }
 
+/// The tokens of the layer without any memory line (its tags and header), at most; a
+/// unit test holds it to the tokenizer's count.
+pub const LAYER_TOKENS: usize = 56;
+
 /// How many of the latest turns (a user message and its answer each) count as recent.
 pub const RECENT_TURNS: usize = 2;
 
@@ -43,51 +48,16 @@ const VERIFIED_BOOST: f64 = 1.5;
 const RECENT_WEIGHT: f64 = 0.5;
 const BASE_SCORE: f64 = 0.05;
 
-const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because",
-    "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has",
-    "have", "having", "he", "her", "here", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just",
-    "like", "me", "more", "most", "my", "no", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out",
-    "over", "please", "prefer", "prefers", "s", "she", "should", "so", "some", "such", "than", "that", "the", "their",
-    "them", "then", "there", "these", "they", "this", "those", "to", "too", "uses", "user", "very", "was", "we",
-    "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your",
-];
-
-/// The content words of a text: lower-case, stopwords dropped, simple endings folded.
-pub fn terms(text: &str) -> HashSet<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '+' || c == '#'))
-        .map(|word| word.trim_start_matches(['+', '#']).to_lowercase())
-        .filter(|word| !word.is_empty() && !STOPWORDS.contains(&word.as_str()))
-        .map(|word| fold(&word))
-        .filter(|word| word.chars().count() > 1 || word.chars().all(|c| c.is_ascii_digit()))
-        .collect()
-}
-
-/// Folds plural and -ing endings, so "tests", "testing" and "test" meet.
-fn fold(word: &str) -> String {
-    let n = word.chars().count();
-    if n > 5 && word.ends_with("ing") {
-        return word[..word.len() - 3].to_string();
-    }
-    if n > 4 && word.ends_with("ies") {
-        return format!("{}y", &word[..word.len() - 3]);
-    }
-    if n > 3 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
-        return word[..word.len() - 1].to_string();
-    }
-    word.to_string()
-}
-
-fn memory_terms(memory: &MemoryItem) -> HashSet<String> {
-    let mut all = terms(&memory.summary);
+fn memory_terms(memory: &MemoryItem) -> BTreeSet<String> {
+    let mut all = words(&memory.summary);
     for tag in &memory.tags {
-        all.extend(terms(&tag.replace(['-', '_', '.'], " ")));
+        all.extend(words(&tag.replace(['-', '_', '.'], " ")));
     }
     all
 }
 
 /// The memory's score for a message with these terms (see the module's comment).
-fn score(memory: &MemoryItem, message: &HashSet<String>, recent: &HashSet<String>) -> f64 {
+fn score(memory: &MemoryItem, message: &BTreeSet<String>, recent: &BTreeSet<String>) -> f64 {
     let own = memory_terms(memory);
     let in_message = own.intersection(message).count() as f64;
     let in_recent = own.iter().filter(|t| !message.contains(*t) && recent.contains(*t)).count() as f64;
@@ -113,8 +83,8 @@ fn layer(lines: &[String]) -> String {
 /// Chooses the memories for a message (`recent`: the latest turns' texts, oldest first)
 /// within `budget` tokens of memory lines, and writes their layer.
 pub fn select(memories: &[MemoryItem], message: &str, recent: &[&str], budget: usize) -> MemoryContext {
-    let message_terms = terms(message);
-    let recent_terms: HashSet<String> = recent.iter().flat_map(|text| terms(text)).collect();
+    let message_terms = words(message);
+    let recent_terms: BTreeSet<String> = recent.iter().flat_map(|text| words(text)).collect();
     let mut scored: Vec<(f64, &MemoryItem)> = memories
         .iter()
         .filter(|m| m.is_active && !m.summary.trim().is_empty())
@@ -125,7 +95,8 @@ pub fn select(memories: &[MemoryItem], message: &str, recent: &[&str], budget: u
     scored.sort_by(|(a, x), (b, y)| {
         b.total_cmp(a).then_with(|| y.updated_at.cmp(&x.updated_at)).then_with(|| y.id.cmp(&x.id))
     });
-    let mut left = budget;
+    // The budget holds the whole layer: its tag and header too.
+    let mut left = budget.saturating_sub(LAYER_TOKENS);
     let mut lines = Vec::new();
     let mut ids = Vec::new();
     for (_, memory) in scored {
@@ -224,13 +195,12 @@ mod tests {
     }
 
     #[test]
-    fn terms_fold_endings_and_drop_stopwords() {
-        let t = terms("The user is testing Rust libraries, and writes C++ tests!");
-        for expected in ["testing", "rust", "library", "write", "c++", "test"] {
-            assert!(t.contains(&fold(expected)), "{expected} in {t:?}");
+    fn words_fold_endings_and_drop_stopwords() {
+        let t = words("The user is testing Rust libraries, and writes C++ tests!");
+        for expected in ["test", "rust", "library", "write", "c++"] {
+            assert!(t.contains(expected), "{expected} in {t:?}");
         }
         assert!(!t.contains("the") && !t.contains("and") && !t.contains("is"));
-        assert_eq!(fold("testing"), fold("tests"));
     }
 
     #[test]
@@ -267,13 +237,20 @@ mod tests {
     fn the_budget_holds_and_smaller_memories_fill_the_room() {
         let big = memory(&"long ".repeat(40), 1.0, true, &["long"]);
         let small = memory("Short one", 0.6, false, &[]);
-        // big costs 43 + 1, small 5 + 1.
-        let chosen = select(&[big.clone(), small.clone()], "long", &[], 40);
+        // big costs 43 + 1, small 5 + 1, on top of the layer's own tokens.
+        let chosen = select(&[big.clone(), small.clone()], "long", &[], LAYER_TOKENS + 40);
         assert_eq!(chosen.ids, [small.id], "the big one does not fit; the small one does");
-        let chosen = select(&[big.clone(), small.clone()], "long", &[], 50);
+        let chosen = select(&[big.clone(), small.clone()], "long", &[], LAYER_TOKENS + 50);
         assert_eq!(chosen.ids, [big.id, small.id]);
-        assert_eq!(select(&[big], "long", &[], 0), MemoryContext::default());
+        assert_eq!(select(&[big], "long", &[], LAYER_TOKENS), MemoryContext::default());
         assert_eq!(select(&[], "anything", &[], 2_000), MemoryContext::default());
+    }
+
+    #[test]
+    fn the_layer_costs_what_the_budget_keeps_for_it() {
+        let empty = layer(&[String::new()]);
+        let counted = crate::tokens::count(&empty) as usize;
+        assert!(counted <= LAYER_TOKENS && counted + 8 >= LAYER_TOKENS, "the layer takes {counted} tokens");
     }
 
     #[test]

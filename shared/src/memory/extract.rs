@@ -6,7 +6,7 @@
 //! an existing memory's confidence instead of adding one, and what the user deleted
 //! (a tombstone of this chat) is never learned again from it.
 
-use super::{tag_name, MAX_RAW_CONTENT_CHARS, MAX_SUMMARY_CHARS, MAX_TAGS};
+use super::{tag_name, words, MAX_RAW_CONTENT_CHARS, MAX_SUMMARY_CHARS, MAX_TAGS};
 use crate::error::{ApiError, ApiResult};
 use crate::llm::{self, Prompt};
 use crate::model::{Block, MemoryCategory, PairStatus};
@@ -43,6 +43,8 @@ pub const MAX_CONVERSATION_CHARS: usize = 24_000;
 /// The most characters of one user message, and of one answer, in the conversation.
 const MAX_USER_CHARS: usize = 6_000;
 const MAX_ASSISTANT_CHARS: usize = 2_000;
+/// How long one extraction may hold the user's lease (far beyond one model call).
+const EXTRACTION_LEASE: Duration = Duration::from_secs(300);
 /// The reply's length cap: candidates are short.
 const MAX_OUTPUT_TOKENS: i32 = 2_048;
 
@@ -127,6 +129,28 @@ pub async fn run(deps: &Deps, owner: Uuid, chat_id: Uuid, requested_at: i64, man
     if !manual && chat.memory_requested_at.is_some_and(|marked| marked > requested_at) {
         return Ok(Outcome::Superseded);
     }
+    // One extraction at a time per user: two at once would plan against the same
+    // memories and both add a fact. A busy lease fails the job, and the queue retries it.
+    let holder = Uuid::now_v7();
+    match memories::lease_extraction(&deps.table, owner, holder, deps.clock.now(), EXTRACTION_LEASE).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(ApiError::conflict("extraction_busy", "Another memory extraction of this user is running."))
+        }
+        Err(StoreError::ConditionFailed(store::Condition::OwnerGone)) => return Ok(Outcome::MemoryOff),
+        Err(err) => return Err(err.into()),
+    }
+    let outcome = extract(deps, owner, chat_id, manual).await;
+    if let Err(err) = memories::release_extraction(&deps.table, owner, holder).await {
+        tracing::warn!(%chat_id, code = ApiError::from(err).code, "could not release the extraction lease; it expires");
+    }
+    outcome
+}
+
+/// The extraction itself, under the user's lease.
+async fn extract(deps: &Deps, owner: Uuid, chat_id: Uuid, manual: bool) -> ApiResult<Outcome> {
+    // Read again under the lease: an extraction that held it may have moved the mark.
+    let Some(chat) = chats::get(&deps.table, owner, chat_id).await? else { return Ok(Outcome::ChatGone) };
     let after = if manual { None } else { chat.memories_extracted_through };
     let (new_pairs, tombstones, existing) = tokio::try_join!(
         pairs::since(&deps.table, owner, chat_id, after),
@@ -240,7 +264,13 @@ async fn apply(
 /// added to its sources. Whether it is active or verified never changes.
 pub fn merged_memory(memory: &MemoryItem, merge: &Merge, sources: &Sources<'_>) -> MemoryItem {
     let mut updated = memory.clone();
-    updated.confidence = raised_confidence(memory.confidence, merge.confidence, memory.is_verified);
+    // Pairs it was already learned from are no new evidence (a manual re-extraction, or a
+    // job run again): the confidence rises only for what they did not say.
+    let known = memory.source_chat_id == Some(sources.chat_id)
+        && sources.pair_ids.iter().all(|id| memory.source_pair_ids.contains(id));
+    if !known {
+        updated.confidence = raised_confidence(memory.confidence, merge.confidence, memory.is_verified);
+    }
     updated.tags = join_tags(&memory.tags, &merge.tags);
     if memory.source_chat_id == Some(sources.chat_id) {
         let mut ids = memory.source_pair_ids.clone();
@@ -274,7 +304,7 @@ pub fn pending(pairs: &[PairItem], still_writing: impl Fn(&PairItem) -> bool) ->
             break;
         }
         pending.through = Some(pair.id);
-        if pair.status == PairStatus::Complete && !pair.hidden && !pair.assistant_text.trim().is_empty() {
+        if pair.status == PairStatus::Complete && pair.is_visible() {
             pending.pairs.push(pair);
         }
     }
@@ -446,101 +476,6 @@ fn candidate(item: &Value) -> Result<Candidate, String> {
 
 // ---------------------------------------------------------------------------------
 // Similarity and the merge plan
-
-/// Words that say nothing about which fact a summary states.
-const STOPWORDS: &[&str] = &[
-    "a",
-    "about",
-    "also",
-    "am",
-    "an",
-    "and",
-    "are",
-    "as",
-    "at",
-    "be",
-    "been",
-    "being",
-    "but",
-    "by",
-    "called",
-    "currently",
-    "did",
-    "do",
-    "does",
-    "for",
-    "from",
-    "had",
-    "has",
-    "have",
-    "he",
-    "her",
-    "hers",
-    "him",
-    "his",
-    "i",
-    "in",
-    "into",
-    "is",
-    "it",
-    "its",
-    "me",
-    "my",
-    "named",
-    "now",
-    "of",
-    "on",
-    "or",
-    "our",
-    "she",
-    "so",
-    "that",
-    "the",
-    "their",
-    "them",
-    "they",
-    "this",
-    "to",
-    "user",
-    "very",
-    "was",
-    "we",
-    "were",
-    "which",
-    "who",
-    "whose",
-    "with",
-    "you",
-    "your",
-];
-
-/// A crude stem, so "works", "working" and "worked" are one word.
-fn stem(word: &str) -> String {
-    let n = word.chars().count();
-    if n > 4 && word.ends_with("ies") {
-        return format!("{}y", &word[..word.len() - 3]);
-    }
-    if n > 5 && word.ends_with("ing") {
-        return word[..word.len() - 3].to_string();
-    }
-    if n > 4 && word.ends_with("ed") {
-        return word[..word.len() - 2].to_string();
-    }
-    if n > 3 && word.ends_with('s') && !word.ends_with("ss") {
-        return word[..word.len() - 1].to_string();
-    }
-    word.to_string()
-}
-
-/// A summary's content words: lower-case, punctuation and stopwords dropped, stemmed.
-pub fn words(text: &str) -> BTreeSet<String> {
-    text.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '+' || c == '#'))
-        .filter(|word| !word.is_empty() && !STOPWORDS.contains(word))
-        .filter(|word| word.chars().count() > 1 || word.chars().all(|c| c.is_ascii_digit()))
-        .map(stem)
-        .collect()
-}
 
 /// Dice coefficient of two word sets (0 when both are empty).
 fn dice(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {

@@ -9,6 +9,7 @@ pub mod curation;
 pub mod extract;
 
 use crate::store::memories::MemoryItem;
+use std::collections::BTreeSet;
 
 pub const MAX_SUMMARY_CHARS: usize = 500;
 pub const MAX_RAW_CONTENT_CHARS: usize = 5_000;
@@ -32,6 +33,145 @@ pub fn tag_name(raw: &str) -> Result<String, String> {
         return Err("A tag holds only letters, digits, spaces and - _ . + # &.".into());
     }
     Ok(name.to_lowercase())
+}
+
+/// Words that say nothing about which fact a text states or what it is about.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "but",
+    "by",
+    "called",
+    "can",
+    "could",
+    "currently",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "for",
+    "from",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "named",
+    "no",
+    "not",
+    "now",
+    "of",
+    "on",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "out",
+    "over",
+    "please",
+    "s",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "to",
+    "too",
+    "user",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whose",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+];
+
+/// A crude stem, so "works", "working" and "worked" are one word.
+fn stem(word: &str) -> String {
+    let n = word.chars().count();
+    if n > 4 && word.ends_with("ies") {
+        return format!("{}y", &word[..word.len() - 3]);
+    }
+    if n > 5 && word.ends_with("ing") {
+        return word[..word.len() - 3].to_string();
+    }
+    if n > 4 && word.ends_with("ed") {
+        return word[..word.len() - 2].to_string();
+    }
+    if n > 3 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
+        return word[..word.len() - 1].to_string();
+    }
+    word.to_string()
+}
+
+/// The content words of a text, as memories are compared (extraction) and matched to
+/// a message (choosing them for a prompt): lower-case, punctuation and stopwords
+/// dropped, stemmed. `+` and `#` stay inside words (`c++`, `c#`).
+pub fn words(text: &str) -> BTreeSet<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '+' || c == '#'))
+        .map(|word| word.trim_start_matches(['+', '#']))
+        .filter(|word| !word.is_empty() && !STOPWORDS.contains(word))
+        .filter(|word| word.chars().count() > 1 || word.chars().all(|c| c.is_ascii_digit()))
+        .map(stem)
+        .collect()
 }
 
 /// The memory's line in the prompt's memory layer.

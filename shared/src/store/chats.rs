@@ -420,12 +420,31 @@ pub async fn memories_extracted(
     through: Option<Uuid>,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let mut update = Changes::new().set("memories_extracted_at", super::time_attr(now));
-    if let Some(through) = through {
-        update = update.set("memories_extracted_through", s(through.to_string()));
+    let at_only = || {
+        table
+            .update_item()
+            .set_key(Some(chat_key(owner, id)))
+            .condition_expression("attribute_exists(PK)")
+            .update_expression("SET memories_extracted_at = :now")
+            .expression_attribute_values(":now", super::time_attr(now))
+    };
+    let Some(through) = through else { return super::applied(at_only().send().await) };
+    // The mark only moves forward (pair ids are time-ordered): an extraction that read
+    // less than one that finished before it leaves the mark where it is.
+    let forward = table
+        .update_item()
+        .set_key(Some(chat_key(owner, id)))
+        .condition_expression(
+            "attribute_exists(PK) AND (attribute_not_exists(memories_extracted_through) OR \
+             memories_extracted_through <= :through)",
+        )
+        .update_expression("SET memories_extracted_at = :now, memories_extracted_through = :through")
+        .expression_attribute_values(":now", super::time_attr(now))
+        .expression_attribute_values(":through", s(through.to_string()))
+        .send()
+        .await;
+    if super::applied(forward)? {
+        return Ok(true);
     }
-    let request = update
-        .apply(table.update_item().set_key(Some(chat_key(owner, id))).condition_expression("attribute_exists(PK)"))
-        .expect("the extraction time always changes");
-    super::applied(request.send().await)
+    super::applied(at_only().send().await)
 }

@@ -201,6 +201,9 @@ pub fn memory_tag(name: &str) -> String {
     format!("{MEMORY_TAG_PREFIX}{name}")
 }
 
+/// The user's memory-extraction lease (one extraction at a time), under the user.
+pub const MEMORY_LEASE: &str = "MEMLEASE";
+
 pub const MEMORY_TOMBSTONE_PREFIX: &str = "MEMTOMB#";
 /// What is left of a memory the user deleted, in the partition of the chat it was
 /// learned from (so it goes with the chat): extraction never learns it again there.

@@ -298,16 +298,19 @@ pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> 
             .set_item(Some(serde_dynamo::to_item(&tombstone)?))
             .build()
             .expect("table and item are set");
+        // The tombstone is a new item under the user: only while the account is live.
         let items = vec![
             delete(),
             TransactWriteItem::builder().condition_check(chat_live).build(),
             TransactWriteItem::builder().put(put).build(),
+            owner_live(table, owner),
         ];
         match transact(table, items).await {
             Ok(_) => return Ok(true),
             Err(err) if super::condition_failed_at(&err, 0) => return Ok(false),
-            // The chat is gone (and with it what the memory could be learned from again).
-            Err(err) if super::condition_failed_at(&err, 1) => {}
+            // The chat is gone (and with it what the memory could be learned from again), or
+            // the account is being deleted (and the memory with it): no tombstone.
+            Err(err) if super::condition_failed_at(&err, 1) || super::condition_failed_at(&err, 3) => {}
             Err(err) => return Err(err.into()),
         }
     }
@@ -376,4 +379,52 @@ pub async fn get_tag(table: &Table, owner: Uuid, name: &str) -> StoreResult<Opti
 /// the caller's: see `memory::curation::delete_tag`.)
 pub async fn delete_tag(table: &Table, owner: Uuid, name: &str) -> StoreResult<bool> {
     super::delete_existing(table, tag_key(owner, name)).await
+}
+
+fn lease_key(owner: Uuid) -> Item {
+    key(keys::user(owner), keys::MEMORY_LEASE)
+}
+
+/// Takes the user's memory-extraction lease for `holder` until `now + lease`, so one
+/// extraction at a time plans against the user's memories (two at once would both add
+/// the same fact). `false` while another holder has it; an expired lease is taken over.
+pub async fn lease_extraction(
+    table: &Table,
+    owner: Uuid,
+    holder: Uuid,
+    now: OffsetDateTime,
+    lease: std::time::Duration,
+) -> StoreResult<bool> {
+    let until = now.unix_timestamp() + lease.as_secs() as i64;
+    let put = Put::builder()
+        .table_name(table.name())
+        .set_item(Some(Item::from([
+            (keys::PK.to_string(), s(keys::user(owner))),
+            (keys::SK.to_string(), s(keys::MEMORY_LEASE)),
+            ("holder".to_string(), s(holder.to_string())),
+            ("lease_until".to_string(), n(until)),
+            (keys::TTL.to_string(), n(until + 3600)),
+        ])))
+        .condition_expression("attribute_not_exists(PK) OR lease_until < :now")
+        .expression_attribute_values(":now", n(now.unix_timestamp()))
+        .build()
+        .expect("table, item and condition are set");
+    match transact(table, vec![owner_live(table, owner), TransactWriteItem::builder().put(put).build()]).await {
+        Ok(_) => Ok(true),
+        Err(err) if super::condition_failed_at(&err, 0) => Err(StoreError::ConditionFailed(Condition::OwnerGone)),
+        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Gives the lease back (if `holder` still has it).
+pub async fn release_extraction(table: &Table, owner: Uuid, holder: Uuid) -> StoreResult<()> {
+    let result = table
+        .delete_item()
+        .set_key(Some(lease_key(owner)))
+        .condition_expression("holder = :holder")
+        .expression_attribute_values(":holder", s(holder.to_string()))
+        .send()
+        .await;
+    super::applied(result).map(|_| ())
 }

@@ -46,6 +46,12 @@ pub struct PairItem {
 }
 
 impl PairItem {
+    /// Whether the model sees the pair in a later prompt: not hidden, and answered (the
+    /// roles must alternate).
+    pub fn is_visible(&self) -> bool {
+        !self.hidden && !self.assistant_text.trim().is_empty()
+    }
+
     /// Left `generating` by a generation that can no longer be running (its function
     /// timed out or died): older than the longest an answer may take (`longest`), and a
     /// minute.
