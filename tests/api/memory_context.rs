@@ -255,3 +255,34 @@ async fn a_preview_answers_like_the_stream_would_before_it_starts() {
     assert_eq!(mine, json!({"context": "", "memory_ids": []}));
     assert!(app.model_requests().await.is_empty());
 }
+
+#[tokio::test]
+async fn under_a_tight_budget_the_relevant_memories_win() {
+    // Room for the layer and one short memory line.
+    let app = TestApp::spawn_with(AppOptions {
+        deps_hook: Some(Box::new(|deps| {
+            deps.config.memory.token_budget = shared::memory::context::LAYER_TOKENS + 14;
+        })),
+        ..Default::default()
+    })
+    .await;
+    let user = app.verified_user().await;
+    let garden = remember(&app, &user, "Grows tomatoes in a small garden", &["gardening"], true).await;
+    let postgres = remember(&app, &user, "Runs Postgres 16 in production", &["postgres", "databases"], true).await;
+    let chess = remember(&app, &user, "Plays chess online every evening", &["chess"], true).await;
+
+    let text = "My Postgres queries got slow after the upgrade; where do I start?";
+    let chosen = context(&app, &user, text).await;
+    assert_eq!(chosen["memory_ids"], json!([postgres.to_string()]), "only the relevant one fits");
+    let planned = preview(&app, &user, json!({"text": text})).await;
+    assert_eq!(planned["memory_ids"], chosen["memory_ids"]);
+    app.chat(&user.token, json!({"text": text})).await;
+    let system = chat_requests(&app).await[0]["system"].as_str().unwrap().to_string();
+    assert!(system.contains("Runs Postgres 16 in production"));
+    assert!(!system.contains("tomatoes") && !system.contains("chess"), "unrelated memories left out: {system}");
+
+    // Another message, another choice.
+    let other = context(&app, &user, "Which tomato varieties grow well in pots?").await;
+    assert_eq!(other["memory_ids"], json!([garden.to_string()]));
+    assert_ne!(other["memory_ids"], json!([chess.to_string()]));
+}

@@ -160,6 +160,24 @@ async fn a_chat_turn_leads_to_new_memories_with_tags_and_the_small_models_tokens
     assert_eq!(report.body["by_model"][PRIMARY_MODEL]["requests"], 1);
     let usage = app.get_auth(&format!("/api/v1/chats/{chat}/usage"), &user.token).await;
     assert_eq!(usage.body["by_model"][SMALL_MODEL], json!({"input_tokens": 321, "output_tokens": 54, "requests": 1}));
+
+    // The next chat's prompt carries what was learned; a memory the user turned off, no more.
+    let system_of_last_answer = || async {
+        let requests = app.model_requests().await;
+        let last = requests.iter().rev().find(|r| r["model_id"] == PRIMARY_MODEL).expect("an answer").clone();
+        last["system"].as_str().unwrap().to_string()
+    };
+    app.chat(&user.token, json!({"text": "Which boots for a muddy hiking trail?"})).await;
+    let system = system_of_last_answer().await;
+    assert!(system.contains("- [preference] Enjoys hiking on weekends"), "{system}");
+    assert!(system.contains("- [professional] Works as a nurse in Lisbon"), "{system}");
+    let off = json!({"is_active": false});
+    let patched = app.call("PATCH", &format!("/api/v1/memories/{}", nurse.id), Some(&user.token), Some(off)).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    app.chat(&user.token, json!({"text": "And socks for the same trail?"})).await;
+    let system = system_of_last_answer().await;
+    assert!(system.contains("Enjoys hiking on weekends"), "{system}");
+    assert!(!system.contains("nurse"), "an inactive memory stays out: {system}");
 }
 
 #[tokio::test]
