@@ -244,6 +244,8 @@ impl Config {
                         .filter(|secs| *secs <= 900)
                         .map(Duration::from_secs)
                         .ok_or("MEMORY_EXTRACTION_DELAY_SECS must be a whole number of seconds from 0 to 900")?,
+                    // Locally a developer wants to see what was learned soon after a turn.
+                    None if local => Duration::from_secs(5),
                     None => Duration::from_secs(60),
                 },
             },

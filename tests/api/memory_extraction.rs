@@ -405,3 +405,28 @@ async fn extracting_the_same_pairs_again_adds_no_confidence() {
     assert!((memories[0].confidence - 0.7).abs() < 1e-9, "the same evidence counts once: {}", memories[0].confidence);
     assert_eq!(extraction_requests(&app).await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_deleted_memory_stays_deleted_in_every_chat_that_taught_it() {
+    let app = spawn(Duration::ZERO).await;
+    let user = app.verified_user().await;
+    let (first_chat, second_chat) = (new_chat(&app, &user).await, new_chat(&app, &user).await);
+    let fact = json!({"summary": "Is allergic to peanuts", "category": "personal", "confidence": 0.9, "tags": ["health"]});
+    script_extraction(&app, &json!([fact]).to_string()).await;
+    turn(&app, &user, &first_chat, "I'm allergic to peanuts; is satay sauce safe?").await;
+    extraction_finished(&app, &user, &first_chat, &Value::Null).await;
+    script_extraction(&app, &json!([fact]).to_string()).await;
+    turn(&app, &user, &second_chat, "Peanut allergy again: what about pesto?").await;
+    let second = extraction_finished(&app, &user, &second_chat, &Value::Null).await;
+    let learned = memories_of(&app, &user).await;
+    assert_eq!(learned.len(), 1, "the second chat confirmed it: {learned:?}");
+    assert_eq!(learned[0].also_learned_in, vec![second_chat.parse::<Uuid>().unwrap()]);
+
+    let deleted = app.call("DELETE", &format!("/api/v1/memories/{}", learned[0].id), Some(&user.token), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    script_extraction(&app, &json!([fact]).to_string()).await;
+    let path = format!("/api/v1/chats/{second_chat}/extract-memories");
+    assert_eq!(app.call("POST", &path, Some(&user.token), None).await.status, 202);
+    extraction_finished(&app, &user, &second_chat, &second).await;
+    assert!(memories_of(&app, &user).await.is_empty(), "not learned again in the chat that confirmed it");
+}

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::llm::{self, Prompt};
 use crate::model::{Block, MemoryCategory, PairStatus};
 use crate::queue::{self, JobKind};
-use crate::store::memories::{self, Edited, MemoryItem, TombstoneItem};
+use crate::store::memories::{self, Edited, MemoryItem, TombstoneItem, MAX_OTHER_CHATS};
 use crate::store::pairs::{self, PairItem};
 use crate::store::users::UserItem;
 use crate::store::{self, chats, users, StoreError};
@@ -261,7 +261,8 @@ async fn apply(
 }
 
 /// `memory` with a merge applied: confidence raised, tags joined, this chat's pairs
-/// added to its sources. Whether it is active or verified never changes.
+/// added to its sources (another chat is remembered in `also_learned_in`, so deleting
+/// the memory tombstones it there too). Whether it is active or verified never changes.
 pub fn merged_memory(memory: &MemoryItem, merge: &Merge, sources: &Sources<'_>) -> MemoryItem {
     let mut updated = memory.clone();
     // Pairs it was already learned from are no new evidence (a manual re-extraction, or a
@@ -272,6 +273,11 @@ pub fn merged_memory(memory: &MemoryItem, merge: &Merge, sources: &Sources<'_>) 
         updated.confidence = raised_confidence(memory.confidence, merge.confidence, memory.is_verified);
     }
     updated.tags = join_tags(&memory.tags, &merge.tags);
+    let elsewhere = memory.source_chat_id != Some(sources.chat_id);
+    if elsewhere && !memory.also_learned_in.contains(&sources.chat_id) && memory.also_learned_in.len() < MAX_OTHER_CHATS
+    {
+        updated.also_learned_in.push(sources.chat_id);
+    }
     if memory.source_chat_id == Some(sources.chat_id) {
         let mut ids = memory.source_pair_ids.clone();
         ids.extend(sources.pair_ids.iter().filter(|id| !memory.source_pair_ids.contains(id)));
@@ -874,8 +880,11 @@ mod tests {
         assert_eq!(merged.tags, vec!["rust".to_string(), "backend".to_string()]);
         assert_eq!(merged.source_pair_ids, vec![Uuid::nil(), new_pair]);
         assert!(!merged.is_active && !merged.is_verified, "flags are the user's");
-        let elsewhere = merged_memory(&existing, &merge, &Sources { chat_id: Uuid::now_v7(), pair_ids: &[new_pair] });
+        let other_chat = Uuid::now_v7();
+        let elsewhere = merged_memory(&existing, &merge, &Sources { chat_id: other_chat, pair_ids: &[new_pair] });
         assert_eq!(elsewhere.source_pair_ids, vec![Uuid::nil()]);
+        assert_eq!(elsewhere.also_learned_in, vec![other_chat], "the other chat is remembered");
+        assert!(merged.also_learned_in.is_empty());
         let full: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
         assert_eq!(join_tags(&full, &["new".into()]), full);
     }

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// The most chats besides its source a memory remembers being confirmed in.
+pub const MAX_OTHER_CHATS: usize = 20;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryItem {
     #[serde(rename = "PK")]
@@ -39,6 +42,10 @@ pub struct MemoryItem {
     /// The pairs of `source_chat_id` the memory was learned (or confirmed) from.
     #[serde(default)]
     pub source_pair_ids: Vec<Uuid>,
+    /// Other chats extraction confirmed the memory in (at most [`MAX_OTHER_CHATS`]): a
+    /// deletion leaves a tombstone in each, as in `source_chat_id`.
+    #[serde(default)]
+    pub also_learned_in: Vec<Uuid>,
     #[serde(default)]
     pub reference_count: i64,
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -80,6 +87,7 @@ impl MemoryItem {
             is_active: true,
             source_chat_id: None,
             source_pair_ids: Vec::new(),
+            also_learned_in: Vec::new(),
             reference_count: 0,
             last_referenced_at: None,
             token_count: 0,
@@ -193,13 +201,15 @@ pub async fn edit(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> St
         (":verified".into(), AttributeValue::Bool(memory.is_verified)),
         (":active".into(), AttributeValue::Bool(memory.is_active)),
         (":pairs".into(), serde_dynamo::to_attribute_value(&memory.source_pair_ids)?),
+        (":chats".into(), serde_dynamo::to_attribute_value(&memory.also_learned_in)?),
         (":tokens".into(), n(memory.token_count)),
         (":next".into(), n(memory.version + 1)),
         (":version".into(), n(memory.version)),
         (":now".into(), time_attr(now)),
     ]);
     let mut expression = "SET summary = :summary, category = :category, confidence = :confidence, tags = :tags, \
-        is_verified = :verified, is_active = :active, source_pair_ids = :pairs, token_count = :tokens, \
+        is_verified = :verified, is_active = :active, source_pair_ids = :pairs, also_learned_in = :chats, \
+        token_count = :tokens, \
         version = :next, updated_at = :now"
         .to_string();
     match &memory.raw_content {
@@ -264,28 +274,22 @@ pub async fn active(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> 
     super::query_all(query, usize::MAX).await
 }
 
-/// Deletes the memory as read (`memory`); when it was learned from a chat that still
-/// exists, leaves a tombstone in that chat's partition in the same transaction.
-/// `false` when it was already gone.
+/// Deletes the memory as read (`memory`) and, in the same transaction, leaves a tombstone
+/// in each chat it was learned from that still exists (so extraction there never learns
+/// it again; the tombstone goes with the chat). `false` when it was already gone.
 pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> StoreResult<bool> {
     let owner = memory.owner().ok_or(StoreError::NotFound)?;
-    let delete = || {
-        let delete = Delete::builder()
-            .table_name(table.name())
-            .set_key(Some(memory_key(owner, memory.id)))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .expect("table, key and condition are set");
-        TransactWriteItem::builder().delete(delete).build()
-    };
-    if let Some(chat_id) = memory.source_chat_id {
+    let mut chats: Vec<Uuid> =
+        memory.source_chat_id.into_iter().chain(memory.also_learned_in.iter().copied()).collect();
+    chats.dedup();
+    let tombstone = |chat_id: Uuid| -> StoreResult<[TransactWriteItem; 2]> {
         let chat_live = ConditionCheck::builder()
             .table_name(table.name())
             .set_key(Some(key(keys::user(owner), keys::chat(chat_id))))
             .condition_expression("attribute_exists(PK)")
             .build()
             .expect("table, key and condition are set");
-        let tombstone = TombstoneItem {
+        let item = TombstoneItem {
             pk: keys::chat_partition(owner, chat_id),
             sk: keys::memory_tombstone(memory.id),
             memory_id: memory.id,
@@ -295,26 +299,43 @@ pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> 
         };
         let put = Put::builder()
             .table_name(table.name())
-            .set_item(Some(serde_dynamo::to_item(&tombstone)?))
+            .set_item(Some(serde_dynamo::to_item(&item)?))
             .build()
             .expect("table and item are set");
-        // The tombstone is a new item under the user: only while the account is live.
-        let items = vec![
-            delete(),
+        Ok([
             TransactWriteItem::builder().condition_check(chat_live).build(),
             TransactWriteItem::builder().put(put).build(),
-            owner_live(table, owner),
-        ];
+        ])
+    };
+    // A chat deleted meanwhile fails its check: the delete is tried again without it.
+    loop {
+        let delete = Delete::builder()
+            .table_name(table.name())
+            .set_key(Some(memory_key(owner, memory.id)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("table, key and condition are set");
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        if !chats.is_empty() {
+            // The tombstones are new items under the user: only while the account is live.
+            items.push(owner_live(table, owner));
+        }
+        for chat_id in &chats {
+            items.extend(tombstone(*chat_id)?);
+        }
         match transact(table, items).await {
             Ok(_) => return Ok(true),
             Err(err) if super::condition_failed_at(&err, 0) => return Ok(false),
-            // The chat is gone (and with it what the memory could be learned from again), or
-            // the account is being deleted (and the memory with it): no tombstone.
-            Err(err) if super::condition_failed_at(&err, 1) || super::condition_failed_at(&err, 3) => {}
-            Err(err) => return Err(err.into()),
+            // The account is being deleted, and the memory with it: no tombstones.
+            Err(err) if super::condition_failed_at(&err, 1) => chats.clear(),
+            Err(err) => match (0..chats.len()).find(|i| super::condition_failed_at(&err, 2 + 2 * i)) {
+                Some(gone) => {
+                    chats.remove(gone);
+                }
+                None => return Err(err.into()),
+            },
         }
     }
-    super::delete_existing(table, memory_key(owner, memory.id)).await
 }
 
 /// The tombstones of the memories deleted that had been learned from `chat_id`.
