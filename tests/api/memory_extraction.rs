@@ -411,7 +411,8 @@ async fn a_deleted_memory_stays_deleted_in_every_chat_that_taught_it() {
     let app = spawn(Duration::ZERO).await;
     let user = app.verified_user().await;
     let (first_chat, second_chat) = (new_chat(&app, &user).await, new_chat(&app, &user).await);
-    let fact = json!({"summary": "Is allergic to peanuts", "category": "personal", "confidence": 0.9, "tags": ["health"]});
+    let fact =
+        json!({"summary": "Is allergic to peanuts", "category": "personal", "confidence": 0.9, "tags": ["health"]});
     script_extraction(&app, &json!([fact]).to_string()).await;
     turn(&app, &user, &first_chat, "I'm allergic to peanuts; is satay sauce safe?").await;
     extraction_finished(&app, &user, &first_chat, &Value::Null).await;

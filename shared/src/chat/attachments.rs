@@ -1,11 +1,11 @@
 //! Attachments in the model's prompt: the new message's files and those of earlier
 //! messages, as image and document blocks. One request carries at most 20 images and
 //! 5 documents (Bedrock's limits), so the newest attachments win and older ones are
-//! named in text instead (`keep_within_limits`, part of prompt assembly). Rendering the
+//! named in text instead (`prompt::keep_within_limits`, part of prompt assembly). Rendering the
 //! request (`render`) reads the bytes of the attachments kept from S3, concurrently.
 
 use super::api::Block;
-use super::prompt::{Assembled, PlannedMessage};
+use super::prompt::{self, Assembled};
 use crate::error::ApiResult;
 use crate::files::{self, rules};
 use crate::llm::Prompt;
@@ -17,7 +17,7 @@ use aws_sdk_bedrockruntime::types::{
     ImageSource, Message,
 };
 use futures::future::join_all;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 fn image_format(media_type: &str) -> Option<ImageFormat> {
@@ -43,57 +43,6 @@ fn document_format(media_type: &str) -> Option<DocumentFormat> {
         rules::XLSX => DocumentFormat::Xlsx,
         _ => return None,
     })
-}
-
-/// Which files go into one request: the newest messages' first (`newest_first` starts
-/// with the new message), within Bedrock's 20 images and 5 documents and a byte budget
-/// that bounds the memory one request holds.
-fn select<'a>(newest_first: impl Iterator<Item = &'a [Block]>) -> Vec<Uuid> {
-    let (mut images, mut documents) = (rules::MAX_IMAGES_PER_MESSAGE, rules::MAX_DOCUMENTS_PER_MESSAGE);
-    let mut bytes_left = rules::MAX_ATTACHMENT_BYTES_PER_REQUEST;
-    let mut included = Vec::new();
-    for blocks in newest_first {
-        for block in blocks {
-            let (budget, file_id, size) = match block {
-                Block::Image { file_id, size, .. } => (&mut images, *file_id, *size),
-                Block::Document { file_id, size, .. } => (&mut documents, *file_id, *size),
-                Block::Text { .. } => continue,
-            };
-            if *budget > 0 && size <= bytes_left {
-                *budget -= 1;
-                bytes_left -= size;
-                included.push(file_id);
-            }
-        }
-    }
-    included
-}
-
-/// What the model reads in place of an attachment the request does not carry.
-fn not_included(block: &Block) -> String {
-    match block {
-        Block::Image { filename, .. } => format!("[An attached image, {filename}, is not included here.]"),
-        Block::Document { filename, .. } => format!("[An attached document, {filename}, is not included here.]"),
-        Block::Text { text } => text.clone(),
-    }
-}
-
-/// Names in text the attachments one request cannot carry: the newest messages' files
-/// are kept first (see `select`).
-pub fn keep_within_limits(messages: &mut [PlannedMessage]) {
-    let included: HashSet<Uuid> =
-        select(messages.iter().rev().filter(|m| m.role == Role::User).map(|m| m.content.as_slice()))
-            .into_iter()
-            .collect();
-    for block in messages.iter_mut().flat_map(|m| m.content.iter_mut()) {
-        let kept = match block {
-            Block::Image { file_id, .. } | Block::Document { file_id, .. } => included.contains(file_id),
-            Block::Text { .. } => true,
-        };
-        if !kept {
-            *block = Block::Text { text: not_included(block) };
-        }
-    }
 }
 
 /// The model's request for an assembled prompt: the attachments' bytes are read from S3
@@ -158,7 +107,7 @@ pub async fn render(deps: &Deps, owner: Uuid, assembled: Assembled) -> ApiResult
                     }
                 }
             };
-            let content = content.unwrap_or_else(|| ContentBlock::Text(not_included(&block)));
+            let content = content.unwrap_or_else(|| ContentBlock::Text(prompt::not_included(&block)));
             builder = builder.content(content);
         }
         messages.push(builder.build().expect("role and content are set"));
@@ -189,44 +138,4 @@ pub fn blocks(files: &[crate::store::files::FileItem], text: &str) -> Vec<Block>
         .collect();
     blocks.push(Block::Text { text: text.to_string() });
     blocks
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn image(size: i64) -> Block {
-        Block::Image { file_id: Uuid::now_v7(), filename: "a.png".into(), media_type: "image/png".into(), size }
-    }
-
-    fn document(size: i64) -> Block {
-        Block::Document {
-            file_id: Uuid::now_v7(),
-            filename: "a.pdf".into(),
-            media_type: "application/pdf".into(),
-            size,
-        }
-    }
-
-    fn id(block: &Block) -> Uuid {
-        match block {
-            Block::Image { file_id, .. } | Block::Document { file_id, .. } => *file_id,
-            Block::Text { .. } => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn the_newest_attachments_win_within_counts_and_bytes() {
-        let new: Vec<Block> = vec![image(1_000), document(1_000), Block::Text { text: "hi".into() }];
-        let older: Vec<Block> = (0..25).map(|_| image(10)).chain((0..6).map(|_| document(10))).collect();
-        let chosen = select([new.as_slice(), older.as_slice()].into_iter());
-        assert_eq!(chosen[..2], [id(&new[0]), id(&new[1])], "the new message first");
-        assert_eq!(chosen.len(), 20 + 5, "20 images and 5 documents in all");
-        assert!(!chosen.contains(&id(&older[24])), "older images past the 20th are left out");
-
-        let big = rules::MAX_ATTACHMENT_BYTES_PER_REQUEST / 2 + 1;
-        let heavy: Vec<Block> = vec![image(big), image(big), image(10)];
-        let chosen = select([heavy.as_slice()].into_iter());
-        assert_eq!(chosen, [id(&heavy[0]), id(&heavy[2])], "the byte budget holds");
-    }
 }

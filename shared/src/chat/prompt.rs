@@ -4,9 +4,12 @@
 //! every non-hidden earlier pair, and the new message with its attachments. When
 //! that would not fit the context window, the oldest pairs are dropped first.
 
+use crate::files::rules;
 use crate::model::{Block, Role};
 use serde::Serialize;
+use std::collections::HashSet;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// The assistant's standing instructions, under every chat's own system prompt.
 pub const BUILT_IN_SYSTEM_PROMPT: &str = "You are myclaude, a careful and capable assistant with particular \
@@ -90,7 +93,8 @@ pub struct PlannedMessage {
 }
 
 /// The request to the model, before attachment bytes are read: what `/chat/preview`
-/// shows, and what `attachments::render` turns into the model's request.
+/// shows, and what `attachments::render` turns into the model's request (where an
+/// attachment whose file can no longer be read becomes the text that names it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assembled {
     pub system: Vec<SystemLayer>,
@@ -182,7 +186,7 @@ pub fn assemble(input: &PromptInput, count: &dyn Fn(&str) -> usize) -> Assembled
         });
     }
     messages.push(user(input.new_message));
-    super::attachments::keep_within_limits(&mut messages);
+    keep_within_limits(&mut messages);
     Assembled {
         system,
         messages,
@@ -215,6 +219,57 @@ fn fit(
         used += next;
     }
     (kept_from, used)
+}
+
+/// Which files go into one request: the newest messages' first (`newest_first` starts
+/// with the new message), within Bedrock's 20 images and 5 documents and a byte budget
+/// that bounds the memory one request holds.
+fn select<'a>(newest_first: impl Iterator<Item = &'a [Block]>) -> Vec<Uuid> {
+    let (mut images, mut documents) = (rules::MAX_IMAGES_PER_MESSAGE, rules::MAX_DOCUMENTS_PER_MESSAGE);
+    let mut bytes_left = rules::MAX_ATTACHMENT_BYTES_PER_REQUEST;
+    let mut included = Vec::new();
+    for blocks in newest_first {
+        for block in blocks {
+            let (budget, file_id, size) = match block {
+                Block::Image { file_id, size, .. } => (&mut images, *file_id, *size),
+                Block::Document { file_id, size, .. } => (&mut documents, *file_id, *size),
+                Block::Text { .. } => continue,
+            };
+            if *budget > 0 && size <= bytes_left {
+                *budget -= 1;
+                bytes_left -= size;
+                included.push(file_id);
+            }
+        }
+    }
+    included
+}
+
+/// What the model reads in place of an attachment the request does not carry.
+pub fn not_included(block: &Block) -> String {
+    match block {
+        Block::Image { filename, .. } => format!("[An attached image, {filename}, is not included here.]"),
+        Block::Document { filename, .. } => format!("[An attached document, {filename}, is not included here.]"),
+        Block::Text { text } => text.clone(),
+    }
+}
+
+/// Names in text the attachments one request cannot carry: the newest messages' files
+/// are kept first (see `select`).
+pub fn keep_within_limits(messages: &mut [PlannedMessage]) {
+    let included: HashSet<Uuid> =
+        select(messages.iter().rev().filter(|m| m.role == Role::User).map(|m| m.content.as_slice()))
+            .into_iter()
+            .collect();
+    for block in messages.iter_mut().flat_map(|m| m.content.iter_mut()) {
+        let kept = match block {
+            Block::Image { file_id, .. } | Block::Document { file_id, .. } => included.contains(file_id),
+            Block::Text { .. } => true,
+        };
+        if !kept {
+            *block = Block::Text { text: not_included(block) };
+        }
+    }
 }
 
 #[cfg(test)]
@@ -348,13 +403,13 @@ mod tests {
     }
 
     fn image(size: i64) -> Block {
-        Block::Image { file_id: uuid::Uuid::now_v7(), filename: "a.png".into(), media_type: "image/png".into(), size }
+        Block::Image { file_id: Uuid::now_v7(), filename: "a.png".into(), media_type: "image/png".into(), size }
     }
 
     #[test]
     fn attachments_stay_blocks_and_cost_a_fixed_amount() {
         let doc = Block::Document {
-            file_id: uuid::Uuid::now_v7(),
+            file_id: Uuid::now_v7(),
             filename: "spec.pdf".into(),
             media_type: "application/pdf".into(),
             size: 10,
@@ -429,5 +484,36 @@ mod tests {
         assert_eq!(assembled.dropped_pairs, 0);
         inp.context_window -= 1;
         assert_eq!(assemble(&inp, &words).dropped_pairs, 1);
+    }
+
+    fn document(size: i64) -> Block {
+        Block::Document {
+            file_id: Uuid::now_v7(),
+            filename: "a.pdf".into(),
+            media_type: "application/pdf".into(),
+            size,
+        }
+    }
+
+    fn id(block: &Block) -> Uuid {
+        match block {
+            Block::Image { file_id, .. } | Block::Document { file_id, .. } => *file_id,
+            Block::Text { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_newest_attachments_win_within_counts_and_bytes() {
+        let new: Vec<Block> = vec![image(1_000), document(1_000), Block::Text { text: "hi".into() }];
+        let older: Vec<Block> = (0..25).map(|_| image(10)).chain((0..6).map(|_| document(10))).collect();
+        let chosen = select([new.as_slice(), older.as_slice()].into_iter());
+        assert_eq!(chosen[..2], [id(&new[0]), id(&new[1])], "the new message first");
+        assert_eq!(chosen.len(), 20 + 5, "20 images and 5 documents in all");
+        assert!(!chosen.contains(&id(&older[24])), "older images past the 20th are left out");
+
+        let big = rules::MAX_ATTACHMENT_BYTES_PER_REQUEST / 2 + 1;
+        let heavy: Vec<Block> = vec![image(big), image(big), image(10)];
+        let chosen = select([heavy.as_slice()].into_iter());
+        assert_eq!(chosen, [id(&heavy[0]), id(&heavy[2])], "the byte budget holds");
     }
 }
