@@ -16,7 +16,7 @@ pub const MAX_USERNAME_LEN: usize = 150;
 pub const MAX_DEVICE_INFO_LEN: usize = 512;
 
 /// The longest user message, in characters (the pair item must stay far below
-/// DynamoDB's 400 KB); also the longest text memories are chosen for.
+/// DynamoDB's 400 KB).
 pub const MAX_MESSAGE_CHARS: usize = 60_000;
 
 /// `limit` and `cursor` of a list route.

@@ -14,7 +14,6 @@
 
 use super::words;
 use crate::auth::TokenCaller;
-use crate::domain::MAX_MESSAGE_CHARS;
 use crate::error::{ApiError, ApiResult};
 use crate::store::memories::{self, MemoryItem};
 use crate::store::users::{self, UserItem};
@@ -141,12 +140,17 @@ pub fn for_message(
     select(memories, message, recent, deps.config.memory.token_budget)
 }
 
+/// The longest `q` of `GET /memories/context`: it travels in the URL (API Gateway and
+/// the HTTP server limit its length), so long messages go to `POST /chat/preview`.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+
 /// The query of `GET /memories/context`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ContextQuery {
-    /// The message (as the first of a new chat); without it, the memories any message gets first
-    #[param(max_length = 60000)]
+    /// The message (as the first of a new chat); without it, the memories any message gets
+    /// first. At most 2,000 characters (a URL's worth); `POST /chat/preview` takes any message
+    #[param(max_length = 2000)]
     pub q: Option<String>,
 }
 
@@ -164,9 +168,9 @@ pub struct ContextBody {
 /// as the first message of a new chat.
 pub async fn for_query(deps: &Deps, caller: &TokenCaller, query: ContextQuery) -> ApiResult<ContextBody> {
     let q = query.q.unwrap_or_default();
-    if q.chars().count() > MAX_MESSAGE_CHARS {
+    if q.chars().count() > MAX_QUERY_CHARS {
         let mut v = crate::domain::Validator::default();
-        v.add("q", format!("Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."));
+        v.add("q", format!("Ensure this field has no more than {MAX_QUERY_CHARS} characters."));
         v.finish()?;
     }
     let (user, memories) = caller_memories(deps, caller).await?;
