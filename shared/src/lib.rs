@@ -18,6 +18,7 @@ pub mod memory;
 pub mod model;
 pub mod projects;
 pub mod prompts;
+pub mod prototypes;
 pub mod queue;
 pub mod ratelimit;
 pub mod sse;
