@@ -99,6 +99,10 @@ async fn set_memory(app: &TestApp, user: &TestUser, enabled: bool) {
     assert_eq!(reply.body["memory_enabled"], enabled);
 }
 
+fn hiking_id(memories: &[MemoryItem]) -> Uuid {
+    by_summary(memories, "Enjoys hiking on weekends").id
+}
+
 fn by_summary<'a>(memories: &'a [MemoryItem], summary: &str) -> &'a MemoryItem {
     memories.iter().find(|m| m.summary == summary).unwrap_or_else(|| panic!("no memory {summary:?} in {memories:?}"))
 }
@@ -135,6 +139,15 @@ async fn a_chat_turn_leads_to_new_memories_with_tags_and_the_small_models_tokens
     assert_eq!(nurse.source_chat_id, Some(chat.parse().unwrap()));
     assert_eq!(nurse.source_pair_ids, vec![pair.parse::<Uuid>().unwrap()]);
     assert!(nurse.token_count > 0);
+    // Confirmed by the user, a learned memory is as sure as one the user wrote.
+    let confirm = json!({"is_verified": true});
+    let path = format!("/api/v1/memories/{}", hiking_id(&learned));
+    let confirmed = app.call("PATCH", &path, Some(&user.token), Some(confirm)).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(
+        (confirmed.body["is_verified"].clone(), confirmed.body["confidence_score"].clone()),
+        (json!(true), json!(1.0))
+    );
     let hiking = by_summary(&learned, "Enjoys hiking on weekends");
     assert_eq!(hiking.tags, vec!["hiking".to_string(), "outdoors".to_string()]);
     // The tags joined the user's tag index.

@@ -156,6 +156,7 @@ pub struct UpdateMemoryRequest {
     pub tags: Option<Vec<String>>,
     #[serde(default)]
     pub is_active: Option<bool>,
+    /// Confirming a memory (`true`) also makes its confidence 1.0, as for one the user wrote.
     #[serde(default)]
     pub is_verified: Option<bool>,
 }

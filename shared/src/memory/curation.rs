@@ -169,6 +169,10 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateMemoryRequest
             memory.is_active = active;
         }
         if let Some(verified) = req.is_verified {
+            // The user's word is as sure as it gets.
+            if verified && !current.is_verified {
+                memory.confidence = 1.0;
+            }
             memory.is_verified = verified;
         }
         if memory == current {
