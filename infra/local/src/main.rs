@@ -39,15 +39,19 @@ async fn main() -> Result<(), Error> {
 
 async fn dev() -> Result<(), Error> {
     functions::init_logging();
-    let config = Config::from_env()?;
+    let stub_port: u16 =
+        std::env::var("MODEL_STUB_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(model_stub::DEFAULT_PORT);
+    // The models are this stack's stub, on whatever port it was given (unless told otherwise).
+    let mut config = Config::from_env()?;
+    if std::env::var("BEDROCK_ENDPOINT_URL").map_or(true, |url| url.is_empty()) {
+        config.bedrock_endpoint = Some(format!("http://127.0.0.1:{stub_port}"));
+    }
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     // Loads while the stack starts, so the first chat message does not wait for it.
     shared::tokens::warm_up();
     let deps = Arc::new(Deps::new(config, Clock::system()).await);
     resources::ensure_all(&deps, resources::QueueSettings::default()).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let stub_port: u16 =
-        std::env::var("MODEL_STUB_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(model_stub::DEFAULT_PORT);
     let stub_listener = tokio::net::TcpListener::bind(("127.0.0.1", stub_port)).await?;
     let stub = tokio::spawn(model_stub::serve(stub_listener, std::future::pending()));
     let workers = poller::spawn_all(deps.clone());
