@@ -34,6 +34,13 @@ impl ModelConfig {
         chain
     }
 
+    /// The small model (titles, memory extraction), then the others of the chain.
+    pub fn small_chain(&self) -> Vec<String> {
+        let mut chain = vec![self.small.clone()];
+        chain.extend(self.chain().into_iter().filter(|m| *m != self.small));
+        chain
+    }
+
     /// Whether `model` is one of the configured models (a request may pick one).
     pub fn knows(&self, model: &str) -> bool {
         self.primary == model || self.small == model || self.fallbacks.iter().any(|m| m == model)

@@ -21,26 +21,11 @@ async fn remember(app: &TestApp, user: &TestUser, summary: &str, tags: &[&str], 
     memory.id
 }
 
-async fn set_memory_enabled(app: &TestApp, user: &TestUser, enabled: bool) {
-    let reply = app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"memory_enabled": enabled}))).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.body["memory_enabled"], enabled);
-}
-
 async fn context(app: &TestApp, user: &TestUser, q: &str) -> Value {
-    let url = format!("/api/v1/memories/context?q={}", urlencoding(q));
-    let reply = app.get_auth(&url, &user.token).await;
+    let url = reqwest::Url::parse_with_params(&app.url("/api/v1/memories/context"), [("q", q)]).unwrap();
+    let reply = app.get_auth(&format!("{}?{}", url.path(), url.query().unwrap()), &user.token).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.body
-}
-
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn preview(app: &TestApp, user: &TestUser, body: Value) -> Value {
@@ -171,7 +156,7 @@ async fn with_memory_off_no_memory_reaches_the_model() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
     remember(&app, &user, "Prefers answers in French", &["language"], true).await;
-    set_memory_enabled(&app, &user, false).await;
+    app.set_memory_enabled(&user, false).await;
 
     let context = context(&app, &user, "Explain closures").await;
     assert_eq!(context, json!({"context": "", "memory_ids": []}));
@@ -181,7 +166,7 @@ async fn with_memory_off_no_memory_reaches_the_model() {
     let received = chat_requests(&app).await;
     assert!(!received[0]["system"].as_str().unwrap().contains("French"));
 
-    set_memory_enabled(&app, &user, true).await;
+    app.set_memory_enabled(&user, true).await;
     let planned = preview(&app, &user, json!({"text": "Explain closures"})).await;
     assert_eq!(layers(&planned), ["built_in", "memories"], "back on, the memory is used again");
 }

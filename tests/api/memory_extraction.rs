@@ -92,13 +92,6 @@ async fn memory_jobs_done(app: &TestApp) -> bool {
     drained.is_some()
 }
 
-/// Turns memory on or off, as the user does.
-async fn set_memory(app: &TestApp, user: &TestUser, enabled: bool) {
-    let reply = app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"memory_enabled": enabled}))).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.body["memory_enabled"], enabled);
-}
-
 fn hiking_id(memories: &[MemoryItem]) -> Uuid {
     by_summary(memories, "Enjoys hiking on weekends").id
 }
@@ -343,7 +336,7 @@ async fn with_memory_off_nothing_is_extracted_and_the_manual_trigger_answers_409
     let app = spawn(Duration::ZERO).await;
     let user = app.verified_user().await;
     let chat = new_chat(&app, &user).await;
-    set_memory(&app, &user, false).await;
+    app.set_memory_enabled(&user, false).await;
     let reply = json!([{"summary": "Speaks Portuguese", "category": "skill", "confidence": 0.9}]);
     script_extraction(&app, &reply.to_string()).await;
     turn(&app, &user, &chat, "Fala português? Eu falo.").await;
@@ -371,7 +364,7 @@ async fn with_memory_off_nothing_is_extracted_and_the_manual_trigger_answers_409
     assert!(extraction_requests(&app).await.is_empty(), "the worker checked the switch itself");
 
     // Turned back on, the same chat is learned from.
-    set_memory(&app, &user, true).await;
+    app.set_memory_enabled(&user, true).await;
     assert_eq!(app.call("POST", &path, Some(&user.token), None).await.status, 202);
     extraction_finished(&app, &user, &chat, &Value::Null).await;
     assert_eq!(memories_of(&app, &user).await.len(), 1);

@@ -316,6 +316,14 @@ impl TestApp {
         }
     }
 
+    /// Turns the user's long-term memory on or off, as the user does (`PATCH /auth/me`).
+    pub async fn set_memory_enabled(&self, user: &TestUser, enabled: bool) {
+        let body = json!({"memory_enabled": enabled});
+        let reply = self.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(body)).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.body["memory_enabled"], enabled);
+    }
+
     /// The token in the newest verification email to `email` (waits for it).
     pub async fn verification_token(&self, email: &str) -> String {
         let mail = wait_for_mail(email, "Verify your email", 1).await.pop().expect("a mail");

@@ -41,9 +41,7 @@ pub async fn generate(deps: &Deps, user_id: Uuid, chat_id: Uuid, first_message: 
         messages: vec![Prompt::user_text(&excerpt)],
         max_output_tokens: Some(30),
     };
-    let mut models = vec![deps.config.models.small.clone()];
-    models.extend(deps.config.models.chain().into_iter().filter(|m| *m != deps.config.models.small));
-    let (reply, model, usage) = llm::complete(deps, &models, prompt).await?;
+    let (reply, model, usage) = llm::complete(deps, &deps.config.models.small_chain(), prompt).await?;
     // What the small model used counts like an answer's tokens: the user's day and the chat.
     let today = deps.clock.now().date();
     store::usage::record(&deps.table, user_id, Some(chat_id), &model, usage, today).await?;

@@ -7,10 +7,11 @@ use super::api::{
     CategoryCounts, CreateMemoryRequest, CreateTagRequest, Memory, MemoryList, MemoryListQuery, MemoryStats, MemoryTag,
     MemoryTagList, TagCount, UpdateMemoryRequest,
 };
+use super::Changed;
 use super::{count_line, tag_name, MAX_RAW_CONTENT_CHARS, MAX_SUMMARY_CHARS, MAX_TAGS, MAX_TAG_CHARS};
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
-use crate::store::memories::{self as store, Edited, MemoryItem};
+use crate::store::memories::{self as store, MemoryItem};
 use crate::store::page::{self, ListSpec};
 use crate::store::{keys, s, Item};
 use crate::Deps;
@@ -21,8 +22,6 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// How many times an edit is read and applied again when the memory changed meanwhile.
-const EDIT_ATTEMPTS: usize = 4;
 /// How many memories losing a tag are edited at once.
 const CONCURRENT_EDITS: usize = 8;
 /// The most tags `GET /memories/stats` lists.
@@ -81,10 +80,6 @@ fn tag_list(v: &mut Validator, raw: &[String]) -> Option<Vec<String>> {
         }
     }
     ok.then_some(names)
-}
-
-fn changed_meanwhile() -> ApiError {
-    ApiError::conflict("conflict", "The memory changed meanwhile; try again.")
 }
 
 /// GET /memories: newest first, filtered by category, tag, active and verified.
@@ -153,9 +148,7 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateMemoryRequest
     if new_summary.is_some() || req.category.is_some() {
         crate::tokens::warm_up();
     }
-    for _ in 0..EDIT_ATTEMPTS {
-        let current = store::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?;
-        let mut memory = current.clone();
+    let changed = super::change(&deps.table, owner, id, None, deps.clock.now(), |memory| {
         if let Some(summary) = &new_summary {
             memory.summary.clone_from(summary);
         }
@@ -170,23 +163,17 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateMemoryRequest
         }
         if let Some(verified) = req.is_verified {
             // The user's word is as sure as it gets.
-            if verified && !current.is_verified {
+            if verified && !memory.is_verified {
                 memory.confidence = 1.0;
             }
             memory.is_verified = verified;
         }
-        if memory == current {
-            return Ok(memory.into());
-        }
-        if memory.summary != current.summary || memory.category != current.category {
-            memory.token_count = count_line(&memory).await;
-        }
-        match store::edit(&deps.table, &memory, deps.clock.now()).await? {
-            Edited::Done(stored) => return Ok((*stored).into()),
-            Edited::Stale => continue,
-        }
+    })
+    .await?;
+    match changed {
+        Changed::Stored(memory) | Changed::Unchanged(memory) => Ok(memory.into()),
+        Changed::Gone => Err(ApiError::not_found()),
     }
-    Err(changed_meanwhile())
 }
 
 /// DELETE /memories/{id}: a memory learned from a chat leaves a tombstone there, so it is
@@ -281,21 +268,10 @@ fn named_tag(raw: &str) -> Option<String> {
 }
 
 /// Takes `name` off the memory (as read, then as read again while it moves meanwhile).
-async fn untag(deps: &Deps, owner: Uuid, mut memory: MemoryItem, name: &str) -> ApiResult<()> {
-    for _ in 0..EDIT_ATTEMPTS {
-        if !memory.tags.iter().any(|tag| tag == name) {
-            return Ok(());
-        }
-        memory.tags.retain(|tag| tag != name);
-        match store::edit(&deps.table, &memory, deps.clock.now()).await? {
-            Edited::Done(_) => return Ok(()),
-            Edited::Stale => match store::get(&deps.table, owner, memory.id).await? {
-                Some(fresh) => memory = fresh,
-                None => return Ok(()),
-            },
-        }
-    }
-    Err(changed_meanwhile())
+async fn untag(deps: &Deps, owner: Uuid, memory: MemoryItem, name: &str) -> ApiResult<()> {
+    let id = memory.id;
+    super::change(&deps.table, owner, id, Some(memory), deps.clock.now(), |m| m.tags.retain(|tag| tag != name)).await?;
+    Ok(())
 }
 
 /// DELETE /memory-tags/{name}: the tag is taken off every memory holding it, then its

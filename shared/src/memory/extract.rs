@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::llm::{self, Prompt};
 use crate::model::{Block, MemoryCategory, PairStatus};
 use crate::queue::{self, JobKind};
-use crate::store::memories::{self, Edited, MemoryItem, TombstoneItem, MAX_OTHER_CHATS};
+use crate::store::memories::{self, MemoryItem, TombstoneItem, MAX_OTHER_CHATS};
 use crate::store::pairs::{self, PairItem};
 use crate::store::users::UserItem;
 use crate::store::{self, chats, users, StoreError};
@@ -172,10 +172,7 @@ async fn extract(deps: &Deps, owner: Uuid, chat_id: Uuid, manual: bool) -> ApiRe
         messages: vec![Prompt::user_text(&conversation.text)],
         max_output_tokens: Some(MAX_OUTPUT_TOKENS),
     };
-    let models = &deps.config.models;
-    let mut chain = vec![models.small.clone()];
-    chain.extend(models.chain().into_iter().filter(|m| *m != models.small));
-    let (reply, model, usage) = llm::complete(deps, &chain, prompt).await?;
+    let (reply, model, usage) = llm::complete(deps, &deps.config.models.small_chain(), prompt).await?;
     // What the small model used counts like an answer's tokens: the user's day and the chat.
     store::usage::record(&deps.table, owner, Some(chat_id), &model, usage, deps.clock.now().date()).await?;
 
@@ -241,20 +238,17 @@ async fn apply(
     }
     let mut merged = 0;
     for merge in &plan.merge {
-        let Some(mut memory) = existing.iter().find(|m| m.id == merge.memory_id).cloned() else { continue };
-        for _ in 0..3 {
-            let updated = merged_memory(&memory, merge, sources);
-            match memories::edit(&deps.table, &updated, now).await? {
-                Edited::Done(_) => {
-                    merged += 1;
-                    break;
-                }
-                Edited::Stale => match memories::get(&deps.table, owner, merge.memory_id).await? {
-                    Some(fresh) => memory = fresh,
-                    // Deleted meanwhile: the user's word stands.
-                    None => break,
-                },
+        let Some(memory) = existing.iter().find(|m| m.id == merge.memory_id).cloned() else { continue };
+        let apply = |m: &mut MemoryItem| *m = merged_memory(m, merge, sources);
+        match super::change(&deps.table, owner, merge.memory_id, Some(memory), now, apply).await {
+            Ok(super::Changed::Stored(_) | super::Changed::Unchanged(_)) => merged += 1,
+            // Deleted meanwhile: the user's word stands.
+            Ok(super::Changed::Gone) => {}
+            // It kept changing under the user's edits: this evidence is let go.
+            Err(StoreError::Conflict(_)) => {
+                tracing::info!(memory_id = %merge.memory_id, "a memory kept changing; not merged")
             }
+            Err(err) => return Err(err),
         }
     }
     Ok((created, merged))

@@ -8,8 +8,10 @@ pub mod context;
 pub mod curation;
 pub mod extract;
 
-use crate::store::memories::MemoryItem;
+use crate::store::memories::{self, Edited, MemoryItem};
+use crate::store::{Conflict, StoreError, StoreResult, Table};
 use std::collections::BTreeSet;
+use uuid::Uuid;
 
 pub const MAX_SUMMARY_CHARS: usize = 500;
 pub const MAX_RAW_CONTENT_CHARS: usize = 5_000;
@@ -184,6 +186,57 @@ pub fn prompt_line(memory: &MemoryItem) -> String {
 pub async fn count_line(memory: &MemoryItem) -> i64 {
     crate::tokens::ready().await;
     crate::tokens::count(&prompt_line(memory)) as i64
+}
+
+/// How a change to a memory went.
+#[derive(Debug)]
+pub enum Changed {
+    /// Stored; the memory as it is now.
+    Stored(MemoryItem),
+    /// The change changes nothing: nothing was written.
+    Unchanged(MemoryItem),
+    /// The memory is gone (deleted meanwhile, or never the owner's).
+    Gone,
+}
+
+/// How many times a change is applied again to a memory that moved meanwhile.
+const CHANGE_ATTEMPTS: usize = 4;
+
+/// Applies `change` to the owner's memory as stored (`read`, when the caller has just read
+/// it; else it is read now) and stores it on condition that it did not move meanwhile;
+/// when it did, the memory is read again and the change applied again (then
+/// `Conflict::Changed`). The line's `token_count` follows its summary and category.
+pub async fn change(
+    table: &Table,
+    owner: Uuid,
+    id: Uuid,
+    read: Option<MemoryItem>,
+    now: time::OffsetDateTime,
+    change: impl Fn(&mut MemoryItem),
+) -> StoreResult<Changed> {
+    let mut read = read;
+    for _ in 0..CHANGE_ATTEMPTS {
+        let current = match read.take() {
+            Some(memory) => memory,
+            None => match memories::get(table, owner, id).await? {
+                Some(memory) => memory,
+                None => return Ok(Changed::Gone),
+            },
+        };
+        let mut memory = current.clone();
+        change(&mut memory);
+        if memory == current {
+            return Ok(Changed::Unchanged(current));
+        }
+        if prompt_line(&memory) != prompt_line(&current) {
+            memory.token_count = count_line(&memory).await;
+        }
+        match memories::edit(table, &memory, now).await? {
+            Edited::Done(stored) => return Ok(Changed::Stored(*stored)),
+            Edited::Stale => {}
+        }
+    }
+    Err(StoreError::Conflict(Conflict::Changed("memory")))
 }
 
 #[cfg(test)]
