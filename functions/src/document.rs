@@ -43,6 +43,7 @@ fn annotated() -> Value {
     let mut doc = routes.into_openapi();
     // The stream's event payloads are not response bodies; list them as schemas.
     doc.merge(crate::chat_stream::StreamEvents::openapi());
+    doc.merge(crate::design_projects::generate::StreamEvents::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     serde_json::to_value(doc).expect("the OpenAPI document serialises")
 }

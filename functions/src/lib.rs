@@ -4,6 +4,7 @@
 pub mod app;
 pub mod auth;
 pub mod chats;
+pub mod design_projects;
 pub mod document;
 pub mod email_worker;
 pub mod error_responses;
@@ -13,6 +14,7 @@ pub mod memories;
 pub mod memory_worker;
 pub mod projects;
 pub mod prompts;
+pub mod prototypes;
 pub mod routes;
 pub mod table;
 pub mod title_worker;

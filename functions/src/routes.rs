@@ -171,6 +171,8 @@ pub const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTit
 /// Routes that queue a memory extraction.
 pub const WRITE_MEMORY: &[Permission] = &[TableRead, TableWrite, EnqueueMemory];
 pub const FILES: &[Permission] = &[TableRead, TableWrite, Files];
+/// Routes that write UI prototype pages with the model.
+pub const GENERATE: &[Permission] = &[TableRead, TableWrite, InvokeModel, Files];
 /// Routes answering with the user (and its avatar URL).
 pub const USER: &[Permission] = &[TableRead, TableWrite, ReadFiles];
 pub const USER_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail, ReadFiles];

@@ -24,6 +24,8 @@ pub fn routes() -> &'static [&'static Route] {
             crate::files::ROUTES,
             crate::projects::ROUTES,
             crate::memories::ROUTES,
+            crate::design_projects::ROUTES,
+            crate::prototypes::ROUTES,
         ];
         let mut all: Vec<&'static Route> = groups.concat();
         let method_order =

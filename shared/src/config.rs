@@ -79,6 +79,10 @@ pub struct Config {
     pub mail_from: String,
     /// Where links in emails point (the web frontend).
     pub frontend_url: String,
+    /// The API's public address, up to (not including) `/api/v1`, for links the API
+    /// hands out to itself (prototype previews). Unset: taken from each request (API
+    /// Gateway's domain and stage, or the `Host` header).
+    pub public_api_url: Option<String>,
     pub cors_allowed_origins: Vec<String>,
     pub jwt_secret: SecretString,
     pub jwt_issuer: String,
@@ -179,6 +183,7 @@ impl Config {
             memory_queue_url,
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
             frontend_url: var("FRONTEND_URL").unwrap_or_else(|| "http://localhost:5173".into()),
+            public_api_url: var("PUBLIC_API_URL").filter(|url| !url.is_empty()),
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")
                 .unwrap_or_else(|| "http://localhost:5173".into())
                 .split(',')

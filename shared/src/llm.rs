@@ -257,6 +257,23 @@ pub async fn open(deps: &Deps, models: &[String], prompt: Prompt) -> Result<Mode
     Err(model_unavailable())
 }
 
+/// The model's next event, or a failure when it is silent for too long or the answer
+/// reaches its time limit: the generation must end (and be stored) before the
+/// function's own timeout would cut it off.
+pub async fn next_within(deps: &Deps, model: &mut ModelStream, deadline: tokio::time::Instant) -> Option<StreamEvent> {
+    let idle = tokio::time::Instant::now() + deps.config.stream_idle_timeout;
+    match tokio::time::timeout_at(idle.min(deadline), model.next()).await {
+        Ok(event) => event,
+        Err(_) => {
+            tracing::warn!(model = %model.model, "the model took too long; the answer ends here");
+            Some(StreamEvent::Failed {
+                code: "model_timeout",
+                message: "The model took too long; the answer so far is kept.".into(),
+            })
+        }
+    }
+}
+
 /// A whole (short) answer, for titles and memory extraction, via the same fallback
 /// rules. Returns the text, the model that answered and the usage.
 pub async fn complete(deps: &Deps, models: &[String], prompt: Prompt) -> Result<(String, String, Usage), ApiError> {

@@ -247,10 +247,30 @@ fn take_reply(stub: &Stub, request: &RecordedRequest) -> Option<ScriptedReply> {
     Some(reply)
 }
 
+/// A small, valid page in the `<prototype_file>` tag a UI prototype request asks for,
+/// showing the end of what was asked (escaped).
+fn prototype_page(asked: &str) -> String {
+    let tail: Vec<char> = asked.chars().rev().take(200).collect();
+    let asked: String = tail.into_iter().rev().collect();
+    let escaped = asked.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    format!(
+        "Here is the page.\n<prototype_file name=\"index.html\">\n<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n\
+         <meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Stub prototype</title>\n<script src=\"https://cdn.tailwindcss.com\"></script>\n</head>\n\
+         <body class=\"min-h-screen bg-slate-50 p-8\">\n<main class=\"mx-auto max-w-2xl rounded-xl bg-white p-6 shadow\">\n\
+         <h1 class=\"text-2xl font-semibold text-slate-900\">Stub prototype</h1>\n\
+         <p class=\"mt-2 text-slate-600\">{escaped}</p>\n</main>\n</body>\n</html>\n</prototype_file>"
+    )
+}
+
 /// The deterministic answer when nothing is scripted.
 fn default_reply(request: &RecordedRequest) -> ScriptedReply {
     let last_user = request.messages.iter().rev().find(|m| m.role == "user").map(|m| m.text.as_str()).unwrap_or("");
-    let text = format!("Stub reply to: {}", last_user.chars().take(200).collect::<String>());
+    let text = if request.system.contains("<prototype_file") {
+        prototype_page(last_user)
+    } else {
+        format!("Stub reply to: {}", last_user.chars().take(200).collect::<String>())
+    };
     ScriptedReply {
         text: Some(text),
         matches: None,

@@ -146,7 +146,7 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
     // The pair is stored while the model thinks: its first text is read meanwhile.
     let asked = model.model.clone();
     let deadline = tokio::time::Instant::now() + deps.config.stream_max_duration;
-    let (stored, first) = tokio::join!(stored_start(deps, &g, &asked), next_within(deps, &mut model, deadline));
+    let (stored, first) = tokio::join!(stored_start(deps, &g, &asked), llm::next_within(deps, &mut model, deadline));
     let started = match stored {
         Ok(true) => true,
         Ok(false) => {
@@ -204,7 +204,7 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
                 Some(StreamEvent::Failed { code, message }) => break Err((code, message)),
                 None => break Err(("model_error", "The model stopped before finishing its answer.".to_string())),
             }
-            next = next_within(deps, &mut model, deadline).await;
+            next = llm::next_within(deps, &mut model, deadline).await;
         };
         let _ = done_tx.send(true);
         let text = text_tx.borrow().clone();
@@ -267,23 +267,6 @@ async fn generate(deps: Arc<Deps>, g: Generation, mut model: ModelStream, events
     }
     if !events.is_connected() {
         tracing::info!(pair_id = %g.pair_id, "client went away; the answer was stored");
-    }
-}
-
-/// The model's next event, or a failure when it is silent for too long or the answer
-/// reaches its time limit: the generation must end (and be stored) before the
-/// function's own timeout would cut it off.
-async fn next_within(deps: &Deps, model: &mut ModelStream, deadline: tokio::time::Instant) -> Option<StreamEvent> {
-    let idle = tokio::time::Instant::now() + deps.config.stream_idle_timeout;
-    match tokio::time::timeout_at(idle.min(deadline), model.next()).await {
-        Ok(event) => event,
-        Err(_) => {
-            tracing::warn!(model = %model.model, "the model took too long; the answer ends here");
-            Some(StreamEvent::Failed {
-                code: "model_timeout",
-                message: "The model took too long; the answer so far is kept.".into(),
-            })
-        }
     }
 }
 

@@ -111,7 +111,7 @@ fn missing(status: Option<u16>) -> bool {
 }
 
 /// Deletes an object; a missing one is fine (deletes are idempotent in S3).
-async fn delete_object(deps: &Deps, key: String) -> ApiResult<()> {
+pub async fn delete_object(deps: &Deps, key: String) -> ApiResult<()> {
     deps.s3.delete_object().bucket(&deps.config.files_bucket).key(key).send().await?;
     Ok(())
 }
@@ -238,16 +238,7 @@ pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
 
 /// The bytes of a ready file (`None` if they are gone).
 pub async fn read(deps: &Deps, owner: Uuid, file_id: Uuid) -> ApiResult<Option<Vec<u8>>> {
-    let result =
-        deps.s3.get_object().bucket(&deps.config.files_bucket).key(keys::file_object(owner, file_id)).send().await;
-    match result {
-        Ok(object) => {
-            let bytes = object.body.collect().await.map_err(|err| ApiError::internal("reading a file", &err))?;
-            Ok(Some(bytes.into_bytes().to_vec()))
-        }
-        Err(err) if missing(err.raw_response().map(|r| r.status().as_u16())) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
+    read_object(deps, &keys::file_object(owner, file_id)).await
 }
 
 /// The files of a new chat message in `chat_id` (`None`: a new chat): the caller's,
@@ -313,40 +304,58 @@ pub async fn for_avatar(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<FileIte
 /// listed by prefix, not from the file records, so nothing the records no longer name
 /// (or never named) stays.
 pub async fn delete_all_objects_of(deps: &Deps, owner: Uuid) -> ApiResult<()> {
-    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
     for prefix in keys::object_prefixes(owner) {
-        let mut continuation = None;
-        loop {
-            let page = deps
-                .s3
-                .list_objects_v2()
-                .bucket(&deps.config.files_bucket)
-                .prefix(&prefix)
-                .set_continuation_token(continuation)
-                .send()
-                .await?;
-            let objects: Vec<ObjectIdentifier> = page
-                .contents()
-                .iter()
-                .filter_map(|object| object.key())
-                .map(|key| ObjectIdentifier::builder().key(key).build().expect("key is set"))
-                .collect();
-            // A listing page holds at most 1,000 keys, as many as one DeleteObjects takes.
-            if !objects.is_empty() {
-                let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
-                let output = deps.s3.delete_objects().bucket(&deps.config.files_bucket).delete(delete).send().await?;
-                if let Some(failed) = output.errors().first() {
-                    tracing::error!(key = failed.key(), code = failed.code(), "could not delete an object");
-                    return Err(ApiError::unavailable());
-                }
-            }
-            continuation = page.next_continuation_token;
-            if continuation.is_none() {
-                break;
-            }
-        }
+        delete_objects_under(deps, &prefix).await?;
     }
     Ok(())
+}
+
+/// Deletes every object whose key starts with `prefix`.
+pub async fn delete_objects_under(deps: &Deps, prefix: &str) -> ApiResult<()> {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    let mut continuation = None;
+    loop {
+        let page = deps
+            .s3
+            .list_objects_v2()
+            .bucket(&deps.config.files_bucket)
+            .prefix(prefix)
+            .set_continuation_token(continuation)
+            .send()
+            .await?;
+        let objects: Vec<ObjectIdentifier> = page
+            .contents()
+            .iter()
+            .filter_map(|object| object.key())
+            .map(|key| ObjectIdentifier::builder().key(key).build().expect("key is set"))
+            .collect();
+        // A listing page holds at most 1,000 keys, as many as one DeleteObjects takes.
+        if !objects.is_empty() {
+            let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().expect("objects are set");
+            let output = deps.s3.delete_objects().bucket(&deps.config.files_bucket).delete(delete).send().await?;
+            if let Some(failed) = output.errors().first() {
+                tracing::error!(key = failed.key(), code = failed.code(), "could not delete an object");
+                return Err(ApiError::unavailable());
+            }
+        }
+        continuation = page.next_continuation_token;
+        if continuation.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// The bytes of the object at `key` (`None` if there is none).
+pub async fn read_object(deps: &Deps, key: &str) -> ApiResult<Option<Vec<u8>>> {
+    let result = deps.s3.get_object().bucket(&deps.config.files_bucket).key(key).send().await;
+    match result {
+        Ok(object) => {
+            let bytes = object.body.collect().await.map_err(|err| ApiError::internal("reading an object", &err))?;
+            Ok(Some(bytes.into_bytes().to_vec()))
+        }
+        Err(err) if missing(err.raw_response().map(|r| r.status().as_u16())) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The most files one cleanup run removes per kind.

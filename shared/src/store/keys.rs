@@ -107,14 +107,27 @@ pub fn file_cleanup_order(at_millis: i64, owner: Uuid, file_id: Uuid) -> String 
 /// `files/` once checked.
 /// Every S3 key prefix a user's objects live under (account deletion lists and
 /// deletes each); every object key of a user starts with one of them.
-pub fn object_prefixes(owner: Uuid) -> [String; 2] {
-    [format!("uploads/{owner}/"), format!("files/{owner}/")]
+pub fn object_prefixes(owner: Uuid) -> [String; 3] {
+    [format!("uploads/{owner}/"), format!("files/{owner}/"), format!("prototypes/{owner}/")]
 }
 pub fn upload_object(owner: Uuid, file_id: Uuid) -> String {
     format!("uploads/{owner}/{file_id}")
 }
 pub fn file_object(owner: Uuid, file_id: Uuid) -> String {
     format!("files/{owner}/{file_id}")
+}
+/// Every object of a prototype (its pages) starts with this; those of one variant with
+/// `variant_objects`.
+pub fn prototype_objects(owner: Uuid, prototype_id: Uuid) -> String {
+    format!("prototypes/{owner}/{prototype_id}/")
+}
+pub fn variant_objects(owner: Uuid, prototype_id: Uuid, variant_id: Uuid) -> String {
+    format!("prototypes/{owner}/{prototype_id}/{variant_id}/")
+}
+/// The page (HTML) of a version, by the version's id (its number is given only when it
+/// is stored, after the page).
+pub fn version_object(owner: Uuid, prototype_id: Uuid, variant_id: Uuid, version_id: Uuid) -> String {
+    format!("prototypes/{owner}/{prototype_id}/{variant_id}/{version_id}.html")
 }
 
 pub const PROMPT_PREFIX: &str = "PROMPT#";
@@ -211,6 +224,62 @@ pub fn memory_tombstone(memory_id: Uuid) -> String {
     format!("{MEMORY_TOMBSTONE_PREFIX}{memory_id}")
 }
 
+pub const DESIGN_PREFIX: &str = "DESIGN#";
+/// A design project (UI prototypes), under its owner.
+pub fn design_project(design_id: Uuid) -> String {
+    format!("{DESIGN_PREFIX}{design_id}")
+}
+
+/// A design project's groups live in a partition of their own, under the owner.
+pub fn design_partition(user_id: Uuid, design_id: Uuid) -> String {
+    format!("USER#{user_id}#DESIGN#{design_id}")
+}
+
+pub const GROUP_PREFIX: &str = "GROUP#";
+/// A group of prototypes, in its design project's partition.
+pub fn group(group_id: Uuid) -> String {
+    format!("{GROUP_PREFIX}{group_id}")
+}
+
+pub const PROTOTYPE_PREFIX: &str = "PROTOTYPE#";
+/// A prototype, under its owner (so `/prototypes/{id}` finds it by id alone).
+pub fn prototype(prototype_id: Uuid) -> String {
+    format!("{PROTOTYPE_PREFIX}{prototype_id}")
+}
+
+/// GSI1 partition listing a design project's prototypes (sort key: the prototype id,
+/// time-ordered).
+pub fn design_prototypes(user_id: Uuid, design_id: Uuid) -> String {
+    format!("USER#{user_id}#DESIGN#{design_id}#PROTOTYPES")
+}
+
+/// GSI2 partition listing the prototypes of one group (sort key: the prototype id).
+/// Only grouped prototypes have it.
+pub fn group_prototypes(user_id: Uuid, design_id: Uuid, group_id: Uuid) -> String {
+    format!("USER#{user_id}#DESIGN#{design_id}#GROUP#{group_id}")
+}
+
+/// A prototype's variants and versions live in a partition of their own, under the owner.
+pub fn prototype_partition(user_id: Uuid, prototype_id: Uuid) -> String {
+    format!("USER#{user_id}#PROTOTYPE#{prototype_id}")
+}
+
+pub const VARIANT_PREFIX: &str = "VARIANT#";
+/// A variant (v7 id: a prototype's variants list oldest first, the original first).
+pub fn variant(variant_id: Uuid) -> String {
+    format!("{VARIANT_PREFIX}{variant_id}")
+}
+
+/// The sort-key prefix of a variant's versions.
+pub fn versions_of(variant_id: Uuid) -> String {
+    format!("VERSION#{variant_id}#")
+}
+
+/// Version `number` of a variant (zero-padded, so versions sort by number).
+pub fn version(variant_id: Uuid, number: i64) -> String {
+    format!("VERSION#{variant_id}#{number:08}")
+}
+
 pub const JOB: &str = "JOB";
 
 /// The table partition under a user that an item of the user's own partition (its
@@ -225,6 +294,12 @@ pub fn child_partition(user_id: Uuid, sk: &str) -> Option<String> {
     }
     if let Some(project_id) = id(PROJECT_PREFIX) {
         return Some(project_partition(user_id, project_id));
+    }
+    if let Some(design_id) = id(DESIGN_PREFIX) {
+        return Some(design_partition(user_id, design_id));
+    }
+    if let Some(prototype_id) = id(PROTOTYPE_PREFIX) {
+        return Some(prototype_partition(user_id, prototype_id));
     }
     None
 }
@@ -256,16 +331,22 @@ mod tests {
             // Table partitions under the user: named by an item of the user's partition.
             "chat_partition",
             "project_partition",
+            "design_partition",
+            "prototype_partition",
             // Index partitions (GSI1/GSI2): their items are table items named above, or
             // the user's tokens, deleted through `user_tokens`.
             "chats_by_update",
             "project_chats_by_update",
             "user_tokens",
+            "design_prototypes",
+            "group_prototypes",
         ];
         known.sort();
         assert_eq!(found, known, "a new key under a user: make `child_partition` (or the deletion) reach it");
         assert_eq!(child_partition(user_id, &chat(id)), Some(chat_partition(user_id, id)));
         assert_eq!(child_partition(user_id, &project(id)), Some(project_partition(user_id, id)));
+        assert_eq!(child_partition(user_id, &design_project(id)), Some(design_partition(user_id, id)));
+        assert_eq!(child_partition(user_id, &prototype(id)), Some(prototype_partition(user_id, id)));
         for other in [
             PROFILE.to_string(),
             session(id),
@@ -286,9 +367,21 @@ mod tests {
     fn every_object_of_a_user_is_under_its_prefixes() {
         let mut found = constructors_containing("/{");
         found.sort();
-        assert_eq!(found, ["file_object", "object_prefixes", "upload_object"], "a new object key: cover it");
+        let mut expected = [
+            "file_object",
+            "object_prefixes",
+            "prototype_objects",
+            "upload_object",
+            "variant_objects",
+            "version_object",
+        ];
+        expected.sort();
+        assert_eq!(found, expected, "a new object key: cover it");
         let (owner, id) = (Uuid::now_v7(), Uuid::now_v7());
-        for object in [upload_object(owner, id), file_object(owner, id)] {
+        let version = version_object(owner, id, id, id);
+        assert!(version.starts_with(&variant_objects(owner, id, id)));
+        assert!(version.starts_with(&prototype_objects(owner, id)));
+        for object in [upload_object(owner, id), file_object(owner, id), version] {
             assert!(object_prefixes(owner).iter().any(|prefix| object.starts_with(prefix)), "{object}");
         }
         assert!(!upload_object(Uuid::now_v7(), id).starts_with(&object_prefixes(owner)[0]));
@@ -321,6 +414,8 @@ mod tests {
         assert_eq!(file(id), "FILE#00000000-0000-0000-0000-000000000000");
         assert_eq!(project_partition(id, id), format!("USER#{id}#PROJECT#{id}"));
         assert_eq!(knowledge(id), format!("KNOWLEDGE#{id}"));
+        assert_eq!(version(id, 12), format!("VERSION#{id}#00000012"));
+        assert!(version(id, 9) < version(id, 10) && version(id, 10).starts_with(&versions_of(id)));
         assert_eq!(upload_object(id, id), format!("uploads/{id}/{id}"));
         assert_eq!(file_object(id, id), format!("files/{id}/{id}"));
         assert!(file_cleanup_order(9, id, id) < file_cleanup_order(10, id, id));

@@ -13,6 +13,7 @@ pub mod page;
 pub mod pairs;
 pub mod projects;
 pub mod prompts;
+pub mod prototypes;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

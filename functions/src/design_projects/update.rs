@@ -1,0 +1,23 @@
+//! PATCH /api/v1/design-projects/{id}
+
+use crate::routes::{Route, WRITE};
+use axum::extract::State;
+use shared::auth::AuthUser;
+use shared::http::{Json, Path};
+use shared::prototypes::api::{DesignProject, UpdateDesignProjectRequest};
+use shared::prototypes::designs;
+use shared::AppState;
+use shared::ApiResult;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub static ROUTE: Route = Route::new("design-projects-update", WRITE, || routes!(handle));
+
+/// Rename a design project or change its description.
+#[utoipa::path(patch, path = "/api/v1/design-projects/{id}", tag = "prototypes", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Design project id")),
+    request_body = UpdateDesignProjectRequest,
+    responses((status = 200, body = DesignProject), (status = 400, body = shared::error::ErrorBody), (status = 401, body = shared::error::ErrorBody), (status = 404, body = shared::error::ErrorBody)))]
+pub async fn handle(State(deps): State<AppState>, caller: AuthUser, Path(id): Path<Uuid>, Json(body): Json<UpdateDesignProjectRequest>) -> ApiResult<Json<DesignProject>> {
+    Ok(Json(designs::update(&deps, caller.user_id, id, body).await?))
+}
