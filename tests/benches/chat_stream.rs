@@ -1,5 +1,6 @@
-//! Chat stream latency: how long from sending a message to its first `delta`, and how
-//! much of that is our own work rather than waiting on DynamoDB or the model.
+//! Stream latency: how long from sending a chat message (or asking for a UI prototype)
+//! to its first `delta`, and how much of that is our own work rather than waiting on
+//! DynamoDB or the model.
 //!
 //! `make bench` (starts its own emulator). Runs the real gateway and handlers in this
 //! process over HTTP; the model stub answers at once (no first-token delay), so the
@@ -17,9 +18,10 @@ use aws_sdk_dynamodb::config::{Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use serde_json::json;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use system_tests::{event, AppOptions, TestApp};
+use system_tests::{event, AppOptions, SseStream, TestApp};
 
 const REQUESTS: usize = 200;
 /// Pairs already in the chat, so history is read and assembled every time.
@@ -156,8 +158,10 @@ async fn run() {
     let user = app.verified_user().await;
     remember(&app, &user.id).await;
     let plain = chat_with_history(&app, &user.token, None).await;
-    let label = format!("a chat with {HISTORY} earlier pairs, the user having {MEMORIES} memories");
-    measure(&app, &user.token, &plain, &timeline, &label).await;
+    let label = format!(
+        "chat stream: {REQUESTS} messages to a chat with {HISTORY} earlier pairs, the user having {MEMORIES} memories"
+    );
+    measure(&timeline, &label, |i| chat_message(&app, &user.token, &plain, i)).await;
 
     // The same in a project with 20 knowledge items included in chat.
     let project = app
@@ -176,8 +180,36 @@ async fn run() {
         assert_eq!(added.status, 201, "{}", added.text);
     }
     let in_project = chat_with_history(&app, &user.token, Some(&project_id)).await;
-    let label = format!("a chat with {HISTORY} earlier pairs in a project with {KNOWLEDGE} knowledge items");
-    measure(&app, &user.token, &in_project, &timeline, &label).await;
+    let label = format!("chat stream: {REQUESTS} messages to a chat with {HISTORY} earlier pairs in a project with {KNOWLEDGE} knowledge items");
+    measure(&timeline, &label, |i| chat_message(&app, &user.token, &in_project, i)).await;
+
+    // A UI prototype generated into a design project (of a group): a new prototype each time.
+    let design = app.call("POST", "/api/v1/design-projects", Some(&user.token), Some(json!({"name": "Bench"}))).await;
+    let design_id = design.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/design-projects/{design_id}/groups");
+    let group = app.call("POST", &path, Some(&user.token), Some(json!({"name": "Screens"}))).await;
+    let group_id = group.body["id"].as_str().unwrap().to_string();
+    let generate = format!("/api/v1/design-projects/{design_id}/prototypes/generate");
+    let label = format!("prototype generate: {REQUESTS} new prototypes in a group of a design project");
+    measure(&timeline, &label, |i| {
+        let body = json!({"prompt": format!("benchmark screen {i}: a pricing page"), "group_id": group_id});
+        let (app, token, generate) = (&app, &user.token, &generate);
+        async move { app.open_stream_at(generate, token, body).await.map_err(|r| r.text).expect("a stream") }
+    })
+    .await;
+}
+
+/// Sends message `i` to the chat, first deleting the newest pair so the chat's history
+/// keeps its size.
+async fn chat_message(app: &TestApp, token: &str, chat_id: &str, i: usize) -> SseStream {
+    if i > 0 {
+        let pairs = app.get_auth(&format!("/api/v1/chats/{chat_id}/messages?limit=100"), token).await;
+        let newest = pairs.body["items"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
+        let deleted = app.call("DELETE", &format!("/api/v1/chats/{chat_id}/pairs/{newest}"), Some(token), None).await;
+        assert_eq!(deleted.status, 204);
+    }
+    let body = json!({"chat_id": chat_id, "text": format!("benchmark message {i}: how do I read a file in Rust?")});
+    app.open_stream(token, body).await.map_err(|r| r.text).expect("a stream")
 }
 
 /// Gives the user `MEMORIES` active memories, as extraction would.
@@ -216,15 +248,22 @@ async fn chat_with_history(app: &TestApp, token: &str, project: Option<&str>) ->
     chat_id
 }
 
-async fn measure(app: &TestApp, token: &str, chat_id: &str, timeline: &Timeline, label: &str) {
+/// Opens `REQUESTS` streams with `open` (from the moment it is called: anything it does
+/// before its request, such as a cleanup, is excluded by restarting the clock), reads
+/// each to its end, and reports the time to the first delta and what it was spent on.
+async fn measure<F, Fut>(timeline: &Timeline, label: &str, mut open: F)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = SseStream>,
+{
     let (mut first_delta, mut own_work, mut dynamo_before_model) = (Vec::new(), Vec::new(), Vec::new());
     let mut round_trips = Vec::new();
     let mut trace = String::new();
     for i in 0..REQUESTS {
         timeline.0.lock().unwrap().clear();
-        let body = json!({"chat_id": chat_id, "text": format!("benchmark message {i}: how do I read a file in Rust?")});
-        let sent = Instant::now();
-        let mut stream = app.open_stream(token, body).await.map_err(|r| r.text).expect("a stream");
+        let mut stream = open(i).await;
+        let sent = stream.sent_at();
+        timeline.0.lock().unwrap().retain(|call| call.start >= sent);
         let mut first_at = None;
         while let Some(event) = stream.next_event().await {
             if event.name == "delta" && first_at.is_none() {
@@ -261,11 +300,6 @@ async fn measure(app: &TestApp, token: &str, chat_id: &str, timeline: &Timeline,
         let external = covered(&calls, sent, first_at);
         first_delta.push(total.as_secs_f64() * 1000.0);
         own_work.push((total - external).as_secs_f64() * 1000.0);
-        // Keep the chat's history at its size: the newest pair goes again.
-        let pairs = app.get_auth(&format!("/api/v1/chats/{chat_id}/messages?limit=100"), token).await;
-        let newest = pairs.body["items"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
-        let deleted = app.call("DELETE", &format!("/api/v1/chats/{chat_id}/pairs/{newest}"), Some(token), None).await;
-        assert_eq!(deleted.status, 204);
     }
     let dynamo_ms: Vec<f64> = dynamo_before_model.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
     let max_trips = *round_trips.iter().max().unwrap();
@@ -274,7 +308,7 @@ async fn measure(app: &TestApp, token: &str, chat_id: &str, timeline: &Timeline,
         sorted.sort();
         sorted[sorted.len() / 2]
     };
-    println!("chat stream over HTTP, local stack, {REQUESTS} messages to {label}:");
+    println!("{label} (over HTTP, local stack):");
     println!(
         "time to first delta              p50 {:7.2} ms   p90 {:7.2} ms",
         percentile(&first_delta, 0.5),

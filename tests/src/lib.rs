@@ -351,6 +351,11 @@ pub struct SseStream {
 }
 
 impl SseStream {
+    /// When its request was sent.
+    pub fn sent_at(&self) -> Instant {
+        self.sent_at
+    }
+
     /// The next event; `None` when the stream ended.
     pub async fn next_event(&mut self) -> Option<SseEvent> {
         loop {
@@ -390,13 +395,14 @@ impl SseStream {
 impl TestApp {
     /// `POST /chat/stream`: the open stream, or the JSON reply when none started.
     pub async fn open_stream(&self, token: &str, body: Value) -> Result<SseStream, Reply> {
+        self.open_stream_at("/api/v1/chat/stream", token, body).await
+    }
+
+    /// `POST path` of a STREAM route: the open stream, or the JSON reply when none started.
+    pub async fn open_stream_at(&self, path: &str, token: &str, body: Value) -> Result<SseStream, Reply> {
         let sent_at = Instant::now();
-        let request = self
-            .http
-            .post(self.url("/api/v1/chat/stream"))
-            .bearer_auth(token)
-            .header("Origin", "http://localhost:5173")
-            .json(&body);
+        let request =
+            self.http.post(self.url(path)).bearer_auth(token).header("Origin", "http://localhost:5173").json(&body);
         let response = request.send().await.expect("the request reaches the gateway");
         let is_stream = response
             .headers()
