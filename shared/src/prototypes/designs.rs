@@ -27,6 +27,18 @@ fn named(v: &mut Validator, name: Option<&str>, description: Option<&str>) -> Na
     }
 }
 
+/// Where a group sorts: 0 to [`MAX_POSITION`].
+fn position(v: &mut Validator, raw: Option<i64>) -> Option<i64> {
+    let raw = raw?;
+    if !(0..=MAX_POSITION).contains(&raw) {
+        v.add("position", format!("Must be a whole number from 0 to {MAX_POSITION}."));
+        return None;
+    }
+    Some(raw)
+}
+
+pub const MAX_POSITION: i64 = 1_000_000;
+
 pub async fn list(deps: &Deps, owner: Uuid, page: PageQuery) -> ApiResult<DesignProjectList> {
     let pk = keys::user(owner);
     let spec = ListSpec::table(&pk, keys::DESIGN_PREFIX);
@@ -112,13 +124,14 @@ pub async fn groups(deps: &Deps, owner: Uuid, design_id: Uuid) -> ApiResult<Grou
 pub async fn create_group(deps: &Deps, owner: Uuid, design_id: Uuid, req: CreateGroupRequest) -> ApiResult<Group> {
     let mut v = Validator::default();
     let named = named(&mut v, Some(&req.name), req.description.as_deref());
+    let position = position(&mut v, req.position);
     v.finish()?;
-    let position = match req.position {
+    let position = match position {
         Some(position) => position,
         // After the last one.
         None => {
             let groups = store::groups(&deps.table, owner, design_id).await?;
-            groups.iter().map(|g| g.position + 1).max().unwrap_or(0)
+            groups.iter().map(|g| g.position + 1).max().unwrap_or(0).min(MAX_POSITION)
         }
     };
     let group = GroupItem::new(
@@ -149,8 +162,9 @@ pub async fn update_group(
 ) -> ApiResult<Group> {
     let mut v = Validator::default();
     let named = named(&mut v, req.name.as_deref(), req.description.as_deref());
+    let position = position(&mut v, req.position);
     v.finish()?;
-    let updated = store::update_group(&deps.table, owner, design_id, id, named, req.position, deps.clock.now()).await?;
+    let updated = store::update_group(&deps.table, owner, design_id, id, named, position, deps.clock.now()).await?;
     Ok(updated.ok_or_else(ApiError::not_found)?.into())
 }
 
