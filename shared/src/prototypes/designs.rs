@@ -11,6 +11,7 @@ use crate::store::page::{self, ListSpec};
 use crate::store::prototypes::{self as store, DesignProjectItem, GroupItem, GroupRefused, Named, PrototypeItem};
 use crate::store::{keys, StoreResult};
 use crate::Deps;
+use futures::{StreamExt, TryStreamExt};
 use http::StatusCode;
 use std::future::Future;
 use std::time::Duration;
@@ -73,6 +74,9 @@ pub async fn update(deps: &Deps, owner: Uuid, id: Uuid, req: UpdateDesignProject
     Ok(updated.ok_or_else(ApiError::not_found)?.into())
 }
 
+/// How many prototypes a deletion works on at once.
+const DELETE_CONCURRENCY: usize = 8;
+
 /// How long a deletion waits for an index (GSI) to show items written just before it.
 const INDEX_WAIT: Duration = Duration::from_secs(5);
 
@@ -105,9 +109,14 @@ pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
     let table = &deps.table;
     let prototypes =
         at_least(design.prototype_count, || store::prototypes_of_design(table, owner, id, usize::MAX)).await?;
-    for prototype in prototypes {
-        super::pages::delete_everything(deps, owner, &prototype).await?;
-    }
+    futures::stream::iter(
+        prototypes
+            .into_iter()
+            .map(|prototype| async move { super::pages::delete_everything(deps, owner, &prototype).await }),
+    )
+    .buffer_unordered(DELETE_CONCURRENCY)
+    .try_collect::<Vec<bool>>()
+    .await?;
     store::delete_design_partition(table, owner, id).await?;
     Ok(())
 }
@@ -176,8 +185,9 @@ pub async fn delete_group(deps: &Deps, owner: Uuid, design_id: Uuid, id: Uuid) -
         store::delete_group(table, owner, design_id, id, deps.clock.now()).await?.ok_or_else(ApiError::not_found)?;
     let members =
         at_least(group.prototype_count, || store::prototypes_of_group(table, owner, design_id, id, usize::MAX)).await?;
-    for prototype in members {
-        store::ungroup(table, owner, prototype.id, id).await?;
-    }
+    futures::stream::iter(members.into_iter().map(|prototype| store::ungroup(table, owner, prototype.id, id)))
+        .buffer_unordered(DELETE_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
     Ok(())
 }

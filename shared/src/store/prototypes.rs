@@ -764,8 +764,8 @@ pub async fn delete_variant(
         let prototype_update = Update::builder()
             .table_name(table.name())
             .set_key(Some(prototype_key(owner, seen.id)))
-            .condition_expression("attribute_exists(PK) AND revision = :revision")
-            .expression_attribute_values(":revision", n(seen.revision));
+            .condition_expression("attribute_exists(PK) AND revision = :seen_revision")
+            .expression_attribute_values(":seen_revision", n(seen.revision));
         let items = vec![
             TransactWriteItem::builder().delete(delete).build(),
             super::update_item(changes.build(prototype_update).expect("something changes")),
