@@ -426,11 +426,68 @@ impl TestApp {
             Err(reply) => panic!("no stream: {} {}", reply.status, reply.text),
         }
     }
+
+    /// `POST path` to a streaming route and reads all its events.
+    pub async fn stream_at(&self, path: &str, token: &str, body: Value) -> Vec<SseEvent> {
+        match self.open_stream_at(path, token, body).await {
+            Ok(stream) => stream.rest().await,
+            Err(reply) => panic!("no stream from {path}: {} {}", reply.status, reply.text),
+        }
+    }
+
+    /// Every item of the table (a Scan over all its pages), as text.
+    pub async fn table_items(&self) -> Vec<String> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .deps
+                .dynamo
+                .scan()
+                .table_name(&self.deps.config.table_name)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scanning the table");
+            items.extend(page.items().iter().map(|item| format!("{item:?}")));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// Every key in the files bucket.
+    pub async fn bucket_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut continuation = None;
+        loop {
+            let page = self
+                .deps
+                .s3
+                .list_objects_v2()
+                .bucket(&self.deps.config.files_bucket)
+                .set_continuation_token(continuation)
+                .send()
+                .await
+                .expect("listing the bucket");
+            keys.extend(page.contents().iter().filter_map(|object| object.key().map(str::to_string)));
+            continuation = page.next_continuation_token;
+            if continuation.is_none() {
+                return keys;
+            }
+        }
+    }
 }
 
 /// The event named `name` (the first one).
 pub fn event<'a>(events: &'a [SseEvent], name: &str) -> &'a SseEvent {
     events.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("no {name} event in {events:?}"))
+}
+
+/// The texts in `all` that contain `needle`.
+pub fn mentioning<'a>(all: &'a [String], needle: &str) -> Vec<&'a String> {
+    all.iter().filter(|text| text.contains(needle)).collect()
 }
 
 /// The text of every `delta`, joined.
