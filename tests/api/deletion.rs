@@ -61,6 +61,20 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     shared::store::memories::create(&app.deps.table, &learned).await.expect("a learned memory");
     let forget = app.call("DELETE", &format!("/api/v1/memories/{}", learned.id), Some(token), None).await;
     assert_eq!(forget.status, 204, "{}", forget.text);
+    // A design project with a group and a generated prototype, edited once.
+    let design = created(&app, token, "/api/v1/design-projects", json!({"name": "Screens"})).await;
+    let group = json!({"name": "Checkout"});
+    let group = created(&app, token, &format!("/api/v1/design-projects/{design}/groups"), group).await;
+    let page =
+        |title: &str| format!("<prototype_file name=\"index.html\"><html><body>{title}</body></html></prototype_file>");
+    app.script_model(json!({"text": page("Cart"), "model": PRIMARY_MODEL})).await;
+    let generate = format!("/api/v1/design-projects/{design}/prototypes/generate");
+    let generated = app.stream_at(&generate, token, json!({"prompt": "A cart", "group_id": group})).await;
+    let done = &event(&generated, "done").data;
+    let (prototype, variant) = (done["prototype"]["id"].as_str().unwrap(), done["variant"]["id"].as_str().unwrap());
+    app.script_model(json!({"text": page("Cart, darker"), "model": PRIMARY_MODEL})).await;
+    let edit = format!("/api/v1/prototypes/{prototype}/variants/{variant}/versions");
+    event(&app.stream_at(&edit, token, json!({"edit_prompt": "Darker"})).await, "done");
     assert_eq!(app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await.status, 202);
     wait_for_mail(&user.email, "Reset your myclaude password", 1).await;
 
@@ -83,12 +97,19 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
         "MEMORY#",
         "MEMTAG#",
         "MEMTOMB#",
+        "DESIGN#",
+        &format!("USER#{}#DESIGN#{design}", user.id),
+        &format!("PROTOTYPE#{prototype}"),
+        &format!("USER#{}#PROTOTYPE#{prototype}", user.id),
+        "VARIANT#",
+        "VERSION#",
     ] {
         assert!(mine.iter().any(|item| item.contains(kind)), "the account has {kind} items: {mine:#?}");
     }
     let objects = app.bucket_keys().await;
     assert!(mentioning(&objects, &format!("files/{}/", user.id)).len() >= 2, "avatar and attachment: {objects:?}");
     assert!(!mentioning(&objects, &format!("uploads/{}/", user.id)).is_empty(), "the abandoned upload");
+    assert_eq!(mentioning(&objects, &format!("prototypes/{}/", user.id)).len(), 2, "two pages: {objects:?}");
 
     // An account with a password proves it is the owner with the password.
     let refused = app.call("DELETE", "/api/v1/auth/me", Some(token), Some(json!({"confirm_email": user.email}))).await;
