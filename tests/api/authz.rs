@@ -193,11 +193,16 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     let prototype = done.data["prototype"]["id"].as_str().unwrap().to_string();
     let variant = done.data["variant"]["id"].as_str().unwrap().to_string();
     let listed = eventually(std::time::Duration::from_secs(10), || async {
-        let list = app.get_auth(&format!("/api/v1/design-projects/{design_project}/prototypes"), &ada.token).await;
-        (list.body["items"].as_array().is_some_and(|items| items.len() == 1)).then_some(())
+        let prototypes = format!("/api/v1/design-projects/{design_project}/prototypes");
+        let mut listed = true;
+        for list in [prototypes.as_str(), "/api/v1/design-projects"] {
+            let list = app.get_auth(list, &ada.token).await;
+            listed &= list.body["items"].as_array().is_some_and(|items| items.len() == 1);
+        }
+        listed.then_some(())
     })
     .await;
-    assert!(listed.is_some(), "Ada's prototype is listed");
+    assert!(listed.is_some(), "Ada's design project and prototype are listed");
     let memory = json!({"summary": "Ada writes C++.", "category": "skill", "tags": ["C++"]});
     let memory = app.call("POST", "/api/v1/memories", Some(&ada.token), Some(memory)).await;
     assert_eq!(memory.status, 201, "{}", memory.text);
