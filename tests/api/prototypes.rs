@@ -837,10 +837,12 @@ async fn bad_input_is_a_clear_4xx_that_changes_nothing() {
     // On a prototype: blank edits, unknown source variants, bad version numbers.
     let (prototype, variant) = generated(&app, token, &dp, &page("Valid")).await;
     let versions = format!("{}/versions", variant_path(&prototype, &variant));
-    for body in [json!({"edit_prompt": ""}), json!({"edit_prompt": " "}), json!({})] {
+    for body in [json!({"edit_prompt": ""}), json!({"edit_prompt": " "})] {
         let reply = app.open_stream_at(&versions, token, body.clone()).await.err().expect("no stream");
         invalid(&reply, "edit_prompt", &format!("edit {body}"));
     }
+    let reply = app.open_stream_at(&versions, token, json!({})).await.err().expect("no stream");
+    assert_eq!((reply.status, reply.body["error"]["code"].as_str()), (400, Some("invalid_request")), "{}", reply.text);
     let (other_prototype, other_variant) = generated(&app, token, &dp, &page("Elsewhere")).await;
     let variants = format!("/api/v1/prototypes/{prototype}/variants");
     for from in [uuid::Uuid::now_v7().to_string(), other_variant.clone()] {

@@ -344,7 +344,8 @@ pub struct SseEvent {
 pub struct SseStream {
     pub headers: HeaderMap,
     response: reqwest::Response,
-    buffer: String,
+    /// Bytes received and not yet read as events (a chunk may end inside a character).
+    buffer: Vec<u8>,
     sent_at: Instant,
     /// `: keep-alive` comments received so far.
     pub keep_alives: usize,
@@ -359,8 +360,9 @@ impl SseStream {
     /// The next event; `None` when the stream ended.
     pub async fn next_event(&mut self) -> Option<SseEvent> {
         loop {
-            while let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
+            while let Some(end) = self.buffer.windows(2).position(|pair| pair == b"\n\n") {
+                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let block = String::from_utf8(block).expect("UTF-8 events");
                 let mut name = None;
                 let mut data = String::new();
                 for line in block.lines() {
@@ -378,7 +380,7 @@ impl SseStream {
                 }
             }
             let chunk = self.response.chunk().await.expect("the stream reads")?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+            self.buffer.extend_from_slice(&chunk);
         }
     }
 
@@ -410,7 +412,7 @@ impl TestApp {
             .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
         if response.status() == 200 && is_stream {
             let headers = response.headers().clone();
-            return Ok(SseStream { headers, response, buffer: String::new(), sent_at, keep_alives: 0 });
+            return Ok(SseStream { headers, response, buffer: Vec::new(), sent_at, keep_alives: 0 });
         }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
