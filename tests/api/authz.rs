@@ -1,7 +1,8 @@
 //! The authorization matrix, walked from the route table rather than a hand-written
 //! list: for every route with an id in its path, user A owns the resource; user B gets
 //! 404 and A's data stays as it was; no token and a revoked token get 401. A route
-//! without a fixture here fails the test, so every new route has to join it.
+//! without a fixture here fails the test, so every new route has to join it. A public
+//! route with an id (the prototype preview, opened by its signature) answers B with 401.
 
 use serde_json::{json, Value};
 use system_tests::files::{upload, PNG};
@@ -30,6 +31,19 @@ fn fixture_body(route: &str) -> Option<Option<Value>> {
         "memories-get" | "memories-delete" => None,
         "memories-update" => Some(json!({"summary": "Bob's now", "is_active": false})),
         "memory-tags-delete" => None,
+        "design-projects-get" | "design-projects-delete" | "design-project-groups-list" => None,
+        "design-project-prototypes" => None,
+        "design-projects-update" => Some(json!({"name": "Bob's now"})),
+        "design-project-groups-create" => Some(json!({"name": "Bob's"})),
+        "design-project-groups-update" => Some(json!({"name": "Bob's now"})),
+        "design-project-groups-delete" => None,
+        "prototypes-generate" => Some(json!({"prompt": "Bob's page"})),
+        "prototypes-get" | "prototypes-delete" => None,
+        "prototypes-update" => Some(json!({"name": "Bob's now"})),
+        "prototype-variants-create" => Some(json!({"prompt": "Bob's design"})),
+        "prototype-variants-get" | "prototype-variants-delete" => None,
+        "prototype-versions-create" => Some(json!({"edit_prompt": "Bob's edit"})),
+        "prototype-versions-get" | "prototype-versions-preview" => None,
         _ => return None,
     })
 }
@@ -45,6 +59,10 @@ struct Owned {
     other_session: String,
     memory: String,
     tag: String,
+    design_project: String,
+    group: String,
+    prototype: String,
+    variant: String,
 }
 
 impl Owned {
@@ -59,7 +77,7 @@ impl Owned {
                 continue;
             }
             let parent = segments[i - 1];
-            let id = match (parent, *segment) {
+            let id: &str = match (parent, *segment) {
                 ("chats", "{id}") => &self.chat,
                 ("pairs", "{pair_id}") => &self.pair,
                 ("projects", "{id}") => &self.project,
@@ -69,9 +87,14 @@ impl Owned {
                 ("sessions", "{id}") => &self.other_session,
                 ("memories", "{id}") => &self.memory,
                 ("memory-tags", "{name}") => &self.tag,
+                ("design-projects", "{id}") => &self.design_project,
+                ("groups", "{gid}") => &self.group,
+                ("prototypes", "{id}") => &self.prototype,
+                ("variants", "{vid}") => &self.variant,
+                ("versions", "{n}") => "1",
                 _ => return Err(format!("no fixture for {segment} after /{parent}/ in {path}")),
             };
-            filled.push(id.clone());
+            filled.push(id.to_string());
         }
         Ok(filled.join("/"))
     }
@@ -94,6 +117,13 @@ async fn snapshot(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> {
         "/api/v1/memories".to_string(),
         "/api/v1/memories/stats".to_string(),
         "/api/v1/memory-tags".to_string(),
+        "/api/v1/design-projects".to_string(),
+        format!("/api/v1/design-projects/{}", owned.design_project),
+        format!("/api/v1/design-projects/{}/groups", owned.design_project),
+        format!("/api/v1/design-projects/{}/prototypes", owned.design_project),
+        format!("/api/v1/prototypes/{}", owned.prototype),
+        format!("/api/v1/prototypes/{}/variants/{}", owned.prototype, owned.variant),
+        format!("/api/v1/prototypes/{}/variants/{}/versions/1", owned.prototype, owned.variant),
     ];
     let mut seen = Vec::new();
     for path in paths {
@@ -111,6 +141,8 @@ fn strip_volatile(value: &mut Value) {
         Value::Object(map) => {
             map.remove("download_url");
             map.remove("last_used_at");
+            map.remove("preview_url");
+            map.remove("preview_expires_at");
             map.values_mut().for_each(strip_volatile);
         }
         Value::Array(items) => items.iter_mut().for_each(strip_volatile),
@@ -144,6 +176,33 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     assert_eq!(prompt.status, 201, "{}", prompt.text);
     let file = upload(&app, &ada.token, "a.png", "image/png", PNG, "attachment").await;
     assert_eq!(file.status, 200, "{}", file.text);
+    // A design project with a group and a prototype (its original variant has version 1).
+    let design = app.call("POST", "/api/v1/design-projects", Some(&ada.token), Some(json!({"name": "Ada's"}))).await;
+    assert_eq!(design.status, 201, "{}", design.text);
+    let design_project = design.body["id"].as_str().unwrap().to_string();
+    let groups_path = format!("/api/v1/design-projects/{design_project}/groups");
+    let group = app.call("POST", &groups_path, Some(&ada.token), Some(json!({"name": "Screens"}))).await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let group = group.body["id"].as_str().unwrap().to_string();
+    let page = "<!DOCTYPE html><html><body class=\"p-4\">Ada's page</body></html>";
+    let reply = format!("<prototype_file name=\"index.html\">{page}</prototype_file>");
+    app.script_model(json!({"text": reply, "model": PRIMARY_MODEL})).await;
+    let generate = format!("/api/v1/design-projects/{design_project}/prototypes/generate");
+    let generated = app.stream_at(&generate, &ada.token, json!({"prompt": "A page", "group_id": group})).await;
+    let done = event(&generated, "done");
+    let prototype = done.data["prototype"]["id"].as_str().unwrap().to_string();
+    let variant = done.data["variant"]["id"].as_str().unwrap().to_string();
+    let listed = eventually(std::time::Duration::from_secs(10), || async {
+        let prototypes = format!("/api/v1/design-projects/{design_project}/prototypes");
+        let mut listed = true;
+        for list in [prototypes.as_str(), "/api/v1/design-projects"] {
+            let list = app.get_auth(list, &ada.token).await;
+            listed &= list.body["items"].as_array().is_some_and(|items| items.len() == 1);
+        }
+        listed.then_some(())
+    })
+    .await;
+    assert!(listed.is_some(), "Ada's design project and prototype are listed");
     let memory = json!({"summary": "Ada writes C++.", "category": "skill", "tags": ["C++"]});
     let memory = app.call("POST", "/api/v1/memories", Some(&ada.token), Some(memory)).await;
     assert_eq!(memory.status, 201, "{}", memory.text);
@@ -170,6 +229,10 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
         other_session,
         memory: memory.body["id"].as_str().unwrap().to_string(),
         tag: "c++".to_string(),
+        design_project,
+        group,
+        prototype,
+        variant,
     };
     let before = snapshot(&app, &ada.token, &owned).await;
 
@@ -188,6 +251,16 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
             continue;
         };
         let as_bob = app.call(route.method(), &path, Some(&bob.token), body.clone()).await;
+        if route.public {
+            // A public route with an id (the preview) opens only with a signature of
+            // Ada's: Bob's token is no key to it.
+            assert_eq!(as_bob.status, 401, "{} {path} as Bob: {}", route.name, as_bob.text);
+            assert!(as_bob.body["error"]["code"].is_string(), "{}: {}", route.name, as_bob.text);
+            let forged = app.call(route.method(), &format!("{path}?sig={}", bob.token), None, None).await;
+            assert_eq!(forged.status, 401, "{} {path} with Bob's token as sig: {}", route.name, forged.text);
+            covered.push(route.name);
+            continue;
+        }
         assert_eq!(as_bob.status, 404, "{} {path} as Bob: {}", route.name, as_bob.text);
         assert_eq!(as_bob.body["error"]["code"], "not_found", "{}", route.name);
         for (who, token) in [("no token", None), ("a revoked token", Some(revoked.as_str()))] {
@@ -202,7 +275,17 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     let key = format!("files/{}/{}", ada.id, owned.file);
     let object = app.deps.s3.head_object().bucket(&app.deps.config.files_bucket).key(&key).send().await;
     assert!(object.is_ok(), "Ada's file is still stored");
+    let pages = app
+        .deps
+        .s3
+        .list_objects_v2()
+        .bucket(&app.deps.config.files_bucket)
+        .prefix(format!("prototypes/{}/{}/", ada.id, owned.prototype))
+        .send()
+        .await
+        .expect("listing Ada's pages");
+    assert_eq!(pages.contents().len(), 1, "Ada's page is still stored");
     let answers = app.model_requests().await.into_iter().filter(|r| r["model_id"] == PRIMARY_MODEL).count();
-    assert_eq!(answers, 1, "only Ada's one message reached the model");
+    assert_eq!(answers, 2, "only Ada's one message and one page reached the model");
     println!("authorization matrix: {} routes covered, 0 leaks: {covered:?}", covered.len());
 }

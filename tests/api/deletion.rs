@@ -9,54 +9,6 @@ use system_tests::files::{put_bytes, start_upload, upload, PNG};
 use system_tests::google::profile;
 use system_tests::*;
 
-/// Every item of the table (a Scan over all its pages), as text.
-async fn table_items(app: &TestApp) -> Vec<String> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = app
-            .deps
-            .dynamo
-            .scan()
-            .table_name(&app.deps.config.table_name)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scanning the table");
-        items.extend(page.items().iter().map(|item| format!("{item:?}")));
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return items;
-        }
-    }
-}
-
-/// Every key in the bucket.
-async fn bucket_keys(app: &TestApp) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut continuation = None;
-    loop {
-        let page = app
-            .deps
-            .s3
-            .list_objects_v2()
-            .bucket(&app.deps.config.files_bucket)
-            .set_continuation_token(continuation)
-            .send()
-            .await
-            .expect("listing the bucket");
-        keys.extend(page.contents().iter().filter_map(|object| object.key().map(str::to_string)));
-        continuation = page.next_continuation_token;
-        if continuation.is_none() {
-            return keys;
-        }
-    }
-}
-
-fn mentioning<'a>(all: &'a [String], needle: &str) -> Vec<&'a String> {
-    all.iter().filter(|text| text.contains(needle)).collect()
-}
-
 async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> String {
     let reply = app.call("POST", path, Some(token), Some(body)).await;
     assert_eq!(reply.status, 201, "{path}: {}", reply.text);
@@ -109,10 +61,24 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     shared::store::memories::create(&app.deps.table, &learned).await.expect("a learned memory");
     let forget = app.call("DELETE", &format!("/api/v1/memories/{}", learned.id), Some(token), None).await;
     assert_eq!(forget.status, 204, "{}", forget.text);
+    // A design project with a group and a generated prototype, edited once.
+    let design = created(&app, token, "/api/v1/design-projects", json!({"name": "Screens"})).await;
+    let group = json!({"name": "Checkout"});
+    let group = created(&app, token, &format!("/api/v1/design-projects/{design}/groups"), group).await;
+    let page =
+        |title: &str| format!("<prototype_file name=\"index.html\"><html><body>{title}</body></html></prototype_file>");
+    app.script_model(json!({"text": page("Cart"), "model": PRIMARY_MODEL})).await;
+    let generate = format!("/api/v1/design-projects/{design}/prototypes/generate");
+    let generated = app.stream_at(&generate, token, json!({"prompt": "A cart", "group_id": group})).await;
+    let done = &event(&generated, "done").data;
+    let (prototype, variant) = (done["prototype"]["id"].as_str().unwrap(), done["variant"]["id"].as_str().unwrap());
+    app.script_model(json!({"text": page("Cart, darker"), "model": PRIMARY_MODEL})).await;
+    let edit = format!("/api/v1/prototypes/{prototype}/variants/{variant}/versions");
+    event(&app.stream_at(&edit, token, json!({"edit_prompt": "Darker"})).await, "done");
     assert_eq!(app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await.status, 202);
     wait_for_mail(&user.email, "Reset your myclaude password", 1).await;
 
-    let table = table_items(&app).await;
+    let table = app.table_items().await;
     let mine = mentioning(&table, &user.id);
     for kind in [
         "PROFILE",
@@ -131,12 +97,19 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
         "MEMORY#",
         "MEMTAG#",
         "MEMTOMB#",
+        "DESIGN#",
+        &format!("USER#{}#DESIGN#{design}", user.id),
+        &format!("PROTOTYPE#{prototype}"),
+        &format!("USER#{}#PROTOTYPE#{prototype}", user.id),
+        "VARIANT#",
+        "VERSION#",
     ] {
         assert!(mine.iter().any(|item| item.contains(kind)), "the account has {kind} items: {mine:#?}");
     }
-    let objects = bucket_keys(&app).await;
+    let objects = app.bucket_keys().await;
     assert!(mentioning(&objects, &format!("files/{}/", user.id)).len() >= 2, "avatar and attachment: {objects:?}");
     assert!(!mentioning(&objects, &format!("uploads/{}/", user.id)).is_empty(), "the abandoned upload");
+    assert_eq!(mentioning(&objects, &format!("prototypes/{}/", user.id)).len(), 2, "two pages: {objects:?}");
 
     // An account with a password proves it is the owner with the password.
     let refused = app.call("DELETE", "/api/v1/auth/me", Some(token), Some(json!({"confirm_email": user.email}))).await;
@@ -157,10 +130,10 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     assert!(rest.iter().any(|e| e.name == "done" || e.name == "error"), "the stream ended: {rest:?}");
     assert!(title_jobs_done(&app).await, "the last chat's title job ran");
 
-    let table = table_items(&app).await;
+    let table = app.table_items().await;
     assert_eq!(mentioning(&table, &user.id), Vec::<&String>::new(), "no item names the user");
     assert_eq!(mentioning(&table, &user.email), Vec::<&String>::new(), "no item names the email");
-    assert_eq!(mentioning(&bucket_keys(&app).await, &user.id), Vec::<&String>::new(), "no object of the user");
+    assert_eq!(mentioning(&app.bucket_keys().await, &user.id), Vec::<&String>::new(), "no object of the user");
     assert_eq!(app.get_auth("/api/v1/auth/me", token).await.status, 401);
     assert_eq!(app.login(&user.email, PASSWORD).await.status, 401);
 
@@ -212,7 +185,7 @@ async fn an_account_without_a_password_confirms_its_email_from_a_recent_sign_in(
     for token in [&old, &fresh] {
         assert_eq!(app.get_auth("/api/v1/auth/me", token).await.status, 401);
     }
-    let table = table_items(&app).await;
+    let table = app.table_items().await;
     assert_eq!(mentioning(&table, &user_id), Vec::<&String>::new(), "no item names the user");
     assert_eq!(mentioning(&table, &email), Vec::<&String>::new(), "no item names the email");
 

@@ -17,6 +17,7 @@ mod memory_extraction;
 mod model_stub;
 mod projects;
 mod prompts;
+mod prototypes;
 mod recovery;
 mod sessions;
 mod stream;

@@ -344,7 +344,8 @@ pub struct SseEvent {
 pub struct SseStream {
     pub headers: HeaderMap,
     response: reqwest::Response,
-    buffer: String,
+    /// Bytes received and not yet read as events (a chunk may end inside a character).
+    buffer: Vec<u8>,
     sent_at: Instant,
     /// `: keep-alive` comments received so far.
     pub keep_alives: usize,
@@ -359,8 +360,9 @@ impl SseStream {
     /// The next event; `None` when the stream ended.
     pub async fn next_event(&mut self) -> Option<SseEvent> {
         loop {
-            while let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
+            while let Some(end) = self.buffer.windows(2).position(|pair| pair == b"\n\n") {
+                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let block = String::from_utf8(block).expect("UTF-8 events");
                 let mut name = None;
                 let mut data = String::new();
                 for line in block.lines() {
@@ -378,7 +380,7 @@ impl SseStream {
                 }
             }
             let chunk = self.response.chunk().await.expect("the stream reads")?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+            self.buffer.extend_from_slice(&chunk);
         }
     }
 
@@ -410,7 +412,7 @@ impl TestApp {
             .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
         if response.status() == 200 && is_stream {
             let headers = response.headers().clone();
-            return Ok(SseStream { headers, response, buffer: String::new(), sent_at, keep_alives: 0 });
+            return Ok(SseStream { headers, response, buffer: Vec::new(), sent_at, keep_alives: 0 });
         }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -426,11 +428,68 @@ impl TestApp {
             Err(reply) => panic!("no stream: {} {}", reply.status, reply.text),
         }
     }
+
+    /// `POST path` to a streaming route and reads all its events.
+    pub async fn stream_at(&self, path: &str, token: &str, body: Value) -> Vec<SseEvent> {
+        match self.open_stream_at(path, token, body).await {
+            Ok(stream) => stream.rest().await,
+            Err(reply) => panic!("no stream from {path}: {} {}", reply.status, reply.text),
+        }
+    }
+
+    /// Every item of the table (a Scan over all its pages), as text.
+    pub async fn table_items(&self) -> Vec<String> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .deps
+                .dynamo
+                .scan()
+                .table_name(&self.deps.config.table_name)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scanning the table");
+            items.extend(page.items().iter().map(|item| format!("{item:?}")));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// Every key in the files bucket.
+    pub async fn bucket_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut continuation = None;
+        loop {
+            let page = self
+                .deps
+                .s3
+                .list_objects_v2()
+                .bucket(&self.deps.config.files_bucket)
+                .set_continuation_token(continuation)
+                .send()
+                .await
+                .expect("listing the bucket");
+            keys.extend(page.contents().iter().filter_map(|object| object.key().map(str::to_string)));
+            continuation = page.next_continuation_token;
+            if continuation.is_none() {
+                return keys;
+            }
+        }
+    }
 }
 
 /// The event named `name` (the first one).
 pub fn event<'a>(events: &'a [SseEvent], name: &str) -> &'a SseEvent {
     events.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("no {name} event in {events:?}"))
+}
+
+/// The texts in `all` that contain `needle`.
+pub fn mentioning<'a>(all: &'a [String], needle: &str) -> Vec<&'a String> {
+    all.iter().filter(|text| text.contains(needle)).collect()
 }
 
 /// The text of every `delta`, joined.
