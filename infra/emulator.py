@@ -6,22 +6,30 @@ plus one read-only endpoint for the mail SES accepted:
 moto's own /moto-api/data.json serialises every service's data, which becomes slow
 (seconds) once the table holds a few thousand items; this reads only SES's list.
 
-DynamoDB requests are served one at a time: moto's TransactWriteItems deep-copies
-the table for its rollback while other request threads may be writing to it, which
-fails with "dictionary changed size during iteration" (a 500) under concurrent load.
-Real DynamoDB has no such limit; this only keeps the emulator correct.
+DynamoDB runs with `moto_fast_query` (beside this file): a Query costs what its
+partition holds rather than what the table holds, a transaction rolls back from an undo
+log instead of a copy of the table, and reads are answered without moto's slow generic
+serialiser. Reads (GetItem, BatchGetItem, Query, Scan, Describe*) run concurrently;
+every other DynamoDB request runs alone, since moto's writes change items in place and
+its transactions must not interleave (real DynamoDB has no such limit: this only keeps
+the emulator correct).
 Usage: emulator.py PORT
 """
 
 import json
+import os
 import signal
 import sys
 import threading
 from urllib.parse import parse_qs
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.ses.models import ses_backends
 from werkzeug.serving import run_simple
+
+import moto_fast_query  # noqa: E402  (beside this file)
 
 MAIL_PATH = "/_local/ses/messages"
 
@@ -50,7 +58,43 @@ def sent_messages(to):
     return found
 
 
-DYNAMODB_LOCK = threading.Lock()
+class ReadWriteLock:
+    """Many readers, or one writer; a waiting writer holds off new readers."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    def acquire_read(self):
+        with self._cond:
+            while self._writing or self._writers_waiting:
+                self._cond.wait()
+            self._readers += 1
+
+    def release_read(self):
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def acquire_write(self):
+        with self._cond:
+            self._writers_waiting += 1
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writers_waiting -= 1
+            self._writing = True
+
+    def release_write(self):
+        with self._cond:
+            self._writing = False
+            self._cond.notify_all()
+
+
+DYNAMODB_LOCK = ReadWriteLock()
+READS = {"GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "DescribeTimeToLive"}
 
 
 class WithMail:
@@ -63,15 +107,21 @@ class WithMail:
             body = json.dumps(sent_messages(to)).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            with DYNAMODB_LOCK:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("DynamoDB_"):
+            read = target.partition(".")[2] in READS
+            (DYNAMODB_LOCK.acquire_read if read else DYNAMODB_LOCK.acquire_write)()
+            try:
                 # Drain the response inside the lock: moto does its work lazily.
                 return list(self.app(environ, start_response))
+            finally:
+                (DYNAMODB_LOCK.release_read if read else DYNAMODB_LOCK.release_write)()
         return self.app(environ, start_response)
 
 
 def main():
     port = int(sys.argv[1])
+    moto_fast_query.enable()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)

@@ -21,6 +21,10 @@ echo "==> SAM transform of template.yaml"
 
 bash scripts/openapi-check.sh
 
+# The emulator's DynamoDB patch answers exactly as moto as pinned does.
+echo "==> emulator: patched and pinned moto give the same query answers"
+.venv/bin/python infra/tests/test_moto_fast_query.py
+
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 mkdir -p target
 echo "==> starting an isolated emulator on 127.0.0.1:$port"
