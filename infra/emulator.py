@@ -13,7 +13,7 @@ serialiser. Reads (GetItem, BatchGetItem, Query, Scan, Describe*) run concurrent
 every other DynamoDB request runs alone, since moto's writes change items in place and
 its transactions must not interleave (real DynamoDB has no such limit: this only keeps
 the emulator correct).
-Usage: emulator.py PORT
+Usage: emulator.py PORT   (MOTO_FAST_QUERY=0: without the patch)
 """
 
 import json
@@ -121,7 +121,9 @@ class WithMail:
 
 def main():
     port = int(sys.argv[1])
-    moto_fast_query.enable()
+    # MOTO_FAST_QUERY=0: moto exactly as pinned (to measure the difference).
+    if os.environ.get("MOTO_FAST_QUERY", "1") != "0":
+        moto_fast_query.enable()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)

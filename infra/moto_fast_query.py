@@ -17,6 +17,8 @@ would have matched.
 - A string sort-key condition (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `begins_with`)
   narrows the candidates first, and they are handed over already in order, so moto's
   own filter and sort have little left to do. Anything else is left to moto.
+- A base-table Scan page starts at its `ExclusiveStartKey` in a sorted list of the
+  table kept between writes, instead of sorting the whole table again for each page.
 - Transactions keep an undo log of the items they touch (each copied before its
   write) instead of a copy of the whole table.
 - The answers of the reads (`Query`, `Scan`, `GetItem`, `BatchGetItem`) are written
@@ -32,6 +34,7 @@ serialised against everything (the emulator's lock does that).
 """
 
 import base64
+import bisect
 import copy
 import inspect
 import json
@@ -54,6 +57,7 @@ from moto.dynamodb.comparisons import get_filter_expression
 _ORIGINAL = {
     "all_items": Table.all_items,
     "query": Table.query,
+    "scan": Table.scan,
     "put_item": Table.put_item,
     "delete_item": Table.delete_item,
     "update_item": DynamoDBBackend.update_item,
@@ -61,6 +65,7 @@ _ORIGINAL = {
     "execute_result": ActionResult.execute_result,
 }
 _QUERY_SIGNATURE = inspect.signature(_ORIGINAL["query"])
+_SCAN_SIGNATURE = inspect.signature(_ORIGINAL["scan"])
 
 # The candidates of the query running on this thread: (table, items).
 _local = threading.local()
@@ -261,11 +266,58 @@ def _query(self, *args, **kwargs):
         _local.candidates = None
 
 
+# Scans.
+
+
+def _order_key(table, hash_value, range_value):
+    return (hash_value.cast_value, range_value.cast_value if table.range_key_attr else None)
+
+
+def _scan_order(table):
+    """Every item of the table in moto's scan order, with their keys (kept until a write)."""
+    order = table.__dict__.get("_fast_scan_order")
+    if order is None or order[0] != _generation:
+        items = _items_unsorted(table)
+        items.sort(key=lambda item: _order_key(table, item.hash_key, item.range_key))
+        keys = [_order_key(table, item.hash_key, item.range_key) for item in items]
+        order = (_generation, items, keys)
+        table.__dict__["_fast_scan_order"] = order
+    return order[1], order[2]
+
+
+def _scan(self, *args, **kwargs):
+    bound = _SCAN_SIGNATURE.bind(self, *args, **kwargs)
+    if bound.arguments.get("index_name"):
+        return _ORIGINAL["scan"](self, *args, **kwargs)
+    items, keys = _scan_order(self)
+    start = bound.arguments.get("exclusive_start_key")
+    position = 0
+    if start:
+        try:
+            hash_value = DynamoType(start[self.hash_key_attr])
+            range_value = DynamoType(start[self.range_key_attr]) if self.range_key_attr else None
+            # From one before the start: moto skips what comes before or at it.
+            position = max(bisect.bisect_left(keys, _order_key(self, hash_value, range_value)) - 1, 0)
+        except (KeyError, TypeError):
+            position = 0
+    _local.candidates = (self, items[position:] if position else items)
+    try:
+        return _ORIGINAL["scan"](self, *args, **kwargs)
+    finally:
+        _local.candidates = None
+
+
 # Writes.
+
+
+def _written(table):
+    """A write changed which items the table holds: its sorted list is stale."""
+    table.__dict__.pop("_fast_scan_order", None)
 
 
 def _put_item(self, item_attrs, *args, **kwargs):
     item = _ORIGINAL["put_item"](self, item_attrs, *args, **kwargs)
+    _written(self)
     state = _state(self)
     if state is not None:
         _place(state, item)
@@ -274,6 +326,7 @@ def _put_item(self, item_attrs, *args, **kwargs):
 
 def _delete_item(self, hash_key, range_key):
     item = _ORIGINAL["delete_item"](self, hash_key, range_key)
+    _written(self)
     state = _state(self)
     if state is not None and item is not None:
         _remove(state, (hash_key, range_key))
@@ -304,6 +357,7 @@ def _restore(table, hash_key, range_key, previous):
         table.items.setdefault(hash_key, {})[range_key] = previous
     else:
         table.items[hash_key] = previous
+    _written(table)
     state = _state(table)
     if state is not None:
         _place(state, previous)
@@ -428,6 +482,7 @@ def _execute_result(self, context):
 _PATCHED = {
     (Table, "all_items"): _all_items,
     (Table, "query"): _query,
+    (Table, "scan"): _scan,
     (Table, "put_item"): _put_item,
     (Table, "delete_item"): _delete_item,
     (DynamoDBBackend, "update_item"): _update_item,
