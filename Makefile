@@ -13,6 +13,8 @@ help:
 	@echo "make bench-login   known vs unknown email timing: login, register, reset, resend (optimised build)"
 	@echo "make bench-coldstart  init, first byte and done of a fresh release bootstrap (health, chats-list, chat-stream)"
 	@echo "make fuzz-api      Schemathesis over every route with many more examples than make test"
+	@echo "make seed-dev      fill the running make dev stack with a heavy account (prints its login)"
+	@echo "make bench-local   p50/p90 of chat lists, messages, memories and first delta on the seeded make dev stack"
 
 dev:
 	@bash infra/dev.sh
@@ -46,4 +48,10 @@ bench-coldstart:
 fuzz-api:
 	@bash scripts/fuzz-api.sh
 
-.PHONY: help dev test mail template lint build-lambda bench bench-login bench-coldstart fuzz-api
+seed-dev:
+	@bash infra/seed-dev.sh
+
+bench-local:
+	@bash scripts/bench.sh local
+
+.PHONY: help dev test mail template lint build-lambda bench bench-login bench-coldstart fuzz-api seed-dev bench-local

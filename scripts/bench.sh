@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` / `make bench-login`: benchmarks (optimised builds) against their own
-# emulator. Usage: scripts/bench.sh [chat|tokenizer|login|coldstart]... (default: chat tokenizer)
+# emulator; `make bench-local`: against the stack `make dev` runs (MYCLAUDE_API, else
+# http://127.0.0.1:$PORT), seeded by `make seed-dev`.
+# Usage: scripts/bench.sh [chat|tokenizer|login|coldstart|local]... (default: chat tokenizer)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,8 +12,8 @@ needs_emulator=false
 for bench in "${benches[@]}"; do
   case "$bench" in
     chat | login | coldstart) needs_emulator=true ;;
-    tokenizer) ;;
-    *) echo "unknown benchmark: $bench (chat, tokenizer, login, coldstart)" >&2; exit 2 ;;
+    tokenizer | local) ;;
+    *) echo "unknown benchmark: $bench (chat, tokenizer, login, coldstart, local)" >&2; exit 2 ;;
   esac
 done
 if $needs_emulator; then
@@ -27,6 +29,7 @@ for bench in "${benches[@]}"; do
     chat) cargo bench --locked -p system-tests --bench chat_stream ;;
     tokenizer) cargo bench --locked -p shared --bench tokenizer ;;
     login) cargo bench --locked -p system-tests --bench login_timing ;;
+    local) cargo bench --locked -p system-tests --bench local_stack ;;
     coldstart)
       # The binary Lambda runs (release profile: LTO, one codegen unit), spawned fresh per run.
       cargo build --locked --release -p functions --bin bootstrap

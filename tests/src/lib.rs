@@ -394,6 +394,27 @@ impl SseStream {
     }
 }
 
+/// `POST url` of a STREAM route (on any gateway, e.g. a running `make dev`): the open
+/// stream, or the JSON reply when none started.
+pub async fn open_stream(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Result<SseStream, Reply> {
+    let sent_at = Instant::now();
+    let request = http.post(url).bearer_auth(token).header("Origin", "http://localhost:5173").json(&body);
+    let response = request.send().await.expect("the request reaches the gateway");
+    let is_stream = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
+    if response.status() == 200 && is_stream {
+        let headers = response.headers().clone();
+        return Ok(SseStream { headers, response, buffer: Vec::new(), sent_at, keep_alives: 0 });
+    }
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Err(Reply { status, headers, body, text })
+}
+
 impl TestApp {
     /// `POST /chat/stream`: the open stream, or the JSON reply when none started.
     pub async fn open_stream(&self, token: &str, body: Value) -> Result<SseStream, Reply> {
@@ -402,23 +423,7 @@ impl TestApp {
 
     /// `POST path` of a STREAM route: the open stream, or the JSON reply when none started.
     pub async fn open_stream_at(&self, path: &str, token: &str, body: Value) -> Result<SseStream, Reply> {
-        let sent_at = Instant::now();
-        let request =
-            self.http.post(self.url(path)).bearer_auth(token).header("Origin", "http://localhost:5173").json(&body);
-        let response = request.send().await.expect("the request reaches the gateway");
-        let is_stream = response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
-        if response.status() == 200 && is_stream {
-            let headers = response.headers().clone();
-            return Ok(SseStream { headers, response, buffer: Vec::new(), sent_at, keep_alives: 0 });
-        }
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("a body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Err(Reply { status, headers, body, text })
+        open_stream(&self.http, &self.url(path), token, body).await
     }
 
     /// Sends a chat message and reads the whole answer's events.

@@ -6,4 +6,5 @@
 pub mod gateway;
 pub mod poller;
 pub mod resources;
+pub mod seed;
 pub mod template;

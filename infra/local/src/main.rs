@@ -1,7 +1,8 @@
 //! `local`: runs the local stack's API gateway, queue workers and model stub against the emulator
 //! (`local dev`, used by `make dev`), or prints `template.yaml` (`local template`), the OpenAPI
 //! document (`local openapi`) or the route table as JSON (`local routes`; `make test` checks
-//! the SAM transform of the template against it).
+//! the SAM transform of the template against it), or fills the running stack with a heavy
+//! account (`local seed-dev`, used by `make seed-dev`).
 
 use local_stack::{gateway, poller, resources};
 use shared::{Clock, Config, Deps};
@@ -33,8 +34,23 @@ async fn main() -> Result<(), Error> {
             Ok(())
         }
         Some("dev") | None => dev().await,
-        Some(other) => Err(format!("unknown command {other:?}; use `dev`, `template`, `openapi` or `routes`").into()),
+        Some("seed-dev") => seed_dev().await,
+        Some(other) => {
+            Err(format!("unknown command {other:?}; use `dev`, `seed-dev`, `template`, `openapi` or `routes`").into())
+        }
     }
+}
+
+/// `make seed-dev`: fills the stack `make dev` runs (the emulator at `AWS_ENDPOINT_URL`,
+/// the API at `MYCLAUDE_API`, else on `PORT`) with a heavy account and 20 others.
+async fn seed_dev() -> Result<(), Error> {
+    let port = std::env::var("PORT").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "3000".into());
+    let api = std::env::var("MYCLAUDE_API")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+    let deps = Arc::new(Deps::new(Config::from_env()?, Clock::system()).await);
+    local_stack::seed::run(deps, local_stack::seed::Stack { api: api.trim_end_matches('/').to_string() }).await
 }
 
 async fn dev() -> Result<(), Error> {
