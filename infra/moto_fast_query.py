@@ -19,6 +19,10 @@ would have matched.
   own filter and sort have little left to do. Anything else is left to moto.
 - A base-table Scan page starts at its `ExclusiveStartKey` in a sorted list of the
   table kept between writes, instead of sorting the whole table again for each page.
+- A read's results are not deep-copied (moto copies every item a query or scan returns,
+  though nothing changes them on the way out, and reads run while no write does), and an
+  item's size (checked against the 1 MB page limit for every candidate) is kept with it
+  until a write changes it.
 - Transactions keep an undo log of the items they touch (each copied before its
   write) instead of a copy of the whole table.
 - The answers of the reads (`Query`, `Scan`, `GetItem`, `BatchGetItem`) are written
@@ -49,6 +53,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import table as table_module
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
 from moto.core.responses import ActionResult, PaginatedResult
@@ -63,6 +68,7 @@ _ORIGINAL = {
     "update_item": DynamoDBBackend.update_item,
     "transact_write_items": DynamoDBBackend.transact_write_items,
     "execute_result": ActionResult.execute_result,
+    "size": Item.size,
 }
 _QUERY_SIGNATURE = inspect.signature(_ORIGINAL["query"])
 _SCAN_SIGNATURE = inspect.signature(_ORIGINAL["scan"])
@@ -254,16 +260,41 @@ def _candidates(table, bound):
     return _narrowed(list(bucket.values()), range_attr, comparison if range_attr else None, operands)
 
 
+class _Copying:
+    """`copy` as moto's table module sees it: during a patched read, results are handed
+    on as they are instead of deep-copied."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    def deepcopy(self, value, memo=None):
+        if getattr(_local, "reading", False):
+            return list(value) if isinstance(value, list) else value
+        return copy.deepcopy(value, memo)
+
+
+def _read(table, run, candidates):
+    _local.candidates = (table, candidates) if candidates is not None else None
+    _local.reading = True
+    try:
+        return run()
+    finally:
+        _local.candidates = None
+        _local.reading = False
+
+
+def _size(self):
+    size = self.__dict__.get("_fast_size")
+    if size is None:
+        size = _ORIGINAL["size"](self)
+        self.__dict__["_fast_size"] = size
+    return size
+
+
 def _query(self, *args, **kwargs):
     bound = _QUERY_SIGNATURE.bind(self, *args, **kwargs)
     candidates = _candidates(self, bound)
-    if candidates is None:
-        return _ORIGINAL["query"](self, *args, **kwargs)
-    _local.candidates = (self, candidates)
-    try:
-        return _ORIGINAL["query"](self, *args, **kwargs)
-    finally:
-        _local.candidates = None
+    return _read(self, lambda: _ORIGINAL["query"](self, *args, **kwargs), candidates)
 
 
 # Scans.
@@ -288,7 +319,7 @@ def _scan_order(table):
 def _scan(self, *args, **kwargs):
     bound = _SCAN_SIGNATURE.bind(self, *args, **kwargs)
     if bound.arguments.get("index_name"):
-        return _ORIGINAL["scan"](self, *args, **kwargs)
+        return _read(self, lambda: _ORIGINAL["scan"](self, *args, **kwargs), None)
     items, keys = _scan_order(self)
     start = bound.arguments.get("exclusive_start_key")
     position = 0
@@ -300,11 +331,8 @@ def _scan(self, *args, **kwargs):
             position = max(bisect.bisect_left(keys, _order_key(self, hash_value, range_value)) - 1, 0)
         except (KeyError, TypeError):
             position = 0
-    _local.candidates = (self, items[position:] if position else items)
-    try:
-        return _ORIGINAL["scan"](self, *args, **kwargs)
-    finally:
-        _local.candidates = None
+    candidates = items[position:] if position else items
+    return _read(self, lambda: _ORIGINAL["scan"](self, *args, **kwargs), candidates)
 
 
 # Writes.
@@ -344,9 +372,17 @@ def _update_item(self, table_name, key, *args, **kwargs):
     try:
         return _ORIGINAL["update_item"](self, table_name, key, *args, **kwargs)
     finally:
-        # The item is changed in place (possibly before a failure): index it as it is.
-        if _state(table) is not None and table.hash_key_attr in key:
-            _reindex(table, *_key_of(table, key))
+        # The item is changed in place (possibly before a failure): its size is stale,
+        # and it is indexed as it now is.
+        if table.hash_key_attr in key:
+            try:
+                item = table.get_item(*_key_of(table, key))
+            except (MockValidationException, KeyError):
+                item = None
+            if item is not None:
+                item.__dict__.pop("_fast_size", None)
+            if _state(table) is not None:
+                _reindex(table, *_key_of(table, key))
 
 
 def _restore(table, hash_key, range_key, previous):
@@ -488,6 +524,7 @@ _PATCHED = {
     (DynamoDBBackend, "update_item"): _update_item,
     (DynamoDBBackend, "transact_write_items"): _transact_write_items,
     (ActionResult, "execute_result"): _execute_result,
+    (Item, "size"): _size,
 }
 
 
@@ -496,8 +533,10 @@ def enable():
     _generation += 1
     for (cls, name), function in _PATCHED.items():
         setattr(cls, name, function)
+    table_module.copy = _Copying()
 
 
 def disable():
     for (cls, name), _ in _PATCHED.items():
         setattr(cls, name, _ORIGINAL[name])
+    table_module.copy = copy
