@@ -250,6 +250,17 @@ pub fn version_key(owner: Uuid, prototype_id: Uuid, variant_id: Uuid, number: i6
     key(keys::prototype_partition(owner, prototype_id), keys::version(variant_id, number))
 }
 
+/// A transaction item that deletes the item at `key`, which must exist.
+fn delete_existing_item(table: &Table, key: Item) -> TransactWriteItem {
+    let delete = aws_sdk_dynamodb::types::Delete::builder()
+        .table_name(table.name())
+        .set_key(Some(key))
+        .condition_expression("attribute_exists(PK)")
+        .build()
+        .expect("table and key are set");
+    TransactWriteItem::builder().delete(delete).build()
+}
+
 fn map_all<T: serde::de::DeserializeOwned>(items: Vec<Item>) -> StoreResult<Vec<T>> {
     items.into_iter().map(|item| Ok(serde_dynamo::from_item(item)?)).collect()
 }
@@ -403,16 +414,9 @@ pub async fn delete_group(
     now: OffsetDateTime,
 ) -> StoreResult<Option<GroupItem>> {
     let Some(group) = get_group(table, owner, design_id, id).await? else { return Ok(None) };
-    let delete = aws_sdk_dynamodb::types::Delete::builder()
-        .table_name(table.name())
-        .set_key(Some(group_key(owner, design_id, id)))
-        .condition_expression("attribute_exists(PK)")
-        .build()
-        .expect("table and key are set");
-    let items = vec![
-        TransactWriteItem::builder().delete(delete).build(),
-        super::update_item(count(table, design_key(owner, design_id), "group_count", -1, Some(now))),
-    ];
+    let delete = delete_existing_item(table, group_key(owner, design_id, id));
+    let items =
+        vec![delete, super::update_item(count(table, design_key(owner, design_id), "group_count", -1, Some(now)))];
     match super::transact(table, items).await {
         Ok(_) => Ok(Some(group)),
         Err(err) if condition_failed_at(&err, 0) || condition_failed_at(&err, 1) => Ok(None),
@@ -748,12 +752,7 @@ pub async fn delete_variant(
             .iter()
             .filter_map(|v| v.latest_version.clone())
             .max_by_key(|version| (version.created_at, version.id));
-        let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(table.name())
-            .set_key(Some(variant_key(owner, seen.id, variant_id)))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .expect("table and key are set");
+        let delete = delete_existing_item(table, variant_key(owner, seen.id, variant_id));
         let mut changes =
             Changes::new().add("variants_count", n(-1)).add("revision", n(1)).set("updated_at", time_attr(now));
         changes = match latest {
@@ -766,10 +765,7 @@ pub async fn delete_variant(
             .set_key(Some(prototype_key(owner, seen.id)))
             .condition_expression("attribute_exists(PK) AND revision = :seen_revision")
             .expression_attribute_values(":seen_revision", n(seen.revision));
-        let items = vec![
-            TransactWriteItem::builder().delete(delete).build(),
-            super::update_item(changes.build(prototype_update).expect("something changes")),
-        ];
+        let items = vec![delete, super::update_item(changes.build(prototype_update).expect("something changes"))];
         match super::transact(table, items).await {
             Ok(_) => {
                 let partition = keys::prototype_partition(owner, seen.id);
@@ -797,13 +793,8 @@ pub async fn delete_prototype(
     prototype: &PrototypeItem,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let delete = aws_sdk_dynamodb::types::Delete::builder()
-        .table_name(table.name())
-        .set_key(Some(prototype_key(owner, prototype.id)))
-        .condition_expression("attribute_exists(PK)")
-        .build()
-        .expect("table and key are set");
-    let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+    let delete = delete_existing_item(table, prototype_key(owner, prototype.id));
+    let mut items = vec![delete];
     let design = design_key(owner, prototype.design_project_id);
     let (design_exists, group_exists) = tokio::try_join!(
         async { Ok::<_, StoreError>(super::get_raw(table, design.clone()).await?.is_some()) },
