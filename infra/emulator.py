@@ -13,7 +13,8 @@ serialiser. Reads (GetItem, BatchGetItem, Query, Scan, Describe*) run concurrent
 every other DynamoDB request runs alone, since moto's writes change items in place and
 its transactions must not interleave (real DynamoDB has no such limit: this only keeps
 the emulator correct).
-Usage: emulator.py PORT   (MOTO_FAST_QUERY=0: without the patch)
+Usage: emulator.py PORT   (MOTO_FAST_QUERY=0: without the patch; EMULATOR_TIMINGS=1: one
+line per DynamoDB request on stderr, with its operation, its time in the lock and its size)
 """
 
 import json
@@ -21,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from urllib.parse import parse_qs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -94,6 +96,7 @@ class ReadWriteLock:
 
 
 DYNAMODB_LOCK = ReadWriteLock()
+TIMINGS = os.environ.get("EMULATOR_TIMINGS") == "1"
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "DescribeTimeToLive"}
 
 
@@ -109,13 +112,26 @@ class WithMail:
             return [body]
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_"):
-            read = target.partition(".")[2] in READS
+            operation = target.partition(".")[2]
+            read = operation in READS
+            asked = time.perf_counter()
             (DYNAMODB_LOCK.acquire_read if read else DYNAMODB_LOCK.acquire_write)()
+            locked = time.perf_counter()
             try:
                 # Drain the response inside the lock: moto does its work lazily.
-                return list(self.app(environ, start_response))
+                body = list(self.app(environ, start_response))
             finally:
                 (DYNAMODB_LOCK.release_read if read else DYNAMODB_LOCK.release_write)()
+            if TIMINGS:
+                done = time.perf_counter()
+                size = sum(len(part) for part in body)
+                print(
+                    f"dynamodb {operation} waited {(locked - asked) * 1000:.1f} ms, "
+                    f"ran {(done - locked) * 1000:.1f} ms, {size} bytes",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return body
         return self.app(environ, start_response)
 
 

@@ -66,7 +66,7 @@ from moto.dynamodb.models import table as table_module
 from moto.dynamodb import responses as responses_module
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
-from moto.core.responses import ActionResult, PaginatedResult
+from moto.core.responses import ActionResult, BaseResponse, PaginatedResult
 from moto.dynamodb.comparisons import get_filter_expression
 
 _ORIGINAL = {
@@ -80,6 +80,8 @@ _ORIGINAL = {
     "execute_result": ActionResult.execute_result,
     "size": Item.size,
     "dynamo_to_dict": responses_module.dynamo_to_dict,
+    "cast_value": DynamoType.cast_value,
+    "_enrich_response": BaseResponse.__dict__["_enrich_response"],
 }
 # The read handlers, whose answers are written from each item's kept JSON.
 _READ_HANDLERS = ("query", "scan", "get_item", "batch_get_item")
@@ -474,14 +476,15 @@ def _top_level_names(projections):
 
 
 def _projected(item, names):
-    """`item` with only the attributes `names` (moto's `Item.project` for top-level
-    names, without writing the item out to plain values and back)."""
+    """`item` with only the attributes `names` (distinct; moto's `Item.project` for
+    top-level names, without writing the item out to plain values and back)."""
     projected = Item.__new__(Item)
     projected.hash_key = item.hash_key
     projected.range_key = item.range_key
+    source = item.attrs
     attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-    dict.__init__(attrs, ((name, item.attrs[name]) for name in dict.fromkeys(names) if name in item.attrs))
-    attrs.__dict__["_fast_projected_from"] = item.attrs
+    dict.__init__(attrs, {name: source[name] for name in names if name in source})
+    attrs.__dict__["_fast_projected_from"] = source
     projected.attrs = attrs
     return projected
 
@@ -495,6 +498,7 @@ def _query(self, *args, **kwargs):
     # A projection of top-level attributes: the items are projected here, after moto.
     bound.arguments["projection_expressions"] = None
     items, scanned, last_key = _read(self, lambda: _ORIGINAL["query"](*bound.args, **bound.kwargs), candidates)
+    names = list(dict.fromkeys(names))
     return [_projected(item, names) for item in items], scanned, last_key
 
 
@@ -716,30 +720,38 @@ class _Kept:
         self.text = text
 
 
-def _fragments(attrs):
-    """Each attribute of an item written as JSON (`"name":{"S":"..."}`), kept with the
-    attributes for this generation of the patch; None if `json.dumps` cannot write them."""
+def _kept_json(attrs):
+    """What is kept with an item's attributes (for this generation of the patch): each
+    attribute written as JSON (`"name":{"S":"..."}`), and the JSON of the item and of its
+    projections, by their attribute names. None if `json.dumps` cannot write them."""
     kept = attrs.__dict__.get("_fast_json")
     if kept is not None and kept[0] == _generation:
-        return kept[1]
+        return kept
     try:
         fragments = {
             name: f"{_dumps(name)}:{_dumps(_ORIGINAL['dynamo_to_dict'](value))}" for name, value in attrs.items()
         }
     except (TypeError, ValueError):
         return None
-    attrs.__dict__["_fast_json"] = (_generation, fragments)
-    return fragments
+    kept = (_generation, fragments, {})
+    attrs.__dict__["_fast_json"] = kept
+    return kept
 
 
 def _item_json(attrs):
     """The JSON of an item's attributes (of a projection: from the whole item's kept
     pieces), or None if `json.dumps` cannot write them."""
     source = attrs.__dict__.get("_fast_projected_from")
-    fragments = _fragments(attrs if source is None else source)
-    if fragments is None:
+    kept = _kept_json(attrs if source is None else source)
+    if kept is None:
         return None
-    return "{" + ",".join(fragments[name] for name in attrs) + "}"
+    _, fragments, written = kept
+    names = tuple(attrs)
+    text = written.get(names)
+    if text is None:
+        text = "{" + ",".join(fragments[name] for name in names) + "}"
+        written[names] = text
+    return text
 
 
 def _dynamo_to_dict(value):
@@ -813,6 +825,27 @@ def _execute_result(self, context):
     return _ORIGINAL["execute_result"](self, context)
 
 
+# Small costs paid per attribute or per byte.
+
+
+def _cast_value(self):
+    """`DynamoType.cast_value` (called for every comparison and sort-key test): strings,
+    binaries and booleans are their own value; the rest as moto casts them."""
+    kind = self.type
+    if kind == "S" or kind == "B" or kind == "BOOL":
+        return self.value
+    return _ORIGINAL["cast_value"].fget(self)
+
+
+def _enrich_response(headers, body):
+    """moto sets the request id inside an XML body with a regular expression run over
+    the whole body, JSON bodies too; a body without `<RequestId>` is left as it is."""
+    if isinstance(body, str) and "<RequestId>" not in body:
+        headers, _ = _ORIGINAL["_enrich_response"].__func__(headers, "")
+        return headers, body
+    return _ORIGINAL["_enrich_response"].__func__(headers, body)
+
+
 _PATCHED = {
     (Table, "all_items"): _all_items,
     (Table, "query"): _query,
@@ -823,6 +856,8 @@ _PATCHED = {
     (DynamoDBBackend, "transact_write_items"): _transact_write_items,
     (ActionResult, "execute_result"): _execute_result,
     (Item, "size"): _size,
+    (DynamoType, "cast_value"): property(_cast_value),
+    (BaseResponse, "_enrich_response"): staticmethod(_enrich_response),
 }
 
 
