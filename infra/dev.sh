@@ -19,8 +19,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "==> building the local stack"
-cargo build -q -p local-stack --bin local
+# Optimised (cargo profile `local`); LOCAL_PROFILE=dev: a debug build (quicker to rebuild).
+profile="${LOCAL_PROFILE:-local}"
+bin_dir="target/$([ "$profile" = dev ] && echo debug || echo "$profile")"
+echo "==> building the local stack (cargo profile $profile)"
+cargo build -q --profile "$profile" -p local-stack --bin local
 
 if curl -fsS "$AWS_ENDPOINT_URL/_local/ses/messages?to=nobody" >/dev/null 2>&1; then
   echo "==> emulator already running at $AWS_ENDPOINT_URL"
@@ -29,6 +32,6 @@ else
   pids+=("$(bash infra/emulator.sh "$emulator_port" target/emulator.log)")
 fi
 
-./target/debug/local dev &
+"./$bin_dir/local" dev &
 pids+=("$!")
 wait "${pids[-1]}"

@@ -8,5 +8,8 @@ cd "$root"
 emulator_port="${EMULATOR_PORT:-4566}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$emulator_port}"
 export APP_ENV="${APP_ENV:-local}"
-cargo build -q -p local-stack --bin local
-exec ./target/debug/local seed-dev
+# The same build as `make dev` (cargo profile `local`, or LOCAL_PROFILE).
+profile="${LOCAL_PROFILE:-local}"
+bin_dir="target/$([ "$profile" = dev ] && echo debug || echo "$profile")"
+cargo build -q --profile "$profile" -p local-stack --bin local
+exec "./$bin_dir/local" seed-dev
