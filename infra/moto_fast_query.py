@@ -583,23 +583,44 @@ def _key_of(table, key):
     return hash_key, range_key
 
 
+def _stored(table, key):
+    """The item stored at `key` (a request's key), or None."""
+    if table.hash_key_attr not in key:
+        return None
+    try:
+        return table.get_item(*_key_of(table, key))
+    except (MockValidationException, KeyError, TypeError):
+        return None
+
+
+def _index_keys(table, item):
+    """The item's values of every index key attribute (what places it in the indexes)."""
+    values = []
+    for index in table.global_indexes or []:
+        for schema_key in index.schema:
+            value = item.attrs.get(schema_key["AttributeName"])
+            values.append(None if value is None else (value.type, str(value.value)))
+    return tuple(values)
+
+
 def _update_item(self, table_name, key, *args, **kwargs):
     table = self.get_table(table_name)
+    before = _stored(table, key)
+    placed = _index_keys(table, before) if before is not None else None
     try:
         return _ORIGINAL["update_item"](self, table_name, key, *args, **kwargs)
     finally:
         # The item is changed in place (possibly before a failure), or created: its size
-        # and JSON are stale, the lists that hold it too, and it is indexed as it now is.
-        if table.hash_key_attr in key:
-            try:
-                item = table.get_item(*_key_of(table, key))
-            except (MockValidationException, KeyError):
-                item = None
-            if item is not None:
-                _changed(item)
-                _written(table, item.hash_key)
-            if _state(table) is not None:
-                _reindex(table, *_key_of(table, key))
+        # and JSON are stale. A created item changes its partition's list, and an item
+        # whose index keys changed moves in the indexes; an item changed in place with
+        # the same index keys keeps its place everywhere.
+        after = _stored(table, key)
+        if after is not None:
+            _changed(after)
+        if after is not before:
+            _written(table, (after or before).hash_key)
+        if _state(table) is not None and (after is not before or _index_keys(table, after) != placed):
+            _reindex(table, *_key_of(table, key))
 
 
 def _restore(table, hash_key, range_key, previous):
@@ -868,8 +889,15 @@ _PATCHED = {
 }
 
 
+_enabled = False
+
+
 def enable():
-    global _generation
+    """Applies the patch (nothing changes if it is applied already)."""
+    global _generation, _enabled
+    if _enabled:
+        return
+    _enabled = True
     _generation += 1
     for (cls, name), function in _PATCHED.items():
         setattr(cls, name, function)
@@ -880,6 +908,8 @@ def enable():
 
 
 def disable():
+    global _enabled
+    _enabled = False
     for (cls, name), _ in _PATCHED.items():
         setattr(cls, name, _ORIGINAL[name])
     for name, original in _ORIGINAL_HANDLERS.items():
