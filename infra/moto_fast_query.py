@@ -734,8 +734,22 @@ def _base64(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_base64)
+_quoted = json.encoder.encode_basestring_ascii  # a string as `json.dumps` writes it
+
+
 def _dumps(value):
-    return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_base64)
+    return _ENCODER.encode(value)
+
+
+def _attribute_json(value):
+    """One attribute value as `json.dumps` writes its wire form (`{"S":"..."}`)."""
+    kind = value.type
+    if kind == "S" or kind == "N":
+        return f'{{"{kind}":{_quoted(value.value)}}}'
+    if kind == "BOOL" and isinstance(value.value, bool):
+        return '{"BOOL":true}' if value.value else '{"BOOL":false}'
+    return _dumps(_ORIGINAL["dynamo_to_dict"](value))
 
 
 class _Kept:
@@ -756,9 +770,7 @@ def _kept_json(attrs):
     if kept is not None and kept[0] == _generation:
         return kept
     try:
-        fragments = {
-            name: f"{_dumps(name)}:{_dumps(_ORIGINAL['dynamo_to_dict'](value))}" for name, value in attrs.items()
-        }
+        fragments = {name: f"{_quoted(name)}:{_attribute_json(value)}" for name, value in attrs.items()}
     except (TypeError, ValueError):
         return None
     kept = (_generation, fragments, {})
