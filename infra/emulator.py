@@ -14,7 +14,8 @@ every other DynamoDB request runs alone, since moto's writes change items in pla
 its transactions must not interleave (real DynamoDB has no such limit: this only keeps
 the emulator correct).
 Usage: emulator.py PORT   (MOTO_FAST_QUERY=0: without the patch; EMULATOR_TIMINGS=1: one
-line per DynamoDB request on stderr, with its operation, its time in the lock and its size)
+line per DynamoDB request on stderr: when it came (Unix time), its operation, how long it
+waited for the lock and ran, and its size)
 """
 
 import json
@@ -127,7 +128,7 @@ class WithMail:
                 done = time.perf_counter()
                 size = sum(len(part) for part in body)
                 print(
-                    f"dynamodb {operation} waited {(locked - asked) * 1000:.1f} ms, "
+                    f"{time.time() - (done - asked):.3f} dynamodb {operation} waited {(locked - asked) * 1000:.1f} ms, "
                     f"ran {(done - locked) * 1000:.1f} ms, {size} bytes",
                     file=sys.stderr,
                     flush=True,

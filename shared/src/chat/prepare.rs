@@ -111,8 +111,9 @@ async fn load(deps: &Deps, caller: &TokenCaller, req: &StreamRequest) -> ApiResu
             None => files::for_message(deps, owner, req.chat_id, &req.file_ids).await,
         }
     };
-    let (chat, files, (user, memories)) =
-        tokio::try_join!(load_chat(deps, owner, req), files, context::caller_memories(deps, caller))?;
+    // The memories first: the largest read, so it starts first.
+    let ((user, memories), chat, files) =
+        tokio::try_join!(context::caller_memories(deps, caller), load_chat(deps, owner, req), files)?;
     let (chat, history, regenerate, project) = chat;
     Ok(Loaded { chat, history, regenerate, files, project, user, memories })
 }

@@ -118,10 +118,12 @@ pub fn select(memories: &[MemoryItem], message: &str, recent: &[&str], budget: u
 /// round of reads).
 pub async fn caller_memories(deps: &Deps, caller: &TokenCaller) -> ApiResult<(UserItem, Vec<MemoryItem>)> {
     let owner = caller.user_id;
-    let (_session, user, memories) =
-        tokio::try_join!(caller.verify_session(deps), async { Ok(users::get(&deps.table, owner).await?) }, async {
-            Ok(memories::active(&deps.table, owner).await?)
-        },)?;
+    // The memories first: the largest read, so it starts first.
+    let (memories, _session, user) = tokio::try_join!(
+        async { Ok(memories::active(&deps.table, owner).await?) },
+        caller.verify_session(deps),
+        async { Ok(users::get(&deps.table, owner).await?) },
+    )?;
     Ok((user.ok_or_else(ApiError::unauthenticated)?, memories))
 }
 
