@@ -619,7 +619,8 @@ def _update_item(self, table_name, key, *args, **kwargs):
             _changed(after)
         if after is not before:
             _written(table, (after or before).hash_key)
-        if _state(table) is not None and (after is not before or _index_keys(table, after) != placed):
+        moved = after is not before or (after is not None and _index_keys(table, after) != placed)
+        if moved and _state(table) is not None:
             _reindex(table, *_key_of(table, key))
 
 

@@ -257,6 +257,25 @@ def writes(client, partitions):
             client.delete_item(TableName=TABLE, Key=key)
         else:
             client.put_item(TableName=TABLE, Item=random_item(rng.choice(partitions)))
+    # An update of a missing item: refused by its condition (nothing changes), or an upsert.
+    missing = {"PK": {"S": partitions[2]}, "SK": {"S": "PAIR#missing"}}
+    try:
+        client.update_item(
+            TableName=TABLE,
+            Key=missing,
+            UpdateExpression="SET n = :n",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":n": {"N": "1"}},
+        )
+        raise AssertionError("the update of a missing item should have been refused")
+    except client.exceptions.ConditionalCheckFailedException:
+        pass
+    client.update_item(
+        TableName=TABLE,
+        Key=missing,
+        UpdateExpression="SET n = :n, GSI3PK = :g",
+        ExpressionAttributeValues={":n": {"N": "2"}, ":g": {"S": "G3#1"}},
+    )
     # A transaction that commits: a put, an update moving an item, a delete.
     a, b, c = rng.sample(everything(client), 3)
     client.transact_write_items(
