@@ -190,7 +190,10 @@ pub async fn run(deps: Arc<Deps>, stack: Stack) -> Result<(), Error> {
         // Pages before the items that name them, as the product stores them.
         let prototypes = prototypes(&deps, account, now, &mut rng);
         futures::stream::iter(prototypes.pages)
-            .map(|(key, html)| put_page(&deps, key, html))
+            .map(|(key, html)| {
+                let deps = &deps;
+                async move { shared::prototypes::pages::put_page(deps, &key, html).await.map_err(Error::from) }
+            })
             .buffer_unordered(8)
             .try_collect::<()>()
             .await?;
@@ -325,18 +328,6 @@ async fn login(http: &reqwest::Client, api: &str, email: &str) -> Result<(), Err
     if !reply.status().is_success() {
         return Err(format!("the seeded login failed: {} {}", reply.status(), reply.text().await?).into());
     }
-    Ok(())
-}
-
-async fn put_page(deps: &Deps, key: String, html: String) -> Result<(), Error> {
-    deps.s3
-        .put_object()
-        .bucket(&deps.config.files_bucket)
-        .key(key)
-        .content_type("text/html; charset=utf-8")
-        .body(html.into_bytes().into())
-        .send()
-        .await?;
     Ok(())
 }
 

@@ -22,7 +22,7 @@ pub(super) async fn require(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Pro
 }
 
 /// Stores a page (before the item that names it).
-pub(super) async fn put_page(deps: &Deps, key: &str, html: String) -> ApiResult<()> {
+pub async fn put_page(deps: &Deps, key: &str, html: String) -> ApiResult<()> {
     deps.s3
         .put_object()
         .bucket(&deps.config.files_bucket)
