@@ -484,15 +484,25 @@ def _top_level_names(projections):
 
 def _projected(item, names):
     """`item` with only the attributes `names` (distinct; moto's `Item.project` for
-    top-level names, without writing the item out to plain values and back)."""
-    projected = Item.__new__(Item)
+    top-level names, without writing the item out to plain values and back). Kept with
+    the item's JSON until a write changes it, so a read that repeats a projection builds
+    nothing. Made with `object.__new__`: moto's models append every instance they make to
+    a list kept for the life of the process, and a projection is a throwaway view."""
+    source = item.attrs
+    kept = _kept_json(source)
+    if kept is not None:
+        projected = kept[3].get(names)
+        if projected is not None and projected.hash_key is item.hash_key and projected.range_key is item.range_key:
+            return projected
+    projected = object.__new__(Item)
     projected.hash_key = item.hash_key
     projected.range_key = item.range_key
-    source = item.attrs
     attrs = LimitedSizeDict.__new__(LimitedSizeDict)
     dict.__init__(attrs, {name: source[name] for name in names if name in source})
     attrs.__dict__["_fast_projected_from"] = source
     projected.attrs = attrs
+    if kept is not None:
+        kept[3][names] = projected
     return projected
 
 
@@ -505,7 +515,7 @@ def _query(self, *args, **kwargs):
     # A projection of top-level attributes: the items are projected here, after moto.
     bound.arguments["projection_expressions"] = None
     items, scanned, last_key = _read(self, lambda: _ORIGINAL["query"](*bound.args, **bound.kwargs), candidates)
-    names = list(dict.fromkeys(names))
+    names = tuple(dict.fromkeys(names))
     return [_projected(item, names) for item in items], scanned, last_key
 
 
@@ -765,8 +775,9 @@ class _Kept:
 
 def _kept_json(attrs):
     """What is kept with an item's attributes (for this generation of the patch): each
-    attribute written as JSON (`"name":{"S":"..."}`), and the JSON of the item and of its
-    projections, by their attribute names. None if `json.dumps` cannot write them."""
+    attribute written as JSON (`"name":{"S":"..."}`), the JSON of the item and of its
+    projections, and the projected items (`_projected`), both by their attribute names.
+    None if `json.dumps` cannot write them."""
     kept = attrs.__dict__.get("_fast_json")
     if kept is not None and kept[0] == _generation:
         return kept
@@ -774,7 +785,7 @@ def _kept_json(attrs):
         fragments = {name: f"{_quoted(name)}:{_attribute_json(value)}" for name, value in attrs.items()}
     except (TypeError, ValueError):
         return None
-    kept = (_generation, fragments, {})
+    kept = (_generation, fragments, {}, {})
     attrs.__dict__["_fast_json"] = kept
     return kept
 
@@ -786,7 +797,7 @@ def _item_json(attrs):
     kept = _kept_json(attrs if source is None else source)
     if kept is None:
         return None
-    _, fragments, written = kept
+    _, fragments, written, _ = kept
     names = tuple(attrs)
     text = written.get(names)
     if text is None:

@@ -111,9 +111,10 @@ async fn load(deps: &Deps, caller: &TokenCaller, req: &StreamRequest) -> ApiResu
             None => files::for_message(deps, owner, req.chat_id, &req.file_ids).await,
         }
     };
-    // The memories first: the largest read, so it starts first.
-    let ((user, memories), chat, files) =
-        tokio::try_join!(context::caller_memories(deps, caller), load_chat(deps, owner, req), files)?;
+    // The chat's reads first: its project is read in a second round once the chat is in,
+    // which then overlaps the memories, the largest read of the first.
+    let (chat, (user, memories), files) =
+        tokio::try_join!(load_chat(deps, owner, req), context::caller_memories(deps, caller), files)?;
     let (chat, history, regenerate, project) = chat;
     Ok(Loaded { chat, history, regenerate, files, project, user, memories })
 }
