@@ -31,6 +31,8 @@ pub enum Permission {
     EnqueueTitle,
     /// Queue memory-extraction jobs.
     EnqueueMemory,
+    /// Queue import (and export) jobs.
+    EnqueuePortability,
     /// Read, write and delete objects in the files bucket (and presign such requests).
     Files,
     /// Read objects in the files bucket: presigned download URLs (the avatar) work
@@ -43,6 +45,7 @@ pub enum Queue {
     Email,
     Titles,
     Memory,
+    Portability,
 }
 
 /// One HTTP function: its entry sits next to its handler (`pub static ROUTE`), whose
@@ -176,5 +179,7 @@ pub const GENERATE: &[Permission] = &[TableRead, TableWrite, InvokeModel, Files]
 /// Routes answering with the user (and its avatar URL).
 pub const USER: &[Permission] = &[TableRead, TableWrite, ReadFiles];
 pub const USER_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail, ReadFiles];
+/// Routes that queue an import (or an export).
+pub const PORTABILITY: &[Permission] = &[TableRead, TableWrite, EnqueuePortability];
 
 pub const API_PREFIX: &str = "/api/v1";

@@ -6,8 +6,12 @@ use crate::routes::{Route, Scheduled, Worker};
 use std::sync::OnceLock;
 
 /// The SQS workers.
-static WORKERS: &[&Worker] =
-    &[&crate::email_worker::WORKER, &crate::title_worker::WORKER, &crate::memory_worker::WORKER];
+static WORKERS: &[&Worker] = &[
+    &crate::email_worker::WORKER,
+    &crate::title_worker::WORKER,
+    &crate::memory_worker::WORKER,
+    &crate::portability_worker::WORKER,
+];
 
 /// The jobs run on a schedule.
 static SCHEDULED: &[&Scheduled] = &[&crate::files_cleanup::SCHEDULED];
@@ -22,6 +26,7 @@ pub fn routes() -> &'static [&'static Route] {
             crate::prompts::ROUTES,
             crate::chats::ROUTES,
             crate::files::ROUTES,
+            crate::imports::ROUTES,
             crate::projects::ROUTES,
             crate::memories::ROUTES,
             crate::design_projects::ROUTES,

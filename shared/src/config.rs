@@ -76,6 +76,8 @@ pub struct Config {
     pub email_queue_url: String,
     pub title_queue_url: String,
     pub memory_queue_url: String,
+    /// Imports (and, to come, exports).
+    pub portability_queue_url: String,
     pub mail_from: String,
     /// Where links in emails point (the web frontend).
     pub frontend_url: String,
@@ -173,6 +175,7 @@ impl Config {
         let email_queue_url = queue_url("EMAIL_QUEUE_URL", "myclaude-email")?;
         let title_queue_url = queue_url("TITLE_QUEUE_URL", "myclaude-titles")?;
         let memory_queue_url = queue_url("MEMORY_QUEUE_URL", "myclaude-memory")?;
+        let portability_queue_url = queue_url("PORTABILITY_QUEUE_URL", "myclaude-portability")?;
         Ok(Self {
             aws_endpoint,
             region,
@@ -181,6 +184,7 @@ impl Config {
             email_queue_url,
             title_queue_url,
             memory_queue_url,
+            portability_queue_url,
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "myclaude <no-reply@myclaude.local>".into()),
             frontend_url: var("FRONTEND_URL").unwrap_or_else(|| "http://localhost:5173".into()),
             public_api_url: var("PUBLIC_API_URL").filter(|url| !url.is_empty()),
@@ -309,6 +313,7 @@ mod tests {
             ("EMAIL_QUEUE_URL", "q"),
             ("TITLE_QUEUE_URL", "q"),
             ("MEMORY_QUEUE_URL", "q"),
+            ("PORTABILITY_QUEUE_URL", "q"),
         ])
         .unwrap();
         assert_eq!(deployed.jwt_secret.expose_secret(), secret);

@@ -16,6 +16,7 @@ pub mod llm;
 pub mod mail;
 pub mod memory;
 pub mod model;
+pub mod portability;
 pub mod projects;
 pub mod prompts;
 pub mod prototypes;

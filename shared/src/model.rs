@@ -38,6 +38,8 @@ pub enum Purpose {
     Attachment,
     /// The user's profile picture.
     Avatar,
+    /// An export of conversations to import (`POST /import`).
+    Import,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -91,4 +93,37 @@ impl MemoryCategory {
             Self::Other => "other",
         }
     }
+}
+
+/// The formats of another assistant's conversations that `POST /import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportFormat {
+    /// Claude.ai's `conversations.json` (alone, or in the export's zip).
+    ClaudeAi,
+    /// ChatGPT's `conversations.json` (alone, or in the export's zip).
+    Chatgpt,
+}
+
+impl ImportFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::ClaudeAi => "claude_ai",
+            ImportFormat::Chatgpt => "chatgpt",
+        }
+    }
+}
+
+/// What an import brought in, by kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Imported {
+    pub chats: u64,
+    /// User messages and answers (two per pair that has an answer).
+    pub messages: u64,
+    /// Attachments' text, as documents.
+    pub documents: u64,
+    /// Conversations already there from an earlier import of the same file.
+    pub already_imported: u64,
+    /// Conversations with no message to import.
+    pub empty: u64,
 }

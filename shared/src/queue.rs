@@ -37,6 +37,11 @@ pub enum JobKind {
         /// Asked for by the user: always runs, and re-reads the whole chat.
         manual: bool,
     },
+    /// Import a file of conversations (`POST /import`; see `portability`).
+    Import {
+        user_id: Uuid,
+        import_id: Uuid,
+    },
 }
 
 impl Job {
@@ -49,6 +54,7 @@ impl Job {
             JobKind::Email(_) | JobKind::AccountEmail(_) => &deps.config.email_queue_url,
             JobKind::TitleChat { .. } => &deps.config.title_queue_url,
             JobKind::ExtractMemories { .. } => &deps.config.memory_queue_url,
+            JobKind::Import { .. } => &deps.config.portability_queue_url,
         }
     }
 }

@@ -44,6 +44,7 @@ fn fixture_body(route: &str) -> Option<Option<Value>> {
         "prototype-variants-get" | "prototype-variants-delete" => None,
         "prototype-versions-create" => Some(json!({"edit_prompt": "Bob's edit"})),
         "prototype-versions-get" | "prototype-versions-preview" => None,
+        "imports-get" => None,
         _ => return None,
     })
 }
@@ -63,6 +64,7 @@ struct Owned {
     group: String,
     prototype: String,
     variant: String,
+    import: String,
 }
 
 impl Owned {
@@ -92,6 +94,7 @@ impl Owned {
                 ("prototypes", "{id}") => &self.prototype,
                 ("variants", "{vid}") => &self.variant,
                 ("versions", "{n}") => "1",
+                ("import", "{id}") => &self.import,
                 _ => return Err(format!("no fixture for {segment} after /{parent}/ in {path}")),
             };
             filled.push(id.to_string());
@@ -124,6 +127,7 @@ async fn snapshot(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> {
         format!("/api/v1/prototypes/{}", owned.prototype),
         format!("/api/v1/prototypes/{}/variants/{}", owned.prototype, owned.variant),
         format!("/api/v1/prototypes/{}/variants/{}/versions/1", owned.prototype, owned.variant),
+        format!("/api/v1/import/{}", owned.import),
     ];
     let mut seen = Vec::new();
     for path in paths {
@@ -206,6 +210,19 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     let memory = json!({"summary": "Ada writes C++.", "category": "skill", "tags": ["C++"]});
     let memory = app.call("POST", "/api/v1/memories", Some(&ada.token), Some(memory)).await;
     assert_eq!(memory.status, 201, "{}", memory.text);
+    // An import of Ada's, run to its end (so that it no longer changes).
+    let import_file = upload(&app, &ada.token, "conversations.json", "application/json", b"[]", "import").await;
+    assert_eq!(import_file.status, 200, "{}", import_file.text);
+    let started = json!({"file_id": import_file.body["id"], "format": "chatgpt"});
+    let started = app.call("POST", "/api/v1/import", Some(&ada.token), Some(started)).await;
+    assert_eq!(started.status, 202, "{}", started.text);
+    let import = started.body["id"].as_str().unwrap().to_string();
+    let finished = eventually(std::time::Duration::from_secs(20), || async {
+        let reply = app.get_auth(&format!("/api/v1/import/{import}"), &ada.token).await;
+        (reply.body["status"] == "complete").then_some(())
+    })
+    .await;
+    assert!(finished.is_some(), "Ada's import ran");
     app.new_ip();
     let second = app.login(&ada.email, PASSWORD).await;
     assert_eq!(second.status, 200);
@@ -233,6 +250,7 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
         group,
         prototype,
         variant,
+        import,
     };
     let before = snapshot(&app, &ada.token, &owned).await;
 

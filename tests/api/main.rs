@@ -9,6 +9,7 @@ mod events;
 mod files;
 mod google;
 mod http_basics;
+mod imports;
 mod limits;
 mod llm;
 mod memories;

@@ -116,12 +116,14 @@ pub fn test_env(
     let email_queue = local_queue_url(endpoint, &format!("{queue_prefix}-email"));
     let title_queue = local_queue_url(endpoint, &format!("{queue_prefix}-titles"));
     let memory_queue = local_queue_url(endpoint, &format!("{queue_prefix}-memory"));
+    let portability_queue = local_queue_url(endpoint, &format!("{queue_prefix}-portability"));
     let vars = [
         ("APP_ENV", "local".to_string()),
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("EMAIL_QUEUE_URL", email_queue),
         ("TITLE_QUEUE_URL", title_queue),
         ("MEMORY_QUEUE_URL", memory_queue),
+        ("PORTABILITY_QUEUE_URL", portability_queue),
         // Extraction after an answer waits this long (the longest SQS delay), so it never
         // runs in a test that is not about it; memory tests set their own delay.
         ("MEMORY_EXTRACTION_DELAY_SECS", "900".to_string()),

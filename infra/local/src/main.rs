@@ -79,8 +79,11 @@ async fn dev() -> Result<(), Error> {
         deps.config.table_name, deps.config.files_bucket
     );
     println!(
-        "  queues          {}, {}, {}",
-        deps.config.email_queue_url, deps.config.title_queue_url, deps.config.memory_queue_url
+        "  queues          {}, {}, {}, {}",
+        deps.config.email_queue_url,
+        deps.config.title_queue_url,
+        deps.config.memory_queue_url,
+        deps.config.portability_queue_url
     );
     println!("  model stub      http://127.0.0.1:{stub_port}   (Bedrock Converse/ConverseStream; control API under /__stub/)");
     println!("  workers         {}", functions::workers().iter().map(|w| w.name).collect::<Vec<_>>().join(", "));

@@ -16,6 +16,7 @@ pub fn queue_url(deps: &Deps, queue: Queue) -> &str {
         Queue::Email => &deps.config.email_queue_url,
         Queue::Titles => &deps.config.title_queue_url,
         Queue::Memory => &deps.config.memory_queue_url,
+        Queue::Portability => &deps.config.portability_queue_url,
     }
 }
 

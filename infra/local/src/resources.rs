@@ -134,6 +134,7 @@ pub async fn ensure_queues(deps: &Deps, settings: QueueSettings) -> Result<(), E
         ensure_queue_with_dlq(deps, queue_name(&deps.config.email_queue_url), settings),
         ensure_queue_with_dlq(deps, queue_name(&deps.config.title_queue_url), settings),
         ensure_queue_with_dlq(deps, queue_name(&deps.config.memory_queue_url), settings),
+        ensure_queue_with_dlq(deps, queue_name(&deps.config.portability_queue_url), settings),
     )?;
     Ok(())
 }

@@ -35,6 +35,7 @@ fn queue_resource(queue: Queue) -> &'static str {
         Queue::Email => "EmailQueue",
         Queue::Titles => "TitleQueue",
         Queue::Memory => "MemoryQueue",
+        Queue::Portability => "PortabilityQueue",
     }
 }
 
@@ -83,6 +84,11 @@ fn statements(permissions: &[Permission]) -> Vec<Value> {
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
                 "Resource": [get_att("MemoryQueue", "Arn")],
+            }),
+            Permission::EnqueuePortability => json!({
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [get_att("PortabilityQueue", "Arn")],
             }),
             Permission::InvokeModel => json!({
                 "Effect": "Allow",
@@ -306,6 +312,21 @@ pub fn document() -> Value {
         }),
     );
     resources.insert(
+        "PortabilityDeadLetterQueue".into(),
+        json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true } }),
+    );
+    resources.insert(
+        "PortabilityQueue".into(),
+        json!({
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "VisibilityTimeout": 360,
+                "SqsManagedSseEnabled": true,
+                "RedrivePolicy": { "deadLetterTargetArn": get_att("PortabilityDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
+            }
+        }),
+    );
+    resources.insert(
         "EmailQueue".into(),
         json!({
             "Type": "AWS::SQS::Queue",
@@ -357,6 +378,7 @@ pub fn document() -> Value {
                         "EMAIL_QUEUE_URL": reference("EmailQueue"),
                         "TITLE_QUEUE_URL": reference("TitleQueue"),
                         "MEMORY_QUEUE_URL": reference("MemoryQueue"),
+                        "PORTABILITY_QUEUE_URL": reference("PortabilityQueue"),
                         "MODEL_PRIMARY": reference("ModelPrimary"),
                         "MODEL_FALLBACKS": reference("ModelFallbacks"),
                         "MODEL_SMALL": reference("ModelSmall"),

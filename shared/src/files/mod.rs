@@ -156,14 +156,13 @@ pub async fn complete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
         );
         return reject(deps, &file, err).await;
     }
+    if file.purpose == Purpose::Import {
+        return complete_import(deps, file, upload_key).await;
+    }
     let object = deps.s3.get_object().bucket(&deps.config.files_bucket).key(&upload_key).send().await?;
     let bytes = object.body.collect().await.map_err(|err| ApiError::internal("reading an upload", &err))?.into_bytes();
     if !rules::content_matches(&file.media_type, &bytes) {
-        let err = ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("The file's content is not of the declared type {}.", file.media_type),
-        );
+        let err = content_refused(&file);
         return reject(deps, &file, err).await;
     }
     // Checked: exactly these bytes move out of `uploads/` (where the lifecycle rule
@@ -178,6 +177,48 @@ pub async fn complete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
         .send()
         .await?;
     let ready = files::mark_ready(&deps.table, owner, file.id).await?.ok_or_else(ApiError::not_found)?;
+    delete_object(deps, upload_key).await?;
+    Ok(view(ready, None))
+}
+
+/// The first bytes of an import checked for its type (the import reads all of it).
+const IMPORT_CHECKED_BYTES: u64 = 64 * 1024;
+
+fn content_refused(file: &FileItem) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("The file's content is not of the declared type {}.", file.media_type),
+    )
+}
+
+/// Completes an import (up to 200 MB): only its start is read and checked, and S3
+/// copies the object, so the function never holds the file. The import job reads and
+/// checks the whole file before it creates anything.
+async fn complete_import(deps: &Deps, file: FileItem, upload_key: String) -> ApiResult<File> {
+    let bucket = &deps.config.files_bucket;
+    let object = deps
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(&upload_key)
+        .range(format!("bytes=0-{}", IMPORT_CHECKED_BYTES - 1))
+        .send()
+        .await?;
+    let start = object.body.collect().await.map_err(|err| ApiError::internal("reading an upload", &err))?.into_bytes();
+    if !rules::content_matches(&file.media_type, &start) {
+        let err = content_refused(&file);
+        return reject(deps, &file, err).await;
+    }
+    deps.s3
+        .copy_object()
+        .bucket(bucket)
+        .copy_source(format!("{bucket}/{upload_key}"))
+        .key(keys::file_object(file.owner, file.id))
+        .content_type(&file.media_type)
+        .send()
+        .await?;
+    let ready = files::mark_ready(&deps.table, file.owner, file.id).await?.ok_or_else(ApiError::not_found)?;
     delete_object(deps, upload_key).await?;
     Ok(view(ready, None))
 }

@@ -6,6 +6,7 @@ use super::api::{Kind, Purpose};
 pub const MAX_IMAGE_BYTES: i64 = 3_750_000;
 pub const MAX_DOCUMENT_BYTES: i64 = 4_500_000;
 pub const MAX_AVATAR_BYTES: i64 = 2_000_000;
+pub const MAX_IMPORT_BYTES: i64 = 200_000_000;
 pub const MAX_FILENAME_CHARS: usize = 255;
 /// Per chat message (Bedrock's limits for one request).
 pub const MAX_IMAGES_PER_MESSAGE: usize = 20;
@@ -29,10 +30,14 @@ const DOCUMENTS: &[&str] = &[
     XLSX,
 ];
 
-/// The media type as allowed (lower-case, without parameters such as `; charset=`).
+/// What can be imported: an export's JSON file, or the export's zip.
+const IMPORTS: &[&str] = &["application/json", "application/zip"];
+
+/// The media type as allowed for some purpose (lower-case, without parameters such as
+/// `; charset=`).
 pub fn media_type(content_type: &str) -> Option<&'static str> {
     let bare = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    IMAGES.iter().chain(DOCUMENTS).find(|t| **t == bare).copied()
+    IMAGES.iter().chain(DOCUMENTS).chain(IMPORTS).find(|t| **t == bare).copied()
 }
 
 pub fn kind(media_type: &str) -> Kind {
@@ -47,6 +52,7 @@ pub fn kind(media_type: &str) -> Kind {
 pub fn max_size(media_type: &str, purpose: Purpose) -> i64 {
     match (purpose, kind(media_type)) {
         (Purpose::Avatar, _) => MAX_AVATAR_BYTES,
+        (Purpose::Import, _) => MAX_IMPORT_BYTES,
         (Purpose::Attachment, Kind::Image) => MAX_IMAGE_BYTES,
         (Purpose::Attachment, Kind::Document) => MAX_DOCUMENT_BYTES,
     }
@@ -63,8 +69,14 @@ pub fn check(filename: &str, content_type: &str, size: i64, purpose: Purpose) ->
     } else if name.chars().any(char::is_control) {
         problems.push(("filename", "Must not contain control characters.".to_string()));
     }
+    let unsupported = || ("content_type", format!("Files of type {content_type:?} are not supported."));
     match media_type(content_type) {
-        None => problems.push(("content_type", format!("Files of type {content_type:?} are not supported."))),
+        None => problems.push(unsupported()),
+        Some(media) if purpose == Purpose::Import && !IMPORTS.contains(&media) => problems.push((
+            "content_type",
+            "An import must be a JSON file (application/json) or a zip (application/zip).".to_string(),
+        )),
+        Some(media) if purpose != Purpose::Import && IMPORTS.contains(&media) => problems.push(unsupported()),
         Some(media) if purpose == Purpose::Avatar && kind(media) != Kind::Image => {
             problems.push(("content_type", "An avatar must be a JPEG, PNG, GIF or WebP image.".to_string()))
         }
@@ -88,11 +100,28 @@ fn is_text(media_type: &str) -> bool {
 /// Whether the stored bytes are of the declared type: by their magic bytes, and for
 /// text types, valid UTF-8 without NUL bytes and no known binary signature.
 pub fn content_matches(media_type: &str, bytes: &[u8]) -> bool {
+    if media_type == "application/json" {
+        return looks_like_json(bytes);
+    }
     let detected = infer::get(bytes).map(|t| t.mime_type());
     if is_text(media_type) {
         return detected.is_none_or(is_text) && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok();
     }
     detected == Some(media_type)
+}
+
+/// Whether `start` (the first bytes of a file, possibly cut mid-character) can begin a
+/// JSON document that is an object or an array: UTF-8 (a BOM allowed), no NUL byte, and
+/// `{` or `[` first after any whitespace. The import reads the whole file later.
+pub fn looks_like_json(start: &[u8]) -> bool {
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    let text = match std::str::from_utf8(start) {
+        Ok(text) => text,
+        // Cut inside a character at the end of the prefix read: what came before counts.
+        Err(err) if err.error_len().is_none() => std::str::from_utf8(&start[..err.valid_up_to()]).unwrap_or_default(),
+        Err(_) => return false,
+    };
+    !text.contains('\0') && matches!(text.trim_start().chars().next(), Some('{' | '['))
 }
 
 /// `Content-Disposition` for a download: an ASCII fallback name (quotes, backslashes,
@@ -144,7 +173,8 @@ mod tests {
     fn allowed_types_and_sizes() {
         assert_eq!(media_type("Image/PNG"), Some("image/png"));
         assert_eq!(media_type("text/plain; charset=utf-8"), Some("text/plain"));
-        assert_eq!(media_type("application/zip"), None);
+        assert_eq!(media_type("application/zip"), Some("application/zip"));
+        assert_eq!(media_type("application/x-msdownload"), None);
         assert!(check("a.png", "image/png", MAX_IMAGE_BYTES, Purpose::Attachment).is_empty());
         assert_eq!(check("a.png", "image/png", MAX_IMAGE_BYTES + 1, Purpose::Attachment)[0].0, "size");
         assert!(check("a.pdf", "application/pdf", MAX_DOCUMENT_BYTES, Purpose::Attachment).is_empty());
@@ -154,6 +184,10 @@ mod tests {
         assert_eq!(check("a\u{0}b", "image/png", 10, Purpose::Attachment)[0].0, "filename");
         assert_eq!(check("a.png", "image/png", 0, Purpose::Attachment)[0].0, "size");
         assert_eq!(check("a.exe", "application/x-msdownload", 10, Purpose::Attachment)[0].0, "content_type");
+        assert!(check("export.zip", "application/zip", MAX_IMPORT_BYTES, Purpose::Import).is_empty());
+        assert_eq!(check("export.zip", "application/zip", MAX_IMPORT_BYTES + 1, Purpose::Import)[0].0, "size");
+        assert_eq!(check("a.json", "application/json", 10, Purpose::Attachment)[0].0, "content_type");
+        assert_eq!(check("a.pdf", "application/pdf", 10, Purpose::Import)[0].0, "content_type");
     }
 
     #[test]
@@ -167,6 +201,12 @@ mod tests {
         assert!(!content_matches("text/plain", PNG), "binary declared as text");
         assert!(!content_matches("text/csv", b"a,b\n\xff\xfe"), "not UTF-8");
         assert!(content_matches("image/jpeg", b"\xff\xd8\xff\xe0\0\x10JFIF\0"));
+        assert!(content_matches("application/json", b"\xef\xbb\xbf \n [{\"uuid\": \"\xc3"));
+        assert!(content_matches("application/json", b"{}"));
+        assert!(!content_matches("application/json", b"\"just a string\""));
+        assert!(!content_matches("application/json", PNG));
+        assert!(content_matches("application/zip", b"PK\x03\x04\x14\0\0\0\x08\0"));
+        assert!(!content_matches("application/zip", b"[]"));
     }
 
     #[test]

@@ -130,6 +130,12 @@ pub fn version_object(owner: Uuid, prototype_id: Uuid, variant_id: Uuid, version
     format!("prototypes/{owner}/{prototype_id}/{variant_id}/{version_id}.html")
 }
 
+pub const IMPORT_PREFIX: &str = "IMPORT#";
+/// An import job, under its owner.
+pub fn import(import_id: Uuid) -> String {
+    format!("{IMPORT_PREFIX}{import_id}")
+}
+
 pub const PROMPT_PREFIX: &str = "PROMPT#";
 /// A saved system prompt, under its owner.
 pub fn prompt(prompt_id: Uuid) -> String {

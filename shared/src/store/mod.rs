@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod deletion;
 pub mod error;
 pub mod files;
+pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod memories;
@@ -305,6 +306,55 @@ pub async fn batch_delete(table: &Table, keys: Vec<Item>) -> StoreResult<()> {
         }
     }
     Ok(())
+}
+
+/// Puts `items` of `owner`'s (overwriting any at their keys) while the owner's account
+/// is live, in transactions of up to 99 items and about 3 MB each (DynamoDB allows 100
+/// actions and 4 MB); `ConditionFailed(OwnerGone)` when it is gone or going.
+pub async fn put_all_owned(table: &Table, owner: uuid::Uuid, items: Vec<Item>) -> StoreResult<()> {
+    const MAX_BYTES: usize = 3 << 20;
+    let put = |item: Item| {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(table.name())
+            .set_item(Some(item))
+            .build()
+            .expect("table and item are set");
+        aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build()
+    };
+    let mut batch = vec![owner_live(table, owner)];
+    let mut bytes = 0;
+    let mut items = items.into_iter().peekable();
+    while let Some(item) = items.next() {
+        bytes += item_size(&item);
+        batch.push(put(item));
+        let next = items.peek().map(item_size);
+        if next.is_none() || batch.len() == 100 || bytes + next.unwrap_or(0) > MAX_BYTES {
+            match transact(table, std::mem::replace(&mut batch, vec![owner_live(table, owner)])).await {
+                Ok(_) => {}
+                Err(err) if condition_failed_at(&err, 0) => {
+                    return Err(StoreError::ConditionFailed(Condition::OwnerGone))
+                }
+                Err(err) => return Err(err.into()),
+            }
+            bytes = 0;
+        }
+    }
+    Ok(())
+}
+
+/// About the bytes of an item as DynamoDB counts them (names and values).
+fn item_size(item: &Item) -> usize {
+    fn value(v: &AttributeValue) -> usize {
+        match v {
+            AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+            AttributeValue::B(b) => b.as_ref().len(),
+            AttributeValue::L(l) => 3 + l.iter().map(|v| 1 + value(v)).sum::<usize>(),
+            AttributeValue::M(m) => 3 + m.iter().map(|(k, v)| 1 + k.len() + value(v)).sum::<usize>(),
+            AttributeValue::Ss(l) | AttributeValue::Ns(l) => l.iter().map(String::len).sum(),
+            _ => 1,
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value(v)).sum()
 }
 
 /// Every item `query` yields, following its pages, up to `limit` items, as stored.

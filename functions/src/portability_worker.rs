@@ -1,0 +1,31 @@
+//! Portability worker (SQS): runs imports (see `shared::portability`).
+
+use crate::routes::{Permission::*, Queue, Worker};
+use crate::worker::process_batch;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use futures::future::BoxFuture;
+use shared::queue::{Job, JobKind};
+use shared::{ApiError, ApiResult, Deps};
+
+pub static WORKER: Worker = Worker {
+    name: "portability-worker",
+    queue: Queue::Portability,
+    handler: handle,
+    permissions: &[TableRead, TableWrite, Files],
+    summary: "Imports conversations exported from other assistants",
+};
+
+pub fn handle(deps: &Deps, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
+    Box::pin(process_batch(deps, event, run))
+}
+
+async fn run(deps: &Deps, job: Job) -> ApiResult<()> {
+    match job.kind {
+        JobKind::Import { user_id, import_id } => {
+            let status = shared::portability::run_import(deps, user_id, import_id).await?;
+            tracing::info!(job_id = %job.id, %import_id, ?status, "import job done");
+            Ok(())
+        }
+        _ => Err(ApiError::invalid_request("not a portability job")),
+    }
+}

@@ -1,0 +1,131 @@
+//! Data portability: the user's data brought in from other assistants (import). The
+//! export, and imports of this product's own format, are still to come (issue 16).
+//!
+//! `POST /import` checks the file and queues a job; the portability worker runs it
+//! (`run_import`): the file is copied to local disk, taken out of its zip if it is one,
+//! and imported (`import::conversations`); `GET /import/{id}` shows where it is.
+
+pub mod api;
+pub mod formats;
+pub mod ids;
+pub mod import;
+
+use crate::domain::Validator;
+use crate::error::{ApiError, ApiResult};
+use crate::model::{Imported, Purpose};
+use crate::queue::{self, JobKind};
+use crate::store::files;
+use crate::store::imports::{self, ImportItem, ImportStatus};
+use crate::Deps;
+use api::{Import, ImportRequest, ImportStarted};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// `POST /import`: checks the file and queues the import.
+pub async fn start_import(deps: &Deps, owner: Uuid, req: ImportRequest) -> ApiResult<ImportStarted> {
+    let file = files::get(&deps.table, owner, req.file_id).await?;
+    let mut v = Validator::default();
+    match file {
+        None => v.add("file_id", "No such file."),
+        Some(file) if file.purpose != Purpose::Import => {
+            v.add("file_id", "Not a file to import: upload it with purpose \"import\".")
+        }
+        Some(file) if file.status != crate::files::api::FileStatus::Ready => {
+            v.add("file_id", "The upload is not complete: POST /files/{id}/complete first.")
+        }
+        Some(_) => {}
+    }
+    v.finish()?;
+    let item = ImportItem::new(owner, req.file_id, req.format, deps.clock.now());
+    imports::create(&deps.table, &item).await?;
+    queue::enqueue(deps, JobKind::Import { user_id: owner, import_id: item.id }).await?;
+    Ok(ImportStarted { id: item.id })
+}
+
+/// `GET /import/{id}`.
+pub async fn get_import(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Import> {
+    let item = imports::get(&deps.table, owner, id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(item.into())
+}
+
+/// The largest `conversations.json` taken out of a zip (an export's own file is far
+/// smaller; this stops a zip bomb from filling the disk).
+const MAX_UNPACKED_BYTES: u64 = 2_000_000_000;
+
+/// Runs an import job: fetches the file, imports it, and records the outcome. `None`
+/// when the import is gone (its account was deleted). An error is one worth retrying
+/// (the store or S3 failed); what the file is or holds is recorded instead.
+pub async fn run_import(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ImportStatus>> {
+    let Some(item) = imports::get(&deps.table, owner, id).await? else {
+        return Ok(None);
+    };
+    if matches!(item.status, ImportStatus::Complete | ImportStatus::Failed) {
+        return Ok(Some(item.status));
+    }
+    imports::record(&deps.table, owner, id, ImportStatus::Running, &item.imported, &[], deps.clock.now()).await?;
+    let dir = tempfile::tempdir().map_err(|err| ApiError::internal("making a directory for an import", &err))?;
+    let outcome = match fetch(deps, owner, item.file_id, dir.path()).await? {
+        Ok(path) => import::conversations(deps, owner, item.format, &path).await?,
+        Err(reason) => Err(formats::FileError(reason)),
+    };
+    let (status, imported, errors) = match outcome {
+        Ok(report) => (ImportStatus::Complete, report.imported, report.errors),
+        Err(err) => (ImportStatus::Failed, Imported::default(), vec![err.0]),
+    };
+    if !imports::record(&deps.table, owner, id, status, &imported, &errors, deps.clock.now()).await? {
+        return Ok(None);
+    }
+    Ok(Some(status))
+}
+
+/// Copies the file to `dir` and, for a zip, takes its `conversations.json` out: the path
+/// of the JSON to import, or why there is none.
+async fn fetch(deps: &Deps, owner: Uuid, file_id: Uuid, dir: &std::path::Path) -> ApiResult<Result<PathBuf, String>> {
+    let Some(file) = files::get(&deps.table, owner, file_id).await? else {
+        return Ok(Err("The file was deleted before the import ran.".into()));
+    };
+    let object = deps
+        .s3
+        .get_object()
+        .bucket(&deps.config.files_bucket)
+        .key(crate::store::keys::file_object(owner, file_id))
+        .send()
+        .await?;
+    let copy = dir.join("upload");
+    let mut body = object.body.into_async_read();
+    let mut out = tokio::fs::File::create(&copy).await.map_err(|err| ApiError::internal("writing an import", &err))?;
+    tokio::io::copy(&mut body, &mut out).await.map_err(|err| ApiError::internal("copying an import", &err))?;
+    drop(out);
+    if file.media_type != "application/zip" {
+        return Ok(Ok(copy));
+    }
+    let unpacked = dir.join("conversations.json");
+    let target = unpacked.clone();
+    tokio::task::spawn_blocking(move || unzip_conversations(&copy, &target))
+        .await
+        .map_err(|err| ApiError::internal("unpacking an import", &err))?
+        .map(|()| Ok(unpacked))
+        .or_else(|reason| Ok(Err(reason)))
+}
+
+/// Writes the zip's `conversations.json` (at any depth) to `target`.
+fn unzip_conversations(zip: &std::path::Path, target: &std::path::Path) -> Result<(), String> {
+    use std::io::Read;
+    let file = std::fs::File::open(zip).map_err(|err| format!("The file could not be read: {err}."))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|err| format!("The file is not a readable zip: {err}."))?;
+    let name = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|name| name.into_owned())
+        .filter(|name| name.rsplit('/').next() == Some("conversations.json"))
+        .min_by_key(String::len)
+        .ok_or("The zip holds no conversations.json.")?;
+    let entry = archive.by_name(&name).map_err(|err| format!("The zip's {name} could not be read: {err}."))?;
+    let mut out = std::fs::File::create(target).map_err(|err| format!("Unpacking failed: {err}."))?;
+    let copied = std::io::copy(&mut entry.take(MAX_UNPACKED_BYTES + 1), &mut out)
+        .map_err(|err| format!("The zip's {name} could not be read: {err}."))?;
+    if copied > MAX_UNPACKED_BYTES {
+        return Err(format!("The zip's {name} is larger than {MAX_UNPACKED_BYTES} bytes unpacked."));
+    }
+    Ok(())
+}
