@@ -122,7 +122,11 @@ pub struct Imported {
     pub messages: u64,
     /// Attachments' text, as documents.
     pub documents: u64,
-    /// Conversations already there from an earlier import of the same file.
+    /// Projects (Claude.ai's `projects.json`, in the export's zip).
+    pub projects: u64,
+    /// The projects' documents, as knowledge.
+    pub knowledge: u64,
+    /// Conversations and projects already there from an earlier import of the same file.
     pub already_imported: u64,
     /// Conversations with no message to import.
     pub empty: u64,

@@ -75,6 +75,20 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     app.script_model(json!({"text": page("Cart, darker"), "model": PRIMARY_MODEL})).await;
     let edit = format!("/api/v1/prototypes/{prototype}/variants/{variant}/versions");
     event(&app.stream_at(&edit, token, json!({"edit_prompt": "Darker"})).await, "done");
+    // An imported Claude.ai history: its chats, an attachment's text as a file, the import.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/import/claude_ai/conversations.json");
+    let export = std::fs::read(fixture).unwrap();
+    let export = upload(&app, token, "conversations.json", "application/json", &export, "import").await;
+    assert_eq!(export.status, 200, "{}", export.text);
+    let import = json!({"file_id": export.body["id"], "format": "claude_ai"});
+    let import = app.call("POST", "/api/v1/import", Some(token), Some(import)).await;
+    assert_eq!(import.status, 202, "{}", import.text);
+    let import_path = format!("/api/v1/import/{}", import.body["id"].as_str().unwrap());
+    let imported = eventually(std::time::Duration::from_secs(20), || async {
+        (app.get_auth(&import_path, token).await.body["status"] == "complete").then_some(())
+    })
+    .await;
+    assert!(imported.is_some(), "the import ran");
     assert_eq!(app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await.status, 202);
     wait_for_mail(&user.email, "Reset your myclaude password", 1).await;
 
@@ -103,11 +117,13 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
         &format!("USER#{}#PROTOTYPE#{prototype}", user.id),
         "VARIANT#",
         "VERSION#",
+        "IMPORT#",
     ] {
         assert!(mine.iter().any(|item| item.contains(kind)), "the account has {kind} items: {mine:#?}");
     }
     let objects = app.bucket_keys().await;
-    assert!(mentioning(&objects, &format!("files/{}/", user.id)).len() >= 2, "avatar and attachment: {objects:?}");
+    let files = mentioning(&objects, &format!("files/{}/", user.id)).len();
+    assert!(files >= 4, "avatar, attachment, the export and its document: {objects:?}");
     assert!(!mentioning(&objects, &format!("uploads/{}/", user.id)).is_empty(), "the abandoned upload");
     assert_eq!(mentioning(&objects, &format!("prototypes/{}/", user.id)).len(), 2, "two pages: {objects:?}");
 

@@ -46,7 +46,10 @@ async fn a_claude_ai_export_imports_the_threads_the_user_saw_once() {
     let file = fixture("claude_ai/conversations.json");
 
     let report = conversations(&app.deps, owner, Foreign::ClaudeAi, &file).await.unwrap().unwrap();
-    assert_eq!(report.imported, Imported { chats: 3, messages: 10, documents: 1, already_imported: 0, empty: 0 });
+    assert_eq!(
+        report.imported,
+        Imported { chats: 3, messages: 10, documents: 1, projects: 0, knowledge: 0, already_imported: 0, empty: 0 }
+    );
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     assert!(report.errors[0].starts_with("Conversation 4 was skipped"), "{:?}", report.errors);
 
@@ -94,7 +97,10 @@ async fn a_chatgpt_export_imports_only_the_current_branch() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(report.imported, Imported { chats: 2, messages: 6, documents: 0, already_imported: 0, empty: 0 });
+    assert_eq!(
+        report.imported,
+        Imported { chats: 2, messages: 6, documents: 0, projects: 0, knowledge: 0, already_imported: 0, empty: 0 }
+    );
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     let listed = chats(&app, &user.token).await;
     assert_eq!(
@@ -133,14 +139,16 @@ async fn a_cut_short_or_foreign_file_imports_nothing_and_says_why() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// `bytes` as the only file of a zip, under a folder (as the exports lay it out).
-fn zipped(name: &str, bytes: &[u8]) -> Vec<u8> {
+/// `files` in a zip, under a folder (as the exports lay them out).
+fn zipped(files: &[(&str, &[u8])]) -> Vec<u8> {
     use std::io::Write;
     let mut out = std::io::Cursor::new(Vec::new());
     let mut zip = zip::ZipWriter::new(&mut out);
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file(format!("data-2025-06-01/{name}"), options).unwrap();
-    zip.write_all(bytes).unwrap();
+    for (name, bytes) in files {
+        zip.start_file(format!("data-2025-06-01/{name}"), options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
     zip.finish().unwrap();
     out.into_inner()
 }
@@ -160,7 +168,8 @@ async fn post_import_runs_an_uploaded_export_zip_in_the_background() {
     let app = TestApp::spawn().await;
     let user = app.verified_user().await;
     let json = std::fs::read(fixture("claude_ai/conversations.json")).unwrap();
-    let zip = zipped("conversations.json", &json);
+    let projects = std::fs::read(fixture("claude_ai/projects.json")).unwrap();
+    let zip = zipped(&[("users.json", b"[]"), ("conversations.json", &json), ("projects.json", &projects)]);
     let file =
         system_tests::files::upload(&app, &user.token, "claude-export.zip", "application/zip", &zip, "import").await;
     assert_eq!(file.status, 200, "{}", file.text);
@@ -174,10 +183,31 @@ async fn post_import_runs_an_uploaded_export_zip_in_the_background() {
     assert_eq!(done["format"], "claude_ai");
     assert_eq!(
         done["imported"],
-        serde_json::json!({"chats": 3, "messages": 10, "documents": 1, "already_imported": 0, "empty": 0})
+        serde_json::json!({"chats": 3, "messages": 10, "documents": 1, "projects": 1, "knowledge": 2,
+            "already_imported": 0, "empty": 0})
     );
     assert_eq!(done["errors"].as_array().unwrap().len(), 1, "{done}");
     assert_eq!(chats(&app, &user.token).await.len(), 3);
+
+    // The project, its instructions and its documents as knowledge, in their order.
+    let listed = app.get_auth("/api/v1/projects", &user.token).await;
+    let project = &listed.body["items"][0];
+    assert_eq!(project["name"], "Home renovation", "{}", listed.text);
+    assert_eq!(project["instructions"], "Answer as a careful builder.");
+    let id = project["id"].as_str().unwrap();
+    let knowledge = app.get_auth(&format!("/api/v1/projects/{id}/knowledge"), &user.token).await;
+    let titles: Vec<&str> =
+        knowledge.body["items"].as_array().unwrap().iter().map(|k| k["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["plan.txt", "budget.md"], "{}", knowledge.text);
+
+    // The same zip again: nothing new.
+    let again = system_tests::files::upload(&app, &user.token, "again.zip", "application/zip", &zip, "import").await;
+    let body = serde_json::json!({"file_id": again.body["id"], "format": "claude_ai"});
+    let started = app.call("POST", "/api/v1/import", Some(&user.token), Some(body)).await;
+    let done = import_status(&app, &user.token, started.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["imported"]["already_imported"], 4, "{done}");
+    assert_eq!(done["imported"]["chats"], 0, "{done}");
+    assert_eq!(app.get_auth("/api/v1/projects", &user.token).await.body["items"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

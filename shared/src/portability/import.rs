@@ -14,7 +14,7 @@
 //! import of the same file creates nothing, and an import cut short is finished by the
 //! next one.
 
-use super::formats::{self, Conversation, FileError};
+use super::formats::{self, Conversation, FileError, Project};
 use super::ids;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Block, ImportFormat as Foreign, Imported, Kind, PairStatus, Purpose};
@@ -22,6 +22,7 @@ use crate::store::chats::{self, ChatItem};
 use crate::store::files::FileItem;
 use crate::store::keys;
 use crate::store::pairs::PairItem;
+use crate::store::projects::{self, KnowledgeItem, ProjectItem};
 use crate::Deps;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -235,6 +236,119 @@ async fn store(
         report.imported.chats += 1;
         report.imported.messages += messages;
         report.imported.documents += documents.len() as u64;
+    } else {
+        report.imported.already_imported += 1;
+    }
+    Ok(())
+}
+
+/// An element of `projects.json` by its place: a project, or why it is not one.
+type ReadProject = (usize, Result<Project, String>);
+
+/// Imports the projects of a Claude.ai `projects.json` at `path` for `owner`, adding to
+/// `report`. The file is read whole before anything is made, so one that is not a list
+/// of projects is refused as a whole (its reason is returned).
+pub async fn projects(deps: &Deps, owner: Uuid, path: &Path, report: &mut Report) -> ApiResult<Result<(), FileError>> {
+    let read_all = {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || -> Result<Vec<ReadProject>, FileError> {
+            let file =
+                std::fs::File::open(&path).map_err(|err| FileError(format!("The file could not be read: {err}.")))?;
+            let mut found = Vec::new();
+            formats::each_element(file, |index, raw| {
+                found.push((index, formats::claude_ai::project(raw.get())));
+                ControlFlow::Continue(())
+            })?;
+            Ok(found)
+        })
+        .await
+        .map_err(|err| ApiError::internal("reading projects", &err))?
+    };
+    // projects.json holds a user's projects and their documents: small beside the
+    // conversations (each document at most what a knowledge item holds), so it is read whole.
+    let found = match read_all {
+        Ok(found) => found,
+        Err(err) => return Ok(Err(FileError(format!("projects.json: {err}")))),
+    };
+    if !found.is_empty() && found.iter().all(|(_, p)| p.is_err()) {
+        let why = found.into_iter().find_map(|(_, p)| p.err()).unwrap_or_default();
+        return Ok(Err(FileError(format!("projects.json is not a list of Claude.ai projects ({why})."))));
+    }
+    crate::tokens::ready().await;
+    for (index, project) in found {
+        match project {
+            Ok(project) => store_project(deps, owner, &project, report).await?,
+            Err(why) => report.error(format!("Project {} was skipped: {why}.", index + 1)),
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// At most `max` characters of `text`.
+fn clipped(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// Stores one project: its knowledge, then the project itself.
+async fn store_project(deps: &Deps, owner: Uuid, project: &Project, report: &mut Report) -> ApiResult<()> {
+    let name = Foreign::ClaudeAi.name();
+    let project_id = ids::derived(owner, name, "project", &project.source_id, project.created_at);
+    if projects::get(&deps.table, owner, project_id).await?.is_some() {
+        report.imported.already_imported += 1;
+        return Ok(());
+    }
+    let mut item = ProjectItem::new(
+        owner,
+        clipped(&project.name, crate::projects::MAX_NAME_CHARS),
+        clipped(&project.description, crate::projects::MAX_DESCRIPTION_CHARS),
+        clipped(&project.instructions, crate::projects::MAX_INSTRUCTIONS_CHARS),
+        project.created_at,
+    );
+    item.id = project_id;
+    item.sk = keys::project(project_id);
+    item.updated_at = project.updated_at;
+    let limit = deps.config.knowledge_token_limit;
+    let mut knowledge = Vec::new();
+    for doc in &project.docs {
+        if doc.content.len() > crate::projects::MAX_CONTENT_BYTES {
+            report.error(format!(
+                "Project {:?}: its document {:?} is larger than {} bytes and was skipped.",
+                project.name,
+                doc.filename,
+                crate::projects::MAX_CONTENT_BYTES
+            ));
+            continue;
+        }
+        let tokens = i64::from(crate::tokens::count(&doc.content));
+        // Included in chat while the project's limit allows, as the knowledge routes do.
+        let include = item.included_tokens + tokens <= limit;
+        let at = doc.created_at.unwrap_or(project.created_at);
+        let title = doc.filename.trim();
+        let title = if title.is_empty() { "Imported document" } else { title };
+        let mut entry = KnowledgeItem::new(
+            owner,
+            project_id,
+            clipped(title, crate::projects::MAX_TITLE_CHARS),
+            doc.content.clone(),
+            include,
+            tokens,
+            at,
+        );
+        let id = ids::derived(owner, name, "knowledge", &doc.source_id, at);
+        entry.id = id;
+        entry.sk = keys::knowledge(id);
+        item.knowledge_count += 1;
+        item.total_knowledge_tokens += tokens;
+        if include {
+            item.included_tokens += tokens;
+        }
+        knowledge.push(serde_dynamo::to_item(&entry).map_err(crate::store::StoreError::from)?);
+    }
+    let count = knowledge.len() as u64;
+    crate::store::put_all_owned(&deps.table, owner, knowledge).await?;
+    if projects::put_imported(&deps.table, owner, &item).await? {
+        report.imported.projects += 1;
+        report.imported.knowledge += count;
     } else {
         report.imported.already_imported += 1;
     }

@@ -12,7 +12,7 @@ pub mod import;
 
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{Imported, Purpose};
+use crate::model::{ImportFormat, Imported, Purpose};
 use crate::queue::{self, JobKind};
 use crate::store::files;
 use crate::store::imports::{self, ImportItem, ImportStatus};
@@ -64,8 +64,8 @@ pub async fn run_import(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<
     }
     imports::record(&deps.table, owner, id, ImportStatus::Running, &item.imported, &[], deps.clock.now()).await?;
     let dir = tempfile::tempdir().map_err(|err| ApiError::internal("making a directory for an import", &err))?;
-    let outcome = match fetch(deps, owner, item.file_id, dir.path()).await? {
-        Ok(path) => import::conversations(deps, owner, item.format, &path).await?,
+    let outcome = match fetch(deps, owner, item.file_id, item.format, dir.path()).await? {
+        Ok(fetched) => import_fetched(deps, owner, item.format, &fetched).await?,
         Err(reason) => Err(formats::FileError(reason)),
     };
     let (status, imported, errors) = match outcome {
@@ -78,9 +78,42 @@ pub async fn run_import(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<
     Ok(Some(status))
 }
 
-/// Copies the file to `dir` and, for a zip, takes its `conversations.json` out: the path
-/// of the JSON to import, or why there is none.
-async fn fetch(deps: &Deps, owner: Uuid, file_id: Uuid, dir: &std::path::Path) -> ApiResult<Result<PathBuf, String>> {
+/// The files of an import on local disk.
+struct Fetched {
+    conversations: PathBuf,
+    /// Claude.ai's `projects.json`, when the export's zip has one.
+    projects: Option<PathBuf>,
+}
+
+/// Imports what was fetched: the conversations, then the projects.
+async fn import_fetched(
+    deps: &Deps,
+    owner: Uuid,
+    format: ImportFormat,
+    fetched: &Fetched,
+) -> ApiResult<Result<import::Report, formats::FileError>> {
+    let mut report = match import::conversations(deps, owner, format, &fetched.conversations).await? {
+        Ok(report) => report,
+        Err(err) => return Ok(Err(err)),
+    };
+    if let Some(projects) = &fetched.projects {
+        if let Err(err) = import::projects(deps, owner, projects, &mut report).await? {
+            // The conversations are in; the projects file could not be read.
+            report.errors.push(err.0);
+        }
+    }
+    Ok(Ok(report))
+}
+
+/// Copies the file to `dir` and, for a zip, takes its `conversations.json` (and, for
+/// Claude.ai, its `projects.json`) out: the files to import, or why there are none.
+async fn fetch(
+    deps: &Deps,
+    owner: Uuid,
+    file_id: Uuid,
+    format: ImportFormat,
+    dir: &std::path::Path,
+) -> ApiResult<Result<Fetched, String>> {
     let Some(file) = files::get(&deps.table, owner, file_id).await? else {
         return Ok(Err("The file was deleted before the import ran.".into()));
     };
@@ -97,29 +130,37 @@ async fn fetch(deps: &Deps, owner: Uuid, file_id: Uuid, dir: &std::path::Path) -
     tokio::io::copy(&mut body, &mut out).await.map_err(|err| ApiError::internal("copying an import", &err))?;
     drop(out);
     if file.media_type != "application/zip" {
-        return Ok(Ok(copy));
+        return Ok(Ok(Fetched { conversations: copy, projects: None }));
     }
-    let unpacked = dir.join("conversations.json");
-    let target = unpacked.clone();
-    tokio::task::spawn_blocking(move || unzip_conversations(&copy, &target))
-        .await
-        .map_err(|err| ApiError::internal("unpacking an import", &err))?
-        .map(|()| Ok(unpacked))
-        .or_else(|reason| Ok(Err(reason)))
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<Fetched, String> {
+        let conversations = dir.join("conversations.json");
+        if !unzip(&copy, "conversations.json", &conversations)? {
+            return Err("The zip holds no conversations.json.".into());
+        }
+        let projects = dir.join("projects.json");
+        let has_projects = format == ImportFormat::ClaudeAi && unzip(&copy, "projects.json", &projects)?;
+        Ok(Fetched { conversations, projects: has_projects.then_some(projects) })
+    })
+    .await
+    .map_err(|err| ApiError::internal("unpacking an import", &err))
 }
 
-/// Writes the zip's `conversations.json` (at any depth) to `target`.
-fn unzip_conversations(zip: &std::path::Path, target: &std::path::Path) -> Result<(), String> {
+/// Writes the zip's file `wanted` (at any depth; the shallowest) to `target`; `false`
+/// when the zip has none.
+fn unzip(zip: &std::path::Path, wanted: &str, target: &std::path::Path) -> Result<bool, String> {
     use std::io::Read;
     let file = std::fs::File::open(zip).map_err(|err| format!("The file could not be read: {err}."))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|err| format!("The file is not a readable zip: {err}."))?;
-    let name = archive
+    let Some(name) = archive
         .file_names()
         .filter_map(Result::ok)
         .map(|name| name.into_owned())
-        .filter(|name| name.rsplit('/').next() == Some("conversations.json"))
+        .filter(|name| name.rsplit('/').next() == Some(wanted))
         .min_by_key(String::len)
-        .ok_or("The zip holds no conversations.json.")?;
+    else {
+        return Ok(false);
+    };
     let entry = archive.by_name(&name).map_err(|err| format!("The zip's {name} could not be read: {err}."))?;
     let mut out = std::fs::File::create(target).map_err(|err| format!("Unpacking failed: {err}."))?;
     let copied = std::io::copy(&mut entry.take(MAX_UNPACKED_BYTES + 1), &mut out)
@@ -127,5 +168,5 @@ fn unzip_conversations(zip: &std::path::Path, target: &std::path::Path) -> Resul
     if copied > MAX_UNPACKED_BYTES {
         return Err(format!("The zip's {name} is larger than {MAX_UNPACKED_BYTES} bytes unpacked."));
     }
-    Ok(())
+    Ok(true)
 }
