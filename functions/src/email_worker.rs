@@ -14,6 +14,9 @@ pub static WORKER: Worker = Worker {
     handler: handle,
     permissions: &[TableRead, TableWrite, SendEmail],
     summary: "Renders and sends queued emails through SES",
+    timeout_secs: crate::routes::WORKER_TIMEOUT_SECS,
+    disk_mb: None,
+    batch_size: 10,
 };
 
 pub fn handle(deps: &Deps, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {

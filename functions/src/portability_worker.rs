@@ -13,6 +13,12 @@ pub static WORKER: Worker = Worker {
     handler: handle,
     permissions: &[TableRead, TableWrite, Files],
     summary: "Imports conversations exported from other assistants",
+    // Lambda's longest: a 200 MB export is copied, unzipped and read twice.
+    timeout_secs: 900,
+    // The upload (up to 200 MB) and its unpacked conversations.json, on local disk.
+    disk_mb: Some(4096),
+    // One import an invocation: each may need the whole timeout.
+    batch_size: 1,
 };
 
 pub fn handle(deps: &Deps, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {

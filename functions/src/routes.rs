@@ -163,7 +163,17 @@ pub struct Worker {
     pub handler: WorkerHandler,
     pub permissions: &'static [Permission],
     pub summary: &'static str,
+    /// The function's timeout; its queue hides a message six times as long (AWS's advice
+    /// for SQS-triggered functions), so a batch still running is not delivered twice.
+    pub timeout_secs: u32,
+    /// The function's `/tmp` in MB, when it needs more than Lambda's 512.
+    pub disk_mb: Option<u32>,
+    /// Messages handed to one invocation (they share its timeout).
+    pub batch_size: u32,
 }
+
+/// The timeout of a worker that makes a few calls per job.
+pub const WORKER_TIMEOUT_SECS: u32 = 60;
 
 use Permission::*;
 

@@ -13,6 +13,9 @@ pub static WORKER: Worker = Worker {
     handler: handle,
     permissions: &[TableRead, TableWrite, InvokeModel],
     summary: "Names new chats with the small model",
+    timeout_secs: crate::routes::WORKER_TIMEOUT_SECS,
+    disk_mb: None,
+    batch_size: 10,
 };
 
 pub fn handle(deps: &Deps, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {

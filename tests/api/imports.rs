@@ -1,6 +1,6 @@
-//! Imports of other assistants' exports (issue 16, in progress): the import code the
-//! worker and the operator CLI share, run on the hand-written fixtures against the
-//! emulator, and checked through the API's own listings.
+//! Imports of other assistants' exports: the import code run directly on the
+//! hand-written fixtures, and `POST /import` end to end through the portability worker,
+//! both against the emulator and checked through the API's own listings.
 
 use serde_json::Value;
 use shared::model::{ImportFormat as Foreign, Imported};

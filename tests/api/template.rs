@@ -63,3 +63,25 @@ fn template_and_route_table_have_the_same_functions() {
         }
     }
 }
+
+#[test]
+fn every_queue_hides_a_message_longer_than_its_worker_may_run() {
+    let template: Value = serde_yaml_ng::from_str(&committed_template()).expect("valid YAML");
+    let resources = template["Resources"].as_object().unwrap();
+    let mut checked = 0;
+    for (id, resource) in resources {
+        let props = &resource["Properties"];
+        let Some(queue) = props["Events"]["Queue"]["Properties"]["Queue"]["Fn::GetAtt"][0].as_str() else {
+            continue;
+        };
+        let timeout = props["Timeout"].as_u64().unwrap_or_else(|| panic!("{id} has a timeout"));
+        let visibility = resources[queue]["Properties"]["VisibilityTimeout"].as_u64().unwrap();
+        assert!(visibility >= 6 * timeout, "{queue} hides a message {visibility} s; {id} may run {timeout} s");
+        checked += 1;
+    }
+    assert_eq!(checked, functions::workers().len());
+    let importer = &resources["PortabilityWorkerFunction"]["Properties"];
+    assert_eq!(importer["Timeout"], 900);
+    assert_eq!(importer["EphemeralStorage"]["Size"], 4096);
+    assert_eq!(importer["Events"]["Queue"]["Properties"]["BatchSize"], 1);
+}

@@ -59,7 +59,7 @@ pub async fn poll_once(deps: &Deps, worker: &Worker, arn: Option<&str>, wait_sec
         .sqs
         .receive_message()
         .queue_url(url)
-        .max_number_of_messages(10)
+        .max_number_of_messages(worker.batch_size.clamp(1, 10) as i32)
         .wait_time_seconds(wait_secs)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .send()

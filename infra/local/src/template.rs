@@ -39,6 +39,12 @@ fn queue_resource(queue: Queue) -> &'static str {
     }
 }
 
+/// How long a queue hides a received message: six times its worker's timeout (AWS's
+/// advice for SQS-triggered functions).
+fn visibility(queue: Queue) -> u32 {
+    6 * functions::workers().iter().filter(|w| w.queue == queue).map(|w| w.timeout_secs).max().unwrap_or(60)
+}
+
 fn statements(permissions: &[Permission]) -> Vec<Value> {
     let table = || vec![get_att("Table", "Arn"), sub("${Table.Arn}/index/*")];
     let lists_files = permissions.iter().any(|p| matches!(p, Permission::Files | Permission::ReadFiles));
@@ -153,11 +159,11 @@ fn http_function(route: &Route) -> Value {
 }
 
 fn worker_function(worker: &Worker) -> Value {
-    json!({
+    let mut function = json!({
         "Type": "AWS::Serverless::Function",
         "Properties": {
             "Description": worker.summary,
-            "Timeout": 60,
+            "Timeout": worker.timeout_secs,
             "Environment": { "Variables": { "FUNCTION": worker.name } },
             "Policies": policies(worker.permissions),
             "Events": {
@@ -165,14 +171,18 @@ fn worker_function(worker: &Worker) -> Value {
                     "Type": "SQS",
                     "Properties": {
                         "Queue": get_att(queue_resource(worker.queue), "Arn"),
-                        "BatchSize": 10,
+                        "BatchSize": worker.batch_size,
                         "MaximumBatchingWindowInSeconds": 1,
                         "FunctionResponseTypes": ["ReportBatchItemFailures"]
                     }
                 }
             }
         }
-    })
+    });
+    if let Some(size) = worker.disk_mb {
+        function["Properties"]["EphemeralStorage"] = json!({ "Size": size });
+    }
+    function
 }
 
 fn scheduled_function(job: &Scheduled) -> Value {
@@ -290,7 +300,7 @@ pub fn document() -> Value {
         json!({
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "VisibilityTimeout": 360,
+                "VisibilityTimeout": visibility(Queue::Titles),
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("TitleDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
@@ -305,7 +315,7 @@ pub fn document() -> Value {
         json!({
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "VisibilityTimeout": 360,
+                "VisibilityTimeout": visibility(Queue::Memory),
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("MemoryDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
@@ -320,7 +330,7 @@ pub fn document() -> Value {
         json!({
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "VisibilityTimeout": 360,
+                "VisibilityTimeout": visibility(Queue::Portability),
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("PortabilityDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
@@ -331,7 +341,7 @@ pub fn document() -> Value {
         json!({
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "VisibilityTimeout": 360,
+                "VisibilityTimeout": visibility(Queue::Email),
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("EmailDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }

@@ -1,6 +1,6 @@
-//! Imports a file of conversations for one user: the worker and the operator CLI call
-//! this with a file on local disk (downloaded from the upload, or named on the command
-//! line).
+//! Imports a file of conversations for one user, from local disk: the portability
+//! worker calls this with the upload it copied there (the operator CLI, still to come,
+//! will call it with a file named on its command line).
 //!
 //! Two passes over the file, each a stream (`formats::each_element`):
 //! 1. **Check**: the file must be a JSON array, and, when it has elements, at least one
