@@ -143,15 +143,7 @@ pub async fn put(table: &Table, chat: &ChatItem) -> StoreResult<bool> {
 /// Stores an imported chat (never in a project) unless it is there already: `false` when
 /// it is (an earlier import of the same conversation).
 pub async fn put_imported(table: &Table, owner: Uuid, chat: &ChatItem) -> StoreResult<bool> {
-    let items = vec![super::owner_live(table, owner), super::put_new_item(table, chat.to_item()?)];
-    match super::transact(table, items).await {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed_at(&err, 0) => {
-            Err(StoreError::ConditionFailed(super::Condition::OwnerGone))
-        }
-        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::put_owned_if_absent(table, owner, chat.to_item()?).await
 }
 
 /// A transaction item that holds while the chat exists.

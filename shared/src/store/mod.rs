@@ -129,6 +129,17 @@ pub async fn put_owned(table: &Table, owner: uuid::Uuid, item: Item) -> StoreRes
     }
 }
 
+/// Writes `item` of `owner`'s unless one is at its key already (`false` then), while the
+/// owner's account is live; `ConditionFailed(OwnerGone)` when it is gone or going.
+pub async fn put_owned_if_absent(table: &Table, owner: uuid::Uuid, item: Item) -> StoreResult<bool> {
+    match transact(table, vec![owner_live(table, owner), put_new_item(table, item)]).await {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed_at(&err, 0) => Err(StoreError::ConditionFailed(Condition::OwnerGone)),
+        Err(err) if condition_failed_at(&err, 1) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// A transaction item that applies `update`.
 pub fn update_item(update: aws_sdk_dynamodb::types::Update) -> aws_sdk_dynamodb::types::TransactWriteItem {
     aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build()

@@ -118,15 +118,7 @@ pub async fn put(table: &Table, owner: Uuid, project: &ProjectItem) -> StoreResu
 /// Stores an imported project unless it is there already: `false` when it is (an
 /// earlier import of the same project).
 pub async fn put_imported(table: &Table, owner: Uuid, project: &ProjectItem) -> StoreResult<bool> {
-    let items = vec![super::owner_live(table, owner), super::put_new_item(table, serde_dynamo::to_item(project)?)];
-    match super::transact(table, items).await {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed_at(&err, 0) => {
-            Err(super::StoreError::ConditionFailed(super::Condition::OwnerGone))
-        }
-        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::put_owned_if_absent(table, owner, serde_dynamo::to_item(project)?).await
 }
 
 pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<ProjectItem>> {
