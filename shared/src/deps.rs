@@ -20,6 +20,8 @@ pub struct Deps {
     /// Outbound HTTPS (Google sign-in).
     pub http: reqwest::Client,
     pub google_keys: crate::auth::google::KeyCache,
+    /// The active memories this container read, while they are current.
+    pub active_memories: crate::store::memories::ActiveCache,
 }
 
 impl Deps {
@@ -51,6 +53,7 @@ impl Deps {
                 .build()
                 .expect("the HTTP client builds"),
             google_keys: Default::default(),
+            active_memories: Default::default(),
         }
     }
 }

@@ -271,3 +271,94 @@ async fn under_a_tight_budget_the_relevant_memories_win() {
     assert_eq!(other["memory_ids"], json!([garden.to_string()]));
     assert_ne!(other["memory_ids"], json!([chess.to_string()]));
 }
+
+/// The memory layer `GET /memories/context` gives for `q`.
+async fn layer_for(app: &TestApp, user: &TestUser, q: &str) -> String {
+    context(app, user, q).await["context"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn every_change_to_a_memory_reaches_the_next_message() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let token = &user.token;
+    let id = remember(&app, &user, "Writes backend services in Rust", &["rust"], true).await;
+    assert!(layer_for(&app, &user, "rust services").await.contains("in Rust"));
+
+    // Edited, then another added, then the first deleted: each shows on the next read.
+    let edited = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/memories/{id}"),
+            Some(token),
+            Some(json!({"summary": "Writes services in Go"})),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    let layer = layer_for(&app, &user, "rust services").await;
+    assert!(layer.contains("in Go") && !layer.contains("in Rust"), "{layer}");
+
+    let added = app
+        .call(
+            "POST",
+            "/api/v1/memories",
+            Some(token),
+            Some(json!({"summary": "Runs Debian on a ThinkPad", "category": "personal"})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let layer = layer_for(&app, &user, "services laptop").await;
+    assert!(layer.contains("in Go") && layer.contains("ThinkPad"), "{layer}");
+
+    let deleted = app.call("DELETE", &format!("/api/v1/memories/{id}"), Some(token), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let layer = layer_for(&app, &user, "services laptop").await;
+    assert!(!layer.contains("in Go") && layer.contains("ThinkPad"), "{layer}");
+
+    // Paused, the memory is left out; resumed, it is back.
+    let added_id = added.body["id"].as_str().unwrap();
+    let paused = app
+        .call("PATCH", &format!("/api/v1/memories/{added_id}"), Some(token), Some(json!({"is_active": false})))
+        .await;
+    assert_eq!(paused.status, 200, "{}", paused.text);
+    assert_eq!(layer_for(&app, &user, "services laptop").await, "");
+    app.chat(token, json!({"text": "Which laptop do I use?"})).await;
+    assert!(!chat_requests(&app).await[0]["system"].as_str().unwrap().contains("ThinkPad"));
+    let resumed =
+        app.call("PATCH", &format!("/api/v1/memories/{added_id}"), Some(token), Some(json!({"is_active": true}))).await;
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    app.chat(token, json!({"text": "Which laptop do I use?"})).await;
+    assert!(chat_requests(&app).await[1]["system"].as_str().unwrap().contains("ThinkPad"));
+}
+
+#[tokio::test]
+async fn active_memories_are_read_again_only_when_the_profile_counts_a_change() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let owner: Uuid = user.id.parse().unwrap();
+    let table = &app.deps.table;
+    let rev = || async { shared::store::users::get(table, owner).await.unwrap().unwrap().memories_rev };
+    assert_eq!(rev().await, 0);
+    remember(&app, &user, "Prefers short answers", &[], true).await;
+    assert_eq!(rev().await, 1, "creating a memory counts a change");
+
+    let cache = memories::ActiveCache::new();
+    let kept = memories::active_at(table, &cache, owner, 1).await.unwrap();
+    assert_eq!(kept.len(), 1);
+
+    // A memory stored behind the store's back (no count): the kept copy still answers.
+    let mut sneaked =
+        MemoryItem::new(owner, "Lives in Lyon".into(), MemoryCategory::Personal, 0.9, false, app.deps.clock.now());
+    sneaked.token_count = count_line(&sneaked).await;
+    table.put_item().set_item(Some(serde_dynamo::to_item(&sneaked).unwrap())).send().await.unwrap();
+    let again = memories::active_at(table, &cache, owner, 1).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&kept, &again), "the same copy, not a new read");
+
+    // A counted change: the next read sees both.
+    remember(&app, &user, "Uses Neovim", &[], true).await;
+    assert_eq!(rev().await, 2);
+    let fresh = memories::active_at(table, &cache, owner, 2).await.unwrap();
+    let mut summaries: Vec<&str> = fresh.iter().map(|m| m.summary.as_str()).collect();
+    summaries.sort();
+    assert_eq!(summaries, ["Lives in Lyon", "Prefers short answers", "Uses Neovim"]);
+}

@@ -3,9 +3,10 @@
 //! stream would send, built by the same code.
 //!
 //! The reads, concurrently and in one round: the session, the profile (whether memory
-//! is on), the chat, its history, the pair to regenerate, the new message's files and
-//! the user's active memories. The chat's project is known only then: a second round,
-//! still before the model call. Nothing is written.
+//! is on), the chat, its history, the pair to regenerate and the new message's files.
+//! In a second round, still before the model call: the chat's project, known only
+//! then, and the user's active memories as of the profile (the container's copy while
+//! they have not changed). Nothing is written.
 
 use super::api::{Block, PairStatus, StreamRequest};
 use super::prompt::{self, Assembled, Knowledge, PastPair, ProjectContext, PromptInput};
@@ -83,9 +84,8 @@ pub struct Loaded {
     /// The chat's project and the knowledge it includes in chat.
     pub project: Option<(ProjectItem, Vec<KnowledgeItem>)>,
     pub user: UserItem,
-    /// The user's active memories (read whether or not memory is on: the profile that
-    /// says so is read at the same time).
-    memories: Vec<MemoryItem>,
+    /// The user's active memories (none when memory is off).
+    memories: std::sync::Arc<[MemoryItem]>,
 }
 
 /// The caller's project and its knowledge (included in chat, in their stable order);
@@ -112,7 +112,7 @@ async fn load(deps: &Deps, caller: &TokenCaller, req: &StreamRequest) -> ApiResu
         }
     };
     // The chat's reads first: its project is read in a second round once the chat is in,
-    // which then overlaps the memories, the largest read of the first.
+    // while the memories wait for the profile.
     let (chat, (user, memories), files) =
         tokio::try_join!(load_chat(deps, owner, req), context::caller_memories(deps, caller), files)?;
     let (chat, history, regenerate, project) = chat;

@@ -20,6 +20,7 @@ use crate::store::users::{self, UserItem};
 use crate::Deps;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -114,17 +115,19 @@ pub fn select(memories: &[MemoryItem], message: &str, recent: &[&str], budget: u
     MemoryContext { text: layer(&lines), ids }
 }
 
-/// The caller's profile and active memories, read while the session is checked (one
-/// round of reads).
-pub async fn caller_memories(deps: &Deps, caller: &TokenCaller) -> ApiResult<(UserItem, Vec<MemoryItem>)> {
+/// The caller's profile (read while the session is checked) and then their active
+/// memories, as of that profile: kept by the container from an earlier message unless
+/// they changed since (see `store::memories::active_at`); none when memory is off.
+pub async fn caller_memories(deps: &Deps, caller: &TokenCaller) -> ApiResult<(UserItem, Arc<[MemoryItem]>)> {
     let owner = caller.user_id;
-    // The memories first: the largest read, so it starts first.
-    let (memories, _session, user) = tokio::try_join!(
-        async { Ok(memories::active(&deps.table, owner).await?) },
-        caller.verify_session(deps),
-        async { Ok(users::get(&deps.table, owner).await?) },
-    )?;
-    Ok((user.ok_or_else(ApiError::unauthenticated)?, memories))
+    let (_session, user) =
+        tokio::try_join!(caller.verify_session(deps), async { Ok(users::get(&deps.table, owner).await?) })?;
+    let user = user.ok_or_else(ApiError::unauthenticated)?;
+    if !user.memory_enabled {
+        return Ok((user, Arc::from([])));
+    }
+    let memories = memories::active_at(&deps.table, &deps.active_memories, owner, user.memories_rev).await?;
+    Ok((user, memories))
 }
 
 /// The memories a message gets (`recent`: the latest turns' texts, oldest first):

@@ -72,7 +72,7 @@ pub async fn link_google(table: &Table, sub: &str, user_id: Uuid) -> StoreResult
         .table_name(table.name())
         .set_key(Some(key(keys::user(user_id), keys::PROFILE)))
         .update_expression("SET google_sub = :sub")
-        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", super::DELETING))
+        .condition_expression(super::OWNER_LIVE)
         .expression_attribute_values(":sub", s(sub))
         .build()
         .expect("table, key and expression are set");

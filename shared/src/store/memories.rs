@@ -6,12 +6,20 @@
 //!
 //! Counts are never stored: stats and tag counts are computed from the memories
 //! themselves (one query of the user's partition), so they are exact by construction.
+//!
+//! Every write that changes a memory's prompt fields (create, edit, delete) bumps the
+//! profile's `memories_rev` in its transaction, while checking the account is live. A
+//! container keeps the active memories it read under that number ([`ActiveCache`]), so
+//! a chat message reads them again only after they changed: the largest read of a
+//! message (and about 35 read units with 500 memories) is then one `GetItem` of the
+//! profile, which the message reads anyway.
 
 use super::{key, keys, n, owner_live, s, time_attr, transact, Item};
 use super::{Condition, StoreError, StoreResult, Table};
 use crate::model::MemoryCategory;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -152,6 +160,20 @@ fn upsert_tag(table: &Table, owner: Uuid, name: &str, now: OffsetDateTime) -> Tr
     super::update_item(update)
 }
 
+/// The owner check of a write that changes the user's active memories: the account is
+/// live, and its `memories_rev` goes up by one (fails like `owner_live`).
+fn memories_changed(table: &Table, owner: Uuid) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table.name())
+        .set_key(Some(key(keys::user(owner), keys::PROFILE)))
+        .update_expression("ADD memories_rev :one")
+        .condition_expression(super::OWNER_LIVE)
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("table, key and expression are set");
+    super::update_item(update)
+}
+
 /// A transaction's items are at most 100: a memory, its tags and the owner check fit.
 fn with_tags(
     table: &Table,
@@ -160,7 +182,7 @@ fn with_tags(
     tags: &[String],
     now: OffsetDateTime,
 ) -> Vec<TransactWriteItem> {
-    let mut items = vec![owner_live(table, owner), first];
+    let mut items = vec![memories_changed(table, owner), first];
     let mut seen = std::collections::BTreeSet::new();
     items.extend(tags.iter().filter(|t| seen.insert(t.as_str())).map(|tag| upsert_tag(table, owner, tag, now)));
     items
@@ -256,9 +278,60 @@ pub async fn all(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> {
         .collect()
 }
 
+/// The active memories a container keeps, each user's under the `memories_rev` of the
+/// profile read before them: at most about [`ActiveCache::MEMORIES`] memories in all,
+/// the least used users' dropped first.
+#[derive(Clone)]
+pub struct ActiveCache(Arc<quick_cache::sync::Cache<Uuid, Kept, ByMemories>>);
+
+/// A user's active memories and the `memories_rev` they were read under.
+type Kept = (u64, Arc<[MemoryItem]>);
+
+/// An entry weighs one per memory (and one for the entry).
+#[derive(Clone)]
+struct ByMemories;
+
+impl quick_cache::Weighter<Uuid, Kept> for ByMemories {
+    fn weight(&self, _owner: &Uuid, (_, memories): &Kept) -> u64 {
+        memories.len() as u64 + 1
+    }
+}
+
+impl ActiveCache {
+    /// What one container keeps at most: 20,000 memories, a few megabytes (without
+    /// raw content, a memory is a few hundred bytes).
+    pub const MEMORIES: u64 = 20_000;
+
+    pub fn new() -> Self {
+        Self(Arc::new(quick_cache::sync::Cache::with_weighter(256, Self::MEMORIES, ByMemories)))
+    }
+}
+
+impl Default for ActiveCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The user's active memories as of `rev`, the `memories_rev` of their profile read
+/// (consistently) before this call: the kept copy when it was read at that number, else
+/// read now and kept. A copy kept under `rev` was read after a profile showing `rev`,
+/// so it holds every write up to `rev`; a later write bumps the number first seen by
+/// the next profile read, which then reads again.
+pub async fn active_at(table: &Table, cache: &ActiveCache, owner: Uuid, rev: u64) -> StoreResult<Arc<[MemoryItem]>> {
+    if let Some((kept_rev, memories)) = cache.0.get(&owner) {
+        if kept_rev == rev {
+            return Ok(memories);
+        }
+    }
+    let memories: Arc<[MemoryItem]> = active(table, owner).await?.into();
+    cache.0.insert(owner, (rev, memories.clone()));
+    Ok(memories)
+}
+
 /// The user's active memories, without their raw content (what choosing memories for a
 /// prompt reads): one query, newest first.
-pub async fn active(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> {
+async fn active(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> {
     let query = table
         .query()
         .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
@@ -270,7 +343,9 @@ pub async fn active(table: &Table, owner: Uuid) -> StoreResult<Vec<MemoryItem>> 
         .expression_attribute_values(":pk", s(keys::user(owner)))
         .expression_attribute_values(":prefix", s(keys::MEMORY_PREFIX))
         .expression_attribute_values(":yes", AttributeValue::Bool(true))
-        .scan_index_forward(false);
+        .scan_index_forward(false)
+        // Read after the profile, it must see every write the profile counted.
+        .consistent_read(true);
     super::query_all(query, usize::MAX).await
 }
 
@@ -308,6 +383,7 @@ pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> 
         ])
     };
     // A chat deleted meanwhile fails its check: the delete is tried again without it.
+    let mut live = true;
     loop {
         let delete = Delete::builder()
             .table_name(table.name())
@@ -316,9 +392,9 @@ pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> 
             .build()
             .expect("table, key and condition are set");
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
-        if !chats.is_empty() {
+        if live {
             // The tombstones are new items under the user: only while the account is live.
-            items.push(owner_live(table, owner));
+            items.push(memories_changed(table, owner));
         }
         for chat_id in &chats {
             items.extend(tombstone(*chat_id)?);
@@ -326,8 +402,12 @@ pub async fn delete(table: &Table, memory: &MemoryItem, now: OffsetDateTime) -> 
         match transact(table, items).await {
             Ok(_) => return Ok(true),
             Err(err) if super::condition_failed_at(&err, 0) => return Ok(false),
-            // The account is being deleted, and the memory with it: no tombstones.
-            Err(err) if super::condition_failed_at(&err, 1) => chats.clear(),
+            // The account is being deleted, and the memory with it (nobody reads its
+            // memories again): no tombstones.
+            Err(err) if live && super::condition_failed_at(&err, 1) => {
+                live = false;
+                chats.clear();
+            }
             Err(err) => match (0..chats.len()).find(|i| super::condition_failed_at(&err, 2 + 2 * i)) {
                 Some(gone) => {
                     chats.remove(gone);

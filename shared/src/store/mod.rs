@@ -105,6 +105,10 @@ pub fn put_new_item(table: &Table, item: Item) -> aws_sdk_dynamodb::types::Trans
 /// The attribute that marks an account being deleted.
 pub const DELETING: &str = "deleting_at";
 
+/// The condition on a profile that holds while the account exists and is not being
+/// deleted (see [`owner_live`]).
+pub const OWNER_LIVE: &str = "attribute_exists(PK) AND attribute_not_exists(deleting_at)";
+
 /// A transaction item that holds only while `owner`'s account exists and is not being
 /// deleted. Every write that can create an item in a partition of a user carries it,
 /// so once account deletion has marked the profile, nothing new can appear under the
@@ -113,7 +117,7 @@ pub fn owner_live(table: &Table, owner: uuid::Uuid) -> aws_sdk_dynamodb::types::
     let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
         .table_name(table.name())
         .set_key(Some(key(keys::user(owner), keys::PROFILE)))
-        .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists({})", DELETING))
+        .condition_expression(OWNER_LIVE)
         .build()
         .expect("table, key and condition are set");
     aws_sdk_dynamodb::types::TransactWriteItem::builder().condition_check(check).build()
@@ -409,4 +413,12 @@ pub async fn query_prefix(table: &Table, pk: String, prefix: &str, newest_first:
     };
     let query = query.expression_attribute_values(":pk", s(pk)).scan_index_forward(!newest_first).consistent_read(true);
     query_items(query, usize::MAX).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_owner_check_names_the_deletion_mark() {
+        assert_eq!(super::OWNER_LIVE, format!("attribute_exists(PK) AND attribute_not_exists({})", super::DELETING));
+    }
 }

@@ -36,6 +36,11 @@ pub struct UserItem {
     /// Whether the assistant learns and uses long-term memories (absent means on).
     #[serde(default = "enabled")]
     pub memory_enabled: bool,
+    /// Bumped in the same transaction as every write that changes what the user's
+    /// active memories read (`store::memories::active_at`): a copy of them read after
+    /// this profile and kept under this number is current while the number stays.
+    #[serde(default)]
+    pub memories_rev: u64,
 }
 
 fn enabled() -> bool {
@@ -61,6 +66,7 @@ impl UserItem {
             last_login: None,
             deleting_at: None,
             memory_enabled: true,
+            memories_rev: 0,
         }
     }
 }
