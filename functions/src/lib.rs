@@ -8,6 +8,7 @@ pub mod design_projects;
 pub mod document;
 pub mod email_worker;
 pub mod error_responses;
+pub mod exports;
 pub mod files;
 pub mod files_cleanup;
 pub mod imports;

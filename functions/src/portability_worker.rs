@@ -1,4 +1,4 @@
-//! Portability worker (SQS): runs imports (see `shared::portability`).
+//! Portability worker (SQS): runs imports and exports (see `shared::portability`).
 
 use crate::routes::{Permission::*, Queue, Worker};
 use crate::worker::process_batch;
@@ -12,7 +12,7 @@ pub static WORKER: Worker = Worker {
     queue: Queue::Portability,
     handler: handle,
     permissions: &[TableRead, TableWrite, Files],
-    summary: "Imports conversations exported from other assistants",
+    summary: "Writes users' export archives and imports conversations exported from other assistants",
     // Lambda's longest: a 200 MB export is copied, unzipped and read twice.
     timeout_secs: 900,
     // The upload (up to 200 MB) and its unpacked conversations.json, on local disk.
@@ -30,6 +30,11 @@ async fn run(deps: &Deps, job: Job) -> ApiResult<()> {
         JobKind::Import { user_id, import_id } => {
             let status = shared::portability::run_import(deps, user_id, import_id).await?;
             tracing::info!(job_id = %job.id, %import_id, ?status, "import job done");
+            Ok(())
+        }
+        JobKind::Export { user_id, export_id } => {
+            let status = shared::portability::export::run_export(deps, user_id, export_id).await?;
+            tracing::info!(job_id = %job.id, %export_id, ?status, "export job done");
             Ok(())
         }
         _ => Err(ApiError::invalid_request("not a portability job")),

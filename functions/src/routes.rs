@@ -186,7 +186,7 @@ pub const WRITE_MEMORY: &[Permission] = &[TableRead, TableWrite, EnqueueMemory];
 pub const FILES: &[Permission] = &[TableRead, TableWrite, Files];
 /// Routes that write UI prototype pages with the model.
 pub const GENERATE: &[Permission] = &[TableRead, TableWrite, InvokeModel, Files];
-/// Routes answering with the user (and its avatar URL).
+/// Routes answering with presigned download URLs (the user's avatar, an export's archive).
 pub const USER: &[Permission] = &[TableRead, TableWrite, ReadFiles];
 pub const USER_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail, ReadFiles];
 /// Routes that queue an import (or an export).

@@ -26,6 +26,7 @@ pub fn routes() -> &'static [&'static Route] {
             crate::prompts::ROUTES,
             crate::chats::ROUTES,
             crate::files::ROUTES,
+            crate::exports::ROUTES,
             crate::imports::ROUTES,
             crate::projects::ROUTES,
             crate::memories::ROUTES,

@@ -103,6 +103,8 @@ pub enum ImportFormat {
     ClaudeAi,
     /// ChatGPT's `conversations.json` (alone, or in the export's zip).
     Chatgpt,
+    /// This product's own archive (`POST /export`), as downloaded (or zipped).
+    Myclaude,
 }
 
 impl ImportFormat {
@@ -110,12 +112,33 @@ impl ImportFormat {
         match self {
             ImportFormat::ClaudeAi => "claude_ai",
             ImportFormat::Chatgpt => "chatgpt",
+            ImportFormat::Myclaude => "myclaude",
         }
     }
 }
 
+/// What an export's archive holds, by kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Exported {
+    pub chats: u64,
+    /// User messages and answers (two per pair that has an answer).
+    pub messages: u64,
+    /// Attachments described (their metadata; the bytes stay in the account).
+    pub attachments: u64,
+    pub projects: u64,
+    pub knowledge: u64,
+    pub prompts: u64,
+    pub memories: u64,
+    pub memory_tags: u64,
+    pub design_projects: u64,
+    pub prototypes: u64,
+    /// Prototype versions, each with its page's HTML.
+    pub versions: u64,
+}
+
 /// What an import brought in, by kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Imported {
     pub chats: u64,
     /// User messages and answers (two per pair that has an answer).
@@ -126,6 +149,16 @@ pub struct Imported {
     pub projects: u64,
     /// The projects' documents, as knowledge.
     pub knowledge: u64,
+    /// Saved prompts (a `myclaude` archive).
+    pub prompts: u64,
+    /// Memories (a `myclaude` archive).
+    pub memories: u64,
+    /// Memory tags (a `myclaude` archive).
+    pub memory_tags: u64,
+    /// Design projects (a `myclaude` archive), with their prototypes and every version.
+    pub design_projects: u64,
+    pub prototypes: u64,
+    pub versions: u64,
     /// Conversations and projects already there from an earlier import of the same file.
     pub already_imported: u64,
     /// Conversations with no message to import.

@@ -42,6 +42,11 @@ pub enum JobKind {
         user_id: Uuid,
         import_id: Uuid,
     },
+    /// Write the archive of everything a user has (`POST /export`; see `portability`).
+    Export {
+        user_id: Uuid,
+        export_id: Uuid,
+    },
 }
 
 impl Job {
@@ -54,7 +59,7 @@ impl Job {
             JobKind::Email(_) | JobKind::AccountEmail(_) => &deps.config.email_queue_url,
             JobKind::TitleChat { .. } => &deps.config.title_queue_url,
             JobKind::ExtractMemories { .. } => &deps.config.memory_queue_url,
-            JobKind::Import { .. } => &deps.config.portability_queue_url,
+            JobKind::Import { .. } | JobKind::Export { .. } => &deps.config.portability_queue_url,
         }
     }
 }

@@ -27,6 +27,10 @@ pub const RESEND_PER_IP: Limit = Limit { scope: "resend-ip", max: 10, window_sec
 /// the 6th try within 15 minutes is refused.
 pub const WRONG_PASSWORD_PER_USER: Limit = Limit { scope: "wrong-password", max: 5, window_secs: 15 * MINUTE };
 
+/// Exports a user starts: each reads the whole account, so the 11th within a day is
+/// refused.
+pub const EXPORTS_PER_USER: Limit = Limit { scope: "export", max: 10, window_secs: 24 * HOUR };
+
 impl Limit {
     /// The fixed window `now` falls in: `(start, end)` in epoch seconds.
     fn window(&self, now: i64) -> (i64, i64) {
@@ -46,6 +50,7 @@ pub const ALL: &[Limit] = &[
     RESEND_PER_EMAIL,
     RESEND_PER_IP,
     WRONG_PASSWORD_PER_USER,
+    EXPORTS_PER_USER,
 ];
 
 /// Counts this request against every limit whose subject is known (all concurrently)

@@ -44,7 +44,7 @@ fn fixture_body(route: &str) -> Option<Option<Value>> {
         "prototype-variants-get" | "prototype-variants-delete" => None,
         "prototype-versions-create" => Some(json!({"edit_prompt": "Bob's edit"})),
         "prototype-versions-get" | "prototype-versions-preview" => None,
-        "imports-get" => None,
+        "imports-get" | "exports-get" => None,
         _ => return None,
     })
 }
@@ -65,6 +65,7 @@ struct Owned {
     prototype: String,
     variant: String,
     import: String,
+    export: String,
 }
 
 impl Owned {
@@ -95,6 +96,7 @@ impl Owned {
                 ("variants", "{vid}") => &self.variant,
                 ("versions", "{n}") => "1",
                 ("import", "{id}") => &self.import,
+                ("export", "{id}") => &self.export,
                 _ => return Err(format!("no fixture for {segment} after /{parent}/ in {path}")),
             };
             filled.push(id.to_string());
@@ -128,6 +130,7 @@ async fn snapshot(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> {
         format!("/api/v1/prototypes/{}/variants/{}", owned.prototype, owned.variant),
         format!("/api/v1/prototypes/{}/variants/{}/versions/1", owned.prototype, owned.variant),
         format!("/api/v1/import/{}", owned.import),
+        format!("/api/v1/export/{}", owned.export),
     ];
     let mut seen = Vec::new();
     for path in paths {
@@ -223,6 +226,16 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
     })
     .await;
     assert!(finished.is_some(), "Ada's import ran");
+    // An export of Ada's, written.
+    let started = app.call("POST", "/api/v1/export", Some(&ada.token), None).await;
+    assert_eq!(started.status, 202, "{}", started.text);
+    let export = started.body["id"].as_str().unwrap().to_string();
+    let finished = eventually(std::time::Duration::from_secs(20), || async {
+        let reply = app.get_auth(&format!("/api/v1/export/{export}"), &ada.token).await;
+        (reply.body["status"] == "complete").then_some(())
+    })
+    .await;
+    assert!(finished.is_some(), "Ada's export ran");
     app.new_ip();
     let second = app.login(&ada.email, PASSWORD).await;
     assert_eq!(second.status, 200);
@@ -251,6 +264,7 @@ async fn no_user_reaches_another_users_resources_through_any_route() {
         prototype,
         variant,
         import,
+        export,
     };
     let before = snapshot(&app, &ada.token, &owned).await;
 

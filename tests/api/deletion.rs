@@ -89,6 +89,15 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     })
     .await;
     assert!(imported.is_some(), "the import ran");
+    // An export of all that, its archive in the bucket.
+    let export = app.call("POST", "/api/v1/export", Some(token), None).await;
+    assert_eq!(export.status, 202, "{}", export.text);
+    let export_path = format!("/api/v1/export/{}", export.body["id"].as_str().unwrap());
+    let exported = eventually(std::time::Duration::from_secs(20), || async {
+        (app.get_auth(&export_path, token).await.body["status"] == "complete").then_some(())
+    })
+    .await;
+    assert!(exported.is_some(), "the export ran");
     assert_eq!(app.post("/api/v1/auth/password/reset", json!({"email": user.email})).await.status, 202);
     wait_for_mail(&user.email, "Reset your myclaude password", 1).await;
 
@@ -118,6 +127,7 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
         "VARIANT#",
         "VERSION#",
         "IMPORT#",
+        "EXPORT#",
     ] {
         assert!(mine.iter().any(|item| item.contains(kind)), "the account has {kind} items: {mine:#?}");
     }
@@ -126,6 +136,7 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     assert!(files >= 4, "avatar, attachment, the export and its document: {objects:?}");
     assert!(!mentioning(&objects, &format!("uploads/{}/", user.id)).is_empty(), "the abandoned upload");
     assert_eq!(mentioning(&objects, &format!("prototypes/{}/", user.id)).len(), 2, "two pages: {objects:?}");
+    assert_eq!(mentioning(&objects, &format!("exports/{}/", user.id)).len(), 1, "the archive: {objects:?}");
 
     // An account with a password proves it is the owner with the password.
     let refused = app.call("DELETE", "/api/v1/auth/me", Some(token), Some(json!({"confirm_email": user.email}))).await;

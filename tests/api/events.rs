@@ -99,6 +99,8 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                     "prompts-create" | "chats-create" | "files-create" => 201,
                     "imports-create" => 400, // the sample's file is not the caller's
                     "imports-get" => 404,
+                    "exports-create" => 202,
+                    "exports-get" => 404,
                     "files-complete" | "files-get" | "files-delete" => 404,
                     "projects-create" => 201,
                     "memories-create" | "memory-tags-create" => 201,

@@ -48,7 +48,7 @@ async fn a_claude_ai_export_imports_the_threads_the_user_saw_once() {
     let report = conversations(&app.deps, owner, Foreign::ClaudeAi, &file).await.unwrap().unwrap();
     assert_eq!(
         report.imported,
-        Imported { chats: 3, messages: 10, documents: 1, projects: 0, knowledge: 0, already_imported: 0, empty: 0 }
+        Imported { chats: 3, messages: 10, documents: 1, already_imported: 0, empty: 0, ..Default::default() }
     );
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     assert!(report.errors[0].starts_with("Conversation 4 was skipped"), "{:?}", report.errors);
@@ -99,7 +99,7 @@ async fn a_chatgpt_export_imports_only_the_current_branch() {
         .unwrap();
     assert_eq!(
         report.imported,
-        Imported { chats: 2, messages: 6, documents: 0, projects: 0, knowledge: 0, already_imported: 0, empty: 0 }
+        Imported { chats: 2, messages: 6, documents: 0, already_imported: 0, empty: 0, ..Default::default() }
     );
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     let listed = chats(&app, &user.token).await;
@@ -184,6 +184,7 @@ async fn post_import_runs_an_uploaded_export_zip_in_the_background() {
     assert_eq!(
         done["imported"],
         serde_json::json!({"chats": 3, "messages": 10, "documents": 1, "projects": 1, "knowledge": 2,
+            "prompts": 0, "memories": 0, "memory_tags": 0, "design_projects": 0, "prototypes": 0, "versions": 0,
             "already_imported": 0, "empty": 0})
     );
     assert_eq!(done["errors"].as_array().unwrap().len(), 1, "{done}");
@@ -233,7 +234,10 @@ async fn post_import_refuses_what_is_not_an_import_and_fails_a_file_of_another_f
     }
     let unknown = app.call("POST", "/api/v1/import", Some(&user.token), Some(start(&export.body, "gemini"))).await;
     assert_eq!(unknown.status, 400, "{}", unknown.text);
-    assert!(unknown.body["error"]["message"].as_str().unwrap().contains("expected `claude_ai` or `chatgpt`"));
+    assert!(unknown.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expected one of `claude_ai`, `chatgpt`, `myclaude`"));
     // A JSON upload that is not JSON at all is refused when completed.
     let junk =
         system_tests::files::upload(&app, &user.token, "c.json", "application/json", b"PK\x03\x04 not json", "import")

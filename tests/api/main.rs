@@ -6,6 +6,7 @@ mod chats;
 mod deletion;
 mod email_queue;
 mod events;
+mod exports;
 mod files;
 mod google;
 mod http_basics;

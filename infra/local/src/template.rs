@@ -276,6 +276,7 @@ pub fn document() -> Value {
                 // and moved to `files/`; anything left in `uploads/` goes after 2 days.
                 "LifecycleConfiguration": { "Rules": [
                     { "Id": "expire-unchecked-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 2 },
+                    { "Id": "expire-export-archives", "Status": "Enabled", "Prefix": "exports/", "ExpirationInDays": 2 },
                     { "Id": "abort-incomplete-multipart", "Status": "Enabled", "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 } }
                 ] },
                 "CorsConfiguration": { "CorsRules": [{

@@ -11,10 +11,10 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
-    /// A ready file uploaded with purpose `import`: a `conversations.json`, or the
-    /// export's zip holding one.
+    /// A ready file uploaded with purpose `import`: a `conversations.json` or a
+    /// `myclaude` archive, or the export's zip holding one.
     pub file_id: Uuid,
-    /// The export's format. (This product's own format arrives with `POST /export`.)
+    /// The export's format: `myclaude` for this product's own archive (`POST /export`).
     pub format: ImportFormat,
 }
 

@@ -40,7 +40,7 @@ pub struct Report {
 pub const MAX_ERRORS: usize = 100;
 
 impl Report {
-    fn error(&mut self, message: String) {
+    pub(crate) fn error(&mut self, message: String) {
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(message);
         } else if self.errors.len() == MAX_ERRORS {
@@ -53,6 +53,7 @@ fn read(format: Foreign, raw: &str) -> Result<Conversation, String> {
     match format {
         Foreign::ClaudeAi => formats::claude_ai::conversation(raw),
         Foreign::Chatgpt => formats::chatgpt::conversation(raw),
+        Foreign::Myclaude => Err("a myclaude archive holds no list of conversations".into()),
     }
 }
 

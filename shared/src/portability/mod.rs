@@ -1,14 +1,17 @@
-//! Data portability: the user's data brought in from other assistants (import). The
-//! export, and imports of this product's own format, are still to come (issue 16).
+//! Data portability: everything the user has, taken out (`export`, as the `archive`
+//! format), and their history brought in from other assistants (import).
 //!
 //! `POST /import` checks the file and queues a job; the portability worker runs it
 //! (`run_import`): the file is copied to local disk, taken out of its zip if it is one,
 //! and imported (`import::conversations`); `GET /import/{id}` shows where it is.
 
 pub mod api;
+pub mod archive;
+pub mod export;
 pub mod formats;
 pub mod ids;
 pub mod import;
+pub mod restore;
 
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
@@ -80,6 +83,7 @@ pub async fn run_import(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<
 
 /// The files of an import on local disk.
 struct Fetched {
+    /// `conversations.json`, or the `myclaude` archive.
     conversations: PathBuf,
     /// Claude.ai's `projects.json`, when the export's zip has one.
     projects: Option<PathBuf>,
@@ -92,6 +96,9 @@ async fn import_fetched(
     format: ImportFormat,
     fetched: &Fetched,
 ) -> ApiResult<Result<import::Report, formats::FileError>> {
+    if format == ImportFormat::Myclaude {
+        return restore::archive(deps, owner, &fetched.conversations).await;
+    }
     let mut report = match import::conversations(deps, owner, format, &fetched.conversations).await? {
         Ok(report) => report,
         Err(err) => return Ok(Err(err)),
@@ -106,7 +113,8 @@ async fn import_fetched(
 }
 
 /// Copies the file to `dir` and, for a zip, takes its `conversations.json` (and, for
-/// Claude.ai, its `projects.json`) out: the files to import, or why there are none.
+/// Claude.ai, its `projects.json`; for a `myclaude` archive, its
+/// `myclaude-export….json`) out: the files to import, or why there are none.
 async fn fetch(
     deps: &Deps,
     owner: Uuid,
@@ -135,20 +143,27 @@ async fn fetch(
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<Fetched, String> {
         let conversations = dir.join("conversations.json");
-        if !unzip(&copy, "conversations.json", &conversations)? {
+        if format == ImportFormat::Myclaude {
+            let archive = |name: &str| name.starts_with("myclaude-export") && name.ends_with(".json");
+            if !unzip(&copy, archive, &conversations)? {
+                return Err("The zip holds no myclaude-export….json.".into());
+            }
+            return Ok(Fetched { conversations, projects: None });
+        }
+        if !unzip(&copy, |name| name == "conversations.json", &conversations)? {
             return Err("The zip holds no conversations.json.".into());
         }
         let projects = dir.join("projects.json");
-        let has_projects = format == ImportFormat::ClaudeAi && unzip(&copy, "projects.json", &projects)?;
+        let has_projects = format == ImportFormat::ClaudeAi && unzip(&copy, |name| name == "projects.json", &projects)?;
         Ok(Fetched { conversations, projects: has_projects.then_some(projects) })
     })
     .await
     .map_err(|err| ApiError::internal("unpacking an import", &err))
 }
 
-/// Writes the zip's file `wanted` (at any depth; the shallowest) to `target`; `false`
-/// when the zip has none.
-fn unzip(zip: &std::path::Path, wanted: &str, target: &std::path::Path) -> Result<bool, String> {
+/// Writes the zip's file whose name is `wanted` (at any depth; the shallowest) to
+/// `target`; `false` when the zip has none.
+fn unzip(zip: &std::path::Path, wanted: impl Fn(&str) -> bool, target: &std::path::Path) -> Result<bool, String> {
     use std::io::Read;
     let file = std::fs::File::open(zip).map_err(|err| format!("The file could not be read: {err}."))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|err| format!("The file is not a readable zip: {err}."))?;
@@ -156,7 +171,7 @@ fn unzip(zip: &std::path::Path, wanted: &str, target: &std::path::Path) -> Resul
         .file_names()
         .filter_map(Result::ok)
         .map(|name| name.into_owned())
-        .filter(|name| name.rsplit('/').next() == Some(wanted))
+        .filter(|name| name.rsplit('/').next().is_some_and(&wanted))
         .min_by_key(String::len)
     else {
         return Ok(false);

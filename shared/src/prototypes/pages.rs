@@ -35,7 +35,7 @@ pub async fn put_page(deps: &Deps, key: &str, html: String) -> ApiResult<()> {
 }
 
 /// The page of a stored version.
-pub(super) async fn read_page(deps: &Deps, version: &VersionItem) -> ApiResult<String> {
+pub async fn read_page(deps: &Deps, version: &VersionItem) -> ApiResult<String> {
     let Some(bytes) = files::read_object(deps, &version.object_key).await? else {
         tracing::error!(version_id = %version.id, key = %version.object_key, "a version's page is missing");
         return Err(ApiError::not_found());

@@ -140,10 +140,30 @@ pub async fn put(table: &Table, chat: &ChatItem) -> StoreResult<bool> {
     }
 }
 
-/// Stores an imported chat (never in a project) unless it is there already: `false` when
-/// it is (an earlier import of the same conversation).
+/// Stores an imported chat unless it is there already: `false` when it is (an earlier
+/// import of the same conversation). In a project, it is counted there; a project gone
+/// meanwhile leaves it out of any.
 pub async fn put_imported(table: &Table, owner: Uuid, chat: &ChatItem) -> StoreResult<bool> {
-    super::put_owned_if_absent(table, owner, chat.to_item()?).await
+    let Some(project) = chat.project_id else {
+        return super::put_owned_if_absent(table, owner, chat.to_item()?).await;
+    };
+    let items = vec![
+        super::owner_live(table, owner),
+        super::put_new_item(table, chat.to_item()?),
+        super::update_item(super::projects::count_chat(table, owner, project, 1)),
+    ];
+    match super::transact(table, items).await {
+        Ok(_) => Ok(true),
+        Err(err) if super::condition_failed_at(&err, 0) => {
+            Err(StoreError::ConditionFailed(super::Condition::OwnerGone))
+        }
+        Err(err) if super::condition_failed_at(&err, 1) => Ok(false),
+        Err(err) if super::condition_failed_at(&err, 2) => {
+            let alone = ChatItem { project_id: None, ..chat.clone() };
+            super::put_owned_if_absent(table, owner, alone.to_item()?).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// A transaction item that holds while the chat exists.

@@ -107,8 +107,13 @@ pub fn file_cleanup_order(at_millis: i64, owner: Uuid, file_id: Uuid) -> String 
 /// `files/` once checked.
 /// Every S3 key prefix a user's objects live under (account deletion lists and
 /// deletes each); every object key of a user starts with one of them.
-pub fn object_prefixes(owner: Uuid) -> [String; 3] {
-    [format!("uploads/{owner}/"), format!("files/{owner}/"), format!("prototypes/{owner}/")]
+pub fn object_prefixes(owner: Uuid) -> [String; 4] {
+    [
+        format!("uploads/{owner}/"),
+        format!("files/{owner}/"),
+        format!("prototypes/{owner}/"),
+        format!("exports/{owner}/"),
+    ]
 }
 pub fn upload_object(owner: Uuid, file_id: Uuid) -> String {
     format!("uploads/{owner}/{file_id}")
@@ -134,6 +139,22 @@ pub const IMPORT_PREFIX: &str = "IMPORT#";
 /// An import job, under its owner.
 pub fn import(import_id: Uuid) -> String {
     format!("{IMPORT_PREFIX}{import_id}")
+}
+
+pub const EXPORT_PREFIX: &str = "EXPORT#";
+/// An export job, under its owner.
+pub fn export(export_id: Uuid) -> String {
+    format!("{EXPORT_PREFIX}{export_id}")
+}
+/// GSI1 partition of the exports whose archive is still in the bucket, by when it
+/// expires: `<epoch ms, 15 digits>#<owner>#<export id>` (the cleanup job removes it).
+pub const EXPORTS_EXPIRING: &str = "EXPORTS#EXPIRING";
+pub fn export_expiry_order(at_millis: i64, owner: Uuid, export_id: Uuid) -> String {
+    format!("{at_millis:015}#{owner}#{export_id}")
+}
+/// An export's archive, under its owner's `exports/` prefix.
+pub fn export_object(owner: Uuid, export_id: Uuid) -> String {
+    format!("exports/{owner}/{export_id}.json")
 }
 
 pub const PROMPT_PREFIX: &str = "PROMPT#";
@@ -374,6 +395,7 @@ mod tests {
         let mut found = constructors_containing("/{");
         found.sort();
         let mut expected = [
+            "export_object",
             "file_object",
             "object_prefixes",
             "prototype_objects",
@@ -387,7 +409,7 @@ mod tests {
         let version = version_object(owner, id, id, id);
         assert!(version.starts_with(&variant_objects(owner, id, id)));
         assert!(version.starts_with(&prototype_objects(owner, id)));
-        for object in [upload_object(owner, id), file_object(owner, id), version] {
+        for object in [upload_object(owner, id), file_object(owner, id), version, export_object(owner, id)] {
             assert!(object_prefixes(owner).iter().any(|prefix| object.starts_with(prefix)), "{object}");
         }
         assert!(!upload_object(Uuid::now_v7(), id).starts_with(&object_prefixes(owner)[0]));

@@ -5,6 +5,7 @@ pub mod chats;
 pub mod credentials;
 pub mod deletion;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod imports;
 pub mod jobs;
@@ -413,6 +414,28 @@ pub async fn query_prefix(table: &Table, pk: String, prefix: &str, newest_first:
     };
     let query = query.expression_attribute_values(":pk", s(pk)).scan_index_forward(!newest_first).consistent_read(true);
     query_items(query, usize::MAX).await
+}
+
+/// The items of partition `pk` whose sort key starts with `prefix`, a page at a time
+/// in sort-key order, mapped to `T` (for walking a partition too large to hold).
+pub fn prefix_pages<T: DeserializeOwned>(
+    table: &Table,
+    pk: String,
+    prefix: &str,
+) -> impl futures::Stream<Item = StoreResult<Vec<T>>> + use<T> {
+    let query = table
+        .query()
+        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+        .expression_attribute_values(":pk", s(pk))
+        .expression_attribute_values(":prefix", s(prefix))
+        .consistent_read(true);
+    let pages = query.into_paginator().send();
+    futures::stream::unfold(pages, |mut pages| async move {
+        let page = pages.next().await?.map_err(StoreError::from).and_then(|output| {
+            output.items.unwrap_or_default().into_iter().map(|item| Ok(serde_dynamo::from_item(item)?)).collect()
+        });
+        Some((page, pages))
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod chatgpt;
 pub mod claude_ai;
+pub mod myclaude;
 
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::value::RawValue;
