@@ -176,13 +176,17 @@ pub async fn remove_expired(deps: &Deps, limit: usize) -> ApiResult<u64> {
     Ok(removed)
 }
 
-/// The archive as a multipart upload: bytes gather in a buffer and go up a part at a
+/// Where an archive's bytes go: a multipart upload to S3 (the worker), or any writer
+/// (the operator CLI's `export`).
+enum Target<'a> {
+    S3 { deps: &'a Deps, key: String, upload_id: String, parts: Vec<CompletedPart> },
+    Io(std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send + Sync + 'a>>),
+}
+
+/// The archive being written: bytes gather in a buffer and go out a part (8 MiB) at a
 /// time.
 struct Upload<'a> {
-    deps: &'a Deps,
-    key: String,
-    upload_id: String,
-    parts: Vec<CompletedPart>,
+    target: Target<'a>,
     buffer: Vec<u8>,
     size: i64,
 }
@@ -198,7 +202,12 @@ impl<'a> Upload<'a> {
             .send()
             .await?;
         let upload_id = created.upload_id.ok_or_else(ApiError::unavailable)?;
-        Ok(Self { deps, key, upload_id, parts: Vec::new(), buffer: Vec::with_capacity(PART_BYTES), size: 0 })
+        let target = Target::S3 { deps, key, upload_id, parts: Vec::new() };
+        Ok(Self { target, buffer: Vec::with_capacity(PART_BYTES), size: 0 })
+    }
+
+    fn to_writer(writer: impl tokio::io::AsyncWrite + Send + Sync + 'a) -> Self {
+        Self { target: Target::Io(Box::pin(writer)), buffer: Vec::with_capacity(PART_BYTES), size: 0 }
     }
 
     /// Adds `value` as JSON (after `prefix`, e.g. a comma or a key).
@@ -222,63 +231,91 @@ impl<'a> Upload<'a> {
 
     async fn send_part(&mut self) -> ApiResult<()> {
         let body = std::mem::replace(&mut self.buffer, Vec::with_capacity(PART_BYTES));
-        let number = self.parts.len() as i32 + 1;
         self.size += body.len() as i64;
-        let sent = self
-            .deps
-            .s3
-            .upload_part()
-            .bucket(&self.deps.config.files_bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
-            .part_number(number)
-            .body(body.into())
-            .send()
-            .await?;
-        self.parts.push(CompletedPart::builder().set_e_tag(sent.e_tag).part_number(number).build());
+        match &mut self.target {
+            Target::S3 { deps, key, upload_id, parts } => {
+                let number = parts.len() as i32 + 1;
+                let sent = deps
+                    .s3
+                    .upload_part()
+                    .bucket(&deps.config.files_bucket)
+                    .key(key.as_str())
+                    .upload_id(upload_id.as_str())
+                    .part_number(number)
+                    .body(body.into())
+                    .send()
+                    .await?;
+                parts.push(CompletedPart::builder().set_e_tag(sent.e_tag).part_number(number).build());
+            }
+            Target::Io(writer) => {
+                use tokio::io::AsyncWriteExt;
+                writer.write_all(&body).await.map_err(|err| ApiError::internal("writing an archive", &err))?;
+            }
+        }
         Ok(())
     }
 
-    /// Sends the rest and completes the object; its size.
+    /// Sends the rest and completes the archive; its size.
     async fn finish(mut self) -> ApiResult<i64> {
         if let Err(err) = self.send_part().await {
             self.abort().await;
             return Err(err);
         }
-        let parts = CompletedMultipartUpload::builder().set_parts(Some(std::mem::take(&mut self.parts))).build();
-        let completed = self
-            .deps
-            .s3
-            .complete_multipart_upload()
-            .bucket(&self.deps.config.files_bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
-            .multipart_upload(parts)
-            .send()
-            .await;
-        if let Err(err) = completed {
+        let finished = match &mut self.target {
+            Target::S3 { deps, key, upload_id, parts } => {
+                let parts = CompletedMultipartUpload::builder().set_parts(Some(std::mem::take(parts))).build();
+                deps.s3
+                    .complete_multipart_upload()
+                    .bucket(&deps.config.files_bucket)
+                    .key(key.as_str())
+                    .upload_id(upload_id.as_str())
+                    .multipart_upload(parts)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(ApiError::from)
+            }
+            Target::Io(writer) => {
+                use tokio::io::AsyncWriteExt;
+                writer.flush().await.map_err(|err| ApiError::internal("writing an archive", &err))
+            }
+        };
+        if let Err(err) = finished {
             self.abort().await;
-            return Err(err.into());
+            return Err(err);
         }
         Ok(self.size)
     }
 
-    /// Gives the upload up (its parts are dropped; the bucket's lifecycle rule also
+    /// Gives an upload up (its parts are dropped; the bucket's lifecycle rule also
     /// aborts any left after a day).
     async fn abort(&self) {
-        let aborted = self
-            .deps
+        let Target::S3 { deps, key, upload_id, .. } = &self.target else { return };
+        let aborted = deps
             .s3
             .abort_multipart_upload()
-            .bucket(&self.deps.config.files_bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
+            .bucket(&deps.config.files_bucket)
+            .key(key.as_str())
+            .upload_id(upload_id.as_str())
             .send()
             .await;
         if let Err(err) = aborted {
-            tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&err), key = %self.key, "aborting an export's upload failed");
+            tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&err), %key, "aborting an export's upload failed");
         }
     }
+}
+
+/// Writes the archive of `owner`'s account to `writer` (the operator CLI): what it
+/// holds and its size.
+pub async fn export_to(
+    deps: &Deps,
+    owner: Uuid,
+    writer: impl tokio::io::AsyncWrite + Send + Sync,
+) -> ApiResult<(Exported, i64)> {
+    let user = users::get(&deps.table, owner).await?.ok_or_else(ApiError::not_found)?;
+    let mut out = Upload::to_writer(writer);
+    let exported = write_archive(deps, &user, &mut out).await?;
+    Ok((exported, out.finish().await?))
 }
 
 /// A list section of the archive: `"name":[` … `]`, entries comma-separated.

@@ -112,9 +112,8 @@ async fn import_fetched(
     Ok(Ok(report))
 }
 
-/// Copies the file to `dir` and, for a zip, takes its `conversations.json` (and, for
-/// Claude.ai, its `projects.json`; for a `myclaude` archive, its
-/// `myclaude-export….json`) out: the files to import, or why there are none.
+/// Copies the upload to `dir` and unpacks it (`unpack`): the files to import, or why
+/// there are none.
 async fn fetch(
     deps: &Deps,
     owner: Uuid,
@@ -137,7 +136,43 @@ async fn fetch(
     let mut out = tokio::fs::File::create(&copy).await.map_err(|err| ApiError::internal("writing an import", &err))?;
     tokio::io::copy(&mut body, &mut out).await.map_err(|err| ApiError::internal("copying an import", &err))?;
     drop(out);
-    if file.media_type != "application/zip" {
+    unpack(copy, file.media_type == "application/zip", format, dir).await
+}
+
+/// Imports the file at `path` (an export's JSON, or its zip) for `owner`, as the
+/// worker imports an upload (the operator CLI's `import`); a scratch directory holds
+/// what a zip unpacks to. The report, or why the file cannot be imported.
+pub async fn import_file(
+    deps: &Deps,
+    owner: Uuid,
+    format: ImportFormat,
+    path: &std::path::Path,
+) -> ApiResult<Result<import::Report, formats::FileError>> {
+    let dir = tempfile::tempdir().map_err(|err| ApiError::internal("making a directory for an import", &err))?;
+    let mut head = [0u8; 4];
+    let is_zip = {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)
+            .map_err(|err| ApiError::invalid_request(format!("{} cannot be read: {err}", path.display())))?;
+        let read = file.read(&mut head).unwrap_or(0);
+        infer::archive::is_zip(&head[..read])
+    };
+    match unpack(path.to_path_buf(), is_zip, format, dir.path()).await? {
+        Ok(fetched) => import_fetched(deps, owner, format, &fetched).await,
+        Err(reason) => Ok(Err(formats::FileError(reason))),
+    }
+}
+
+/// The files to import from `copy`: itself, or for a zip its `conversations.json` (and,
+/// for Claude.ai, its `projects.json`; for a `myclaude` archive, its
+/// `myclaude-export….json`) unpacked into `dir`; or why there are none.
+async fn unpack(
+    copy: PathBuf,
+    is_zip: bool,
+    format: ImportFormat,
+    dir: &std::path::Path,
+) -> ApiResult<Result<Fetched, String>> {
+    if !is_zip {
         return Ok(Ok(Fetched { conversations: copy, projects: None }));
     }
     let dir = dir.to_path_buf();

@@ -54,7 +54,25 @@ impl SessionItem {
 
 /// Stores a new session; 401 when the account is gone or being deleted.
 pub async fn put(table: &Table, session: &SessionItem) -> StoreResult<()> {
-    super::put_owned(table, session.user_id, serde_dynamo::to_item(session)?).await
+    // Only while the account is live and not disabled: a session cannot outlive a
+    // disable that ran while it was being started.
+    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        .table_name(table.name())
+        .set_key(Some(key(keys::user(session.user_id), keys::PROFILE)))
+        .condition_expression(format!("{} AND attribute_not_exists(disabled_at)", super::OWNER_LIVE))
+        .build()
+        .expect("table, key and condition are set");
+    let items = vec![
+        aws_sdk_dynamodb::types::TransactWriteItem::builder().condition_check(check).build(),
+        super::put_new_item(table, serde_dynamo::to_item(session)?),
+    ];
+    match super::transact(table, items).await {
+        Ok(_) => Ok(()),
+        Err(err) if super::condition_failed_at(&err, 0) => {
+            Err(super::StoreError::ConditionFailed(super::Condition::OwnerGone))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The session if it exists and has not expired (TTL deletion lags, so expiry is checked here).

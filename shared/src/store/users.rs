@@ -41,6 +41,10 @@ pub struct UserItem {
     /// this profile and kept under this number is current while the number stays.
     #[serde(default)]
     pub memories_rev: u64,
+    /// Set by an operator (`myclaude-admin disable-user`): no session can start, and
+    /// those there were are revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub disabled_at: Option<OffsetDateTime>,
 }
 
 fn enabled() -> bool {
@@ -67,6 +71,7 @@ impl UserItem {
             deleting_at: None,
             memory_enabled: true,
             memories_rev: 0,
+            disabled_at: None,
         }
     }
 }
@@ -130,6 +135,23 @@ fn update(table: &Table, user_id: Uuid) -> aws_sdk_dynamodb::operation::update_i
 
 fn updated(output: aws_sdk_dynamodb::operation::update_item::UpdateItemOutput) -> StoreResult<UserItem> {
     Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)
+}
+
+/// Disables the account from `at` (`None`: enables it again); `false` when there is
+/// no such account.
+pub async fn set_disabled(table: &Table, user_id: Uuid, at: Option<OffsetDateTime>) -> StoreResult<bool> {
+    let update = update(table, user_id);
+    let update = match at {
+        Some(at) => update
+            .update_expression("SET disabled_at = if_not_exists(disabled_at, :at)")
+            .expression_attribute_values(":at", super::time_attr(at)),
+        None => update.update_expression("REMOVE disabled_at"),
+    };
+    match update.send().await {
+        Ok(_) => Ok(true),
+        Err(err) if super::condition_failed(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
 }
 
 pub async fn mark_email_verified(table: &Table, user_id: Uuid) -> StoreResult<Option<UserItem>> {

@@ -17,6 +17,11 @@ use futures::TryFutureExt;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+/// The answer to a sign-in (with the right password, or Google) to a disabled account.
+pub fn account_disabled() -> ApiError {
+    ApiError::forbidden("account_disabled", "This account is disabled. Contact the service's operator.")
+}
+
 /// A login from an IP not seen for this long counts as new.
 const KNOWN_IP_DAYS: i64 = 90;
 
@@ -83,6 +88,9 @@ async fn start_session(
     device_info: String,
     ip: Option<String>,
 ) -> ApiResult<LoginResponse> {
+    if user.disabled_at.is_some() {
+        return Err(account_disabled());
+    }
     let now = deps.clock.now();
     let first_login = user.last_login.is_none();
     let ((token, expires_at, _), user, ip_is_new) = tokio::try_join!(

@@ -6,11 +6,12 @@
 mod account;
 mod account_mail;
 mod login;
+pub mod operator;
 mod recovery;
 
 pub use account::{delete_me, register, resend_verification, update_me, verify_email, REGISTERED_MESSAGE};
 pub use account_mail::resolve_account_email;
-pub use login::{google, list_sessions, login, logout, logout_all, revoke_session};
+pub use login::{account_disabled, google, list_sessions, login, logout, logout_all, revoke_session};
 pub use recovery::{change_password, confirm_password_reset, request_password_reset};
 
 use super::{password, token};
