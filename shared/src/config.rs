@@ -111,6 +111,9 @@ pub struct Config {
     pub stream_max_duration: Duration,
     /// The most tokens of knowledge a project may include in chat.
     pub knowledge_token_limit: i64,
+    /// How long one import job imports before it hands the rest to the next job (under
+    /// the portability worker's 15 minutes).
+    pub import_job_budget: Duration,
     pub memory: MemoryConfig,
     pub version: String,
 }
@@ -240,6 +243,7 @@ impl Config {
                 }
                 None => 150_000,
             },
+            import_job_budget: millis("IMPORT_JOB_BUDGET_MS", 780_000)?,
             memory: MemoryConfig {
                 token_budget: match var("MEMORY_TOKEN_BUDGET") {
                     Some(v) => v.parse().map_err(|_| "MEMORY_TOKEN_BUDGET must be a number of tokens".to_string())?,

@@ -225,7 +225,12 @@ fn normalised(value: Value, seen: &mut std::collections::HashMap<String, usize>)
 
 #[tokio::test]
 async fn an_export_imported_into_another_account_lists_the_same_and_imports_once() {
-    let app = TestApp::spawn().await;
+    // Each import job takes one entry and hands the rest to the next job.
+    let app = TestApp::spawn_with(AppOptions {
+        deps_hook: Some(Box::new(|deps| deps.config.import_job_budget = std::time::Duration::ZERO)),
+        ..Default::default()
+    })
+    .await;
     let ada = app.verified_user().await;
     let bob = app.verified_user().await;
     let token = ada.token.as_str();

@@ -4,10 +4,25 @@
 
 use serde_json::Value;
 use shared::model::{ImportFormat as Foreign, Imported};
-use shared::portability::import::conversations;
+use shared::portability::formats::FileError;
+use shared::portability::import::{Ran, Report, Resume};
 use std::path::PathBuf;
 use system_tests::*;
 use uuid::Uuid;
+
+/// Imports the file in one go, as the operator CLI does.
+async fn conversations(
+    deps: &shared::Deps,
+    owner: Uuid,
+    format: Foreign,
+    file: &std::path::Path,
+) -> shared::ApiResult<Result<Report, FileError>> {
+    let ran = shared::portability::import::conversations(deps, owner, format, file, Resume::default()).await?;
+    Ok(ran.map(|ran| match ran {
+        Ran::Done(report) => report,
+        Ran::Paused { .. } => panic!("an import without a deadline ran to its end"),
+    }))
+}
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/import").join(name)
@@ -257,4 +272,39 @@ async fn post_import_refuses_what_is_not_an_import_and_fails_a_file_of_another_f
     // Someone else's import is not found.
     let theirs = app.get_auth(&format!("/api/v1/import/{}", started.body["id"].as_str().unwrap()), &other.token).await;
     assert_eq!(theirs.status, 404, "{}", theirs.text);
+}
+
+#[tokio::test]
+async fn an_import_too_long_for_one_job_goes_on_in_the_next_ones() {
+    // Each job takes one conversation and hands the rest to the next job.
+    let app = TestApp::spawn_with(AppOptions {
+        deps_hook: Some(Box::new(|deps| deps.config.import_job_budget = std::time::Duration::ZERO)),
+        ..Default::default()
+    })
+    .await;
+    let user = app.verified_user().await;
+    let json = std::fs::read(fixture("claude_ai/conversations.json")).unwrap();
+    let projects = std::fs::read(fixture("claude_ai/projects.json")).unwrap();
+    let zip = zipped(&[("conversations.json", &json), ("projects.json", &projects)]);
+    let file = system_tests::files::upload(&app, &user.token, "export.zip", "application/zip", &zip, "import").await;
+    let body = serde_json::json!({"file_id": file.body["id"], "format": "claude_ai"});
+    let started = app.call("POST", "/api/v1/import", Some(&user.token), Some(body)).await;
+    assert_eq!(started.status, 202, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_string();
+
+    // The same as in one job (see the zip test above): every conversation once, the
+    // bad one named once, and the projects after the last conversation.
+    let done = import_status(&app, &user.token, &id).await;
+    assert_eq!(done["status"], "complete", "{done}");
+    assert_eq!(
+        done["imported"],
+        serde_json::json!({"chats": 3, "messages": 10, "documents": 1, "projects": 1, "knowledge": 2,
+            "prompts": 0, "memories": 0, "memory_tags": 0, "design_projects": 0, "prototypes": 0, "versions": 0,
+            "already_imported": 0, "empty": 0})
+    );
+    assert_eq!(done["errors"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(chats(&app, &user.token).await.len(), 3);
+    let owner: Uuid = user.id.parse().unwrap();
+    let stored = shared::store::imports::get(&app.deps.table, owner, id.parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.next_element, 4, "the last job started after the fourth conversation");
 }

@@ -36,6 +36,34 @@ pub struct Report {
     pub errors: Vec<String>,
 }
 
+/// Where an import job starts, and when it hands the rest over: an import too large
+/// for one job goes on in the next, from where this one stopped.
+#[derive(Clone, Debug, Default)]
+pub struct Resume {
+    /// The elements of the file earlier jobs went through (the check, pass 1, was
+    /// theirs too).
+    pub from: usize,
+    /// What they did.
+    pub report: Report,
+    /// When this job stops taking elements (`None`: never, as in the operator CLI).
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl Resume {
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline)
+    }
+}
+
+/// How an import job went.
+#[derive(Debug)]
+pub enum Ran {
+    /// The whole file is in.
+    Done(Report),
+    /// The job's time is up: the next one goes on from element `next`.
+    Paused { next: usize, report: Report },
+}
+
 /// At most this many per-conversation errors are kept (the rest are counted).
 pub const MAX_ERRORS: usize = 100;
 
@@ -82,52 +110,71 @@ pub fn check(path: &Path, format: Foreign) -> Result<(), FileError> {
     Ok(())
 }
 
-/// Imports the conversations of the file at `path` for `owner` (both passes).
+/// Imports the conversations of the file at `path` for `owner` (both passes; a job
+/// that resumes another skips the first).
 pub async fn conversations(
     deps: &Deps,
     owner: Uuid,
     format: Foreign,
     path: &Path,
-) -> ApiResult<Result<Report, FileError>> {
+    resume: Resume,
+) -> ApiResult<Result<Ran, FileError>> {
+    if resume.from == 0 {
+        if let Err(err) = check_off_runtime(path, format).await? {
+            return Ok(Err(err));
+        }
+    }
+    crate::tokens::ready().await;
+    let (tx, mut rx) = mpsc::channel::<(usize, Result<Conversation, String>)>(4);
+    let reader = read_in_background(path.to_path_buf(), format, resume.from, tx);
+    let mut report = resume.report.clone();
+    while let Some((index, read)) = rx.recv().await {
+        match read {
+            Ok(conversation) => store(deps, owner, format, &conversation, &mut report).await?,
+            Err(why) => report.error(format!("Conversation {} was skipped: {why}.", index + 1)),
+        }
+        if resume.past_deadline() {
+            drop(rx);
+            let _ = reader.await;
+            return Ok(Ok(Ran::Paused { next: index + 1, report }));
+        }
+    }
+    match reader.await.map_err(|err| ApiError::internal("reading an import", &err))? {
+        Ok(_) => Ok(Ok(Ran::Done(report))),
+        // The file changed under the import (it was checked whole).
+        Err(err) => Ok(Err(err)),
+    }
+}
+
+async fn check_off_runtime(path: &Path, format: Foreign) -> ApiResult<Result<(), FileError>> {
     let checked = {
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || check(&path, format))
             .await
             .map_err(|err| ApiError::internal("checking an import", &err))?
     };
-    if let Err(err) = checked {
-        return Ok(Err(err));
-    }
-    crate::tokens::ready().await;
-    let (tx, mut rx) = mpsc::channel::<(usize, Result<Conversation, String>)>(4);
-    let reader = read_in_background(path.to_path_buf(), format, tx);
-    let mut report = Report::default();
-    while let Some((index, read)) = rx.recv().await {
-        match read {
-            Ok(conversation) => store(deps, owner, format, &conversation, &mut report).await?,
-            Err(why) => report.error(format!("Conversation {} was skipped: {why}.", index + 1)),
-        }
-    }
-    match reader.await.map_err(|err| ApiError::internal("reading an import", &err))? {
-        Ok(_) => Ok(Ok(report)),
-        // The file changed under the import (it was checked whole).
-        Err(err) => Ok(Err(err)),
-    }
+    Ok(checked)
 }
 
-/// Reads the file on a blocking thread, handing each element over (at most a few
-/// waiting: one conversation is held at a time).
+/// Reads the file on a blocking thread, handing each element from `from` on over (at
+/// most a few waiting: one conversation is held at a time).
 fn read_in_background(
     path: PathBuf,
     format: Foreign,
+    from: usize,
     tx: mpsc::Sender<(usize, Result<Conversation, String>)>,
 ) -> tokio::task::JoinHandle<Result<usize, FileError>> {
     tokio::task::spawn_blocking(move || {
         let file =
             std::fs::File::open(&path).map_err(|err| FileError(format!("The file could not be read: {err}.")))?;
-        formats::each_element(file, |index, raw| match tx.blocking_send((index, read(format, raw.get()))) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
+        formats::each_element(file, |index, raw| {
+            if index < from {
+                return ControlFlow::Continue(());
+            }
+            match tx.blocking_send((index, read(format, raw.get()))) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
         })
     })
 }

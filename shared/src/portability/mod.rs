@@ -15,10 +15,10 @@ pub mod restore;
 
 use crate::domain::Validator;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{ImportFormat, Imported, Purpose};
+use crate::model::{ImportFormat, Purpose};
 use crate::queue::{self, JobKind};
 use crate::store::files;
-use crate::store::imports::{self, ImportItem, ImportStatus};
+use crate::store::imports::{self, ImportItem, ImportStatus, Progress};
 use crate::Deps;
 use api::{Import, ImportRequest, ImportStarted};
 use std::path::PathBuf;
@@ -58,25 +58,46 @@ const MAX_UNPACKED_BYTES: u64 = 2_000_000_000;
 /// Runs an import job: fetches the file, imports it, and records the outcome. `None`
 /// when the import is gone (its account was deleted). An error is one worth retrying
 /// (the store or S3 failed); what the file is or holds is recorded instead.
+///
+/// A job imports for `config.import_job_budget` at most; then it records how far it
+/// got and queues the next job, which fetches the file again and goes on from there.
 pub async fn run_import(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Option<ImportStatus>> {
+    let started = std::time::Instant::now();
     let Some(item) = imports::get(&deps.table, owner, id).await? else {
         return Ok(None);
     };
     if matches!(item.status, ImportStatus::Complete | ImportStatus::Failed) {
         return Ok(Some(item.status));
     }
-    imports::record(&deps.table, owner, id, ImportStatus::Running, &item.imported, &[], deps.clock.now()).await?;
+    let next = item.next_element;
+    let running =
+        Progress { status: ImportStatus::Running, imported: &item.imported, errors: &item.errors, next_element: next };
+    imports::record(&deps.table, owner, id, running, deps.clock.now()).await?;
+    let resume = import::Resume {
+        from: item.next_element as usize,
+        report: import::Report { imported: item.imported.clone(), errors: item.errors.clone() },
+        deadline: Some(started + deps.config.import_job_budget),
+    };
     let dir = tempfile::tempdir().map_err(|err| ApiError::internal("making a directory for an import", &err))?;
     let outcome = match fetch(deps, owner, item.file_id, item.format, dir.path()).await? {
-        Ok(fetched) => import_fetched(deps, owner, item.format, &fetched).await?,
+        Ok(fetched) => import_fetched(deps, owner, item.format, &fetched, resume).await?,
         Err(reason) => Err(formats::FileError(reason)),
     };
-    let (status, imported, errors) = match outcome {
-        Ok(report) => (ImportStatus::Complete, report.imported, report.errors),
-        Err(err) => (ImportStatus::Failed, Imported::default(), vec![err.0]),
+    let (status, imported, errors, next) = match outcome {
+        Ok(import::Ran::Done(report)) => (ImportStatus::Complete, report.imported, report.errors, next),
+        Ok(import::Ran::Paused { next, report }) => {
+            (ImportStatus::Running, report.imported, report.errors, next as u64)
+        }
+        // What earlier jobs of a long import stored stays, and is still counted.
+        Err(err) => (ImportStatus::Failed, item.imported.clone(), [item.errors.clone(), vec![err.0]].concat(), next),
     };
-    if !imports::record(&deps.table, owner, id, status, &imported, &errors, deps.clock.now()).await? {
+    let progress = Progress { status, imported: &imported, errors: &errors, next_element: next };
+    if !imports::record(&deps.table, owner, id, progress, deps.clock.now()).await? {
         return Ok(None);
+    }
+    if status == ImportStatus::Running {
+        tracing::info!(%id, next, "import handed over to the next job");
+        queue::enqueue(deps, JobKind::Import { user_id: owner, import_id: id }).await?;
     }
     Ok(Some(status))
 }
@@ -89,18 +110,21 @@ struct Fetched {
     projects: Option<PathBuf>,
 }
 
-/// Imports what was fetched: the conversations, then the projects.
+/// Imports what was fetched: the conversations, then (once they are all in) the
+/// projects.
 async fn import_fetched(
     deps: &Deps,
     owner: Uuid,
     format: ImportFormat,
     fetched: &Fetched,
-) -> ApiResult<Result<import::Report, formats::FileError>> {
+    resume: import::Resume,
+) -> ApiResult<Result<import::Ran, formats::FileError>> {
     if format == ImportFormat::Myclaude {
-        return restore::archive(deps, owner, &fetched.conversations).await;
+        return restore::archive(deps, owner, &fetched.conversations, resume).await;
     }
-    let mut report = match import::conversations(deps, owner, format, &fetched.conversations).await? {
-        Ok(report) => report,
+    let mut report = match import::conversations(deps, owner, format, &fetched.conversations, resume).await? {
+        Ok(import::Ran::Done(report)) => report,
+        Ok(paused) => return Ok(Ok(paused)),
         Err(err) => return Ok(Err(err)),
     };
     if let Some(projects) = &fetched.projects {
@@ -109,7 +133,7 @@ async fn import_fetched(
             report.errors.push(err.0);
         }
     }
-    Ok(Ok(report))
+    Ok(Ok(import::Ran::Done(report)))
 }
 
 /// Copies the upload to `dir` and unpacks it (`unpack`): the files to import, or why
@@ -157,10 +181,13 @@ pub async fn import_file(
         let read = file.read(&mut head).unwrap_or(0);
         infer::archive::is_zip(&head[..read])
     };
-    match unpack(path.to_path_buf(), is_zip, format, dir.path()).await? {
-        Ok(fetched) => import_fetched(deps, owner, format, &fetched).await,
-        Err(reason) => Ok(Err(formats::FileError(reason))),
-    }
+    let ran = match unpack(path.to_path_buf(), is_zip, format, dir.path()).await? {
+        Ok(fetched) => import_fetched(deps, owner, format, &fetched, import::Resume::default()).await?,
+        Err(reason) => Err(formats::FileError(reason)),
+    };
+    Ok(ran.map(|ran| match ran {
+        import::Ran::Done(report) | import::Ran::Paused { report, .. } => report,
+    }))
 }
 
 /// The files to import from `copy`: itself, or for a zip its `conversations.json` (and,

@@ -18,7 +18,7 @@ use super::archive::{self, Chat, DesignProject, Memory, Project, Prompt};
 use super::formats::myclaude::{self, BadEntry, Entry};
 use super::formats::FileError;
 use super::ids;
-use super::import::Report;
+use super::import::{Ran, Report, Resume};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Block, PairStatus};
 use crate::store::chats::{self, ChatItem};
@@ -56,9 +56,12 @@ pub fn check(path: &Path) -> Result<(), FileError> {
     myclaude::each_entry(file, |_| ControlFlow::Continue(()))
 }
 
-/// Imports the archive at `path` for `owner` (both passes).
-pub async fn archive(deps: &Deps, owner: Uuid, path: &Path) -> ApiResult<Result<Report, FileError>> {
-    let checked = {
+/// Imports the archive at `path` for `owner` (both passes; a job that resumes another
+/// skips the first, and the entries it went through).
+pub async fn archive(deps: &Deps, owner: Uuid, path: &Path, resume: Resume) -> ApiResult<Result<Ran, FileError>> {
+    let checked = if resume.from > 0 {
+        Ok(())
+    } else {
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || check(&path))
             .await
@@ -68,12 +71,19 @@ pub async fn archive(deps: &Deps, owner: Uuid, path: &Path) -> ApiResult<Result<
         return Ok(Err(err));
     }
     crate::tokens::ready().await;
-    let (tx, mut rx) = mpsc::channel::<Result<Entry, BadEntry>>(2);
+    let (tx, mut rx) = mpsc::channel::<(usize, Result<Entry, BadEntry>)>(2);
     let reader = read_in_background(path.to_path_buf(), tx);
-    let mut report = Report::default();
+    let mut report = resume.report.clone();
     // The archive's projects: a chat keeps its project only if the archive has it.
     let mut projects_seen = HashSet::new();
-    while let Some(entry) = rx.recv().await {
+    while let Some((index, entry)) = rx.recv().await {
+        // Earlier jobs stored these; their projects still name the chats' projects.
+        if index < resume.from {
+            if let Ok(Entry::Project(project)) = &entry {
+                projects_seen.insert(project.id);
+            }
+            continue;
+        }
         match entry {
             Ok(Entry::Profile(_)) => {}
             Ok(Entry::Prompt(prompt)) => prompt_in(deps, owner, prompt, &mut report).await?,
@@ -92,25 +102,34 @@ pub async fn archive(deps: &Deps, owner: Uuid, path: &Path) -> ApiResult<Result<
             Ok(Entry::Chat(chat)) => chat_in(deps, owner, *chat, &projects_seen, &mut report).await?,
             Err(bad) => report.error(format!("Entry {} of {} was skipped: {}.", bad.index + 1, bad.section, bad.why)),
         }
+        if resume.deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+            drop(rx);
+            let _ = reader.await;
+            return Ok(Ok(Ran::Paused { next: index + 1, report }));
+        }
     }
     match reader.await.map_err(|err| ApiError::internal("reading an import", &err))? {
-        Ok(()) => Ok(Ok(report)),
+        Ok(()) => Ok(Ok(Ran::Done(report))),
         Err(err) => Ok(Err(err)),
     }
 }
 
-/// Reads the archive on a blocking thread, handing each entry over (a few at most
-/// waiting).
+/// Reads the archive on a blocking thread, handing each entry over with its place in
+/// the file (a few at most waiting).
 fn read_in_background(
     path: PathBuf,
-    tx: mpsc::Sender<Result<Entry, BadEntry>>,
+    tx: mpsc::Sender<(usize, Result<Entry, BadEntry>)>,
 ) -> tokio::task::JoinHandle<Result<(), FileError>> {
     tokio::task::spawn_blocking(move || {
         let file =
             std::fs::File::open(&path).map_err(|err| FileError(format!("The file could not be read: {err}.")))?;
-        myclaude::each_entry(file, |entry| match tx.blocking_send(entry) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
+        let mut index = 0;
+        myclaude::each_entry(file, |entry| {
+            index += 1;
+            match tx.blocking_send((index - 1, entry)) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
         })
     })
 }

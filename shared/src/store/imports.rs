@@ -38,6 +38,10 @@ pub struct ImportItem {
     pub imported: Imported,
     #[serde(default)]
     pub errors: Vec<String>,
+    /// Where the next job goes on: the elements (conversations, or archive entries) of
+    /// the file the jobs so far went through. 0 until a job hands over.
+    #[serde(default)]
+    pub next_element: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -57,6 +61,7 @@ impl ImportItem {
             status: ImportStatus::Queued,
             imported: Imported::default(),
             errors: Vec::new(),
+            next_element: 0,
             created_at: now,
             updated_at: now,
         }
@@ -78,24 +83,33 @@ pub async fn get(table: &Table, owner: Uuid, id: Uuid) -> StoreResult<Option<Imp
 
 /// Records where the import is, with what it did so far; `false` when it is gone (its
 /// account was deleted).
+/// Where an import is, as a job records it.
+pub struct Progress<'a> {
+    pub status: ImportStatus,
+    pub imported: &'a Imported,
+    pub errors: &'a [String],
+    pub next_element: u64,
+}
+
 pub async fn record(
     table: &Table,
     owner: Uuid,
     id: Uuid,
-    status: ImportStatus,
-    imported: &Imported,
-    errors: &[String],
+    progress: Progress<'_>,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
     let result = table
         .update_item()
         .set_key(Some(import_key(owner, id)))
-        .update_expression("SET #status = :status, imported = :imported, errors = :errors, updated_at = :now")
+        .update_expression(
+            "SET #status = :status, imported = :imported, errors = :errors, next_element = :next, updated_at = :now",
+        )
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":status", serde_dynamo::to_attribute_value(status)?)
-        .expression_attribute_values(":imported", serde_dynamo::to_attribute_value(imported)?)
-        .expression_attribute_values(":errors", serde_dynamo::to_attribute_value(errors)?)
+        .expression_attribute_values(":status", serde_dynamo::to_attribute_value(progress.status)?)
+        .expression_attribute_values(":imported", serde_dynamo::to_attribute_value(progress.imported)?)
+        .expression_attribute_values(":errors", serde_dynamo::to_attribute_value(progress.errors)?)
+        .expression_attribute_values(":next", super::n(progress.next_element))
         .expression_attribute_values(":now", super::time_attr(now))
         .send()
         .await;
