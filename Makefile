@@ -15,6 +15,7 @@ help:
 	@echo "make fuzz-api      Schemathesis over every route with many more examples than make test"
 	@echo "make seed-dev      fill the running make dev stack with a heavy account (prints its login)"
 	@echo "make bench-local   p50/p90 of chat lists, messages, memories and first delta on the seeded make dev stack"
+	@echo "make bench-import  a generated 50 MB ChatGPT export through POST /import: time and the worker's peak RSS"
 	@echo "make admin ARGS=\"…\"  the operator CLI (myclaude-admin) against the make dev stack; ARGS=--help for its commands"
 
 dev:
@@ -59,4 +60,7 @@ admin:
 bench-local:
 	@bash scripts/bench.sh local
 
-.PHONY: help dev test mail template lint build-lambda bench bench-login bench-coldstart fuzz-api seed-dev bench-local admin
+bench-import:
+	@bash scripts/bench.sh import
+
+.PHONY: help dev test mail template lint build-lambda bench bench-login bench-coldstart fuzz-api seed-dev bench-local bench-import admin

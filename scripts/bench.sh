@@ -2,7 +2,7 @@
 # `make bench` / `make bench-login`: benchmarks (optimised builds) against their own
 # emulator; `make bench-local`: against the stack `make dev` runs (MYCLAUDE_API, else
 # http://127.0.0.1:$PORT), seeded by `make seed-dev`.
-# Usage: scripts/bench.sh [chat|tokenizer|login|coldstart|local]... (default: chat tokenizer)
+# Usage: scripts/bench.sh [chat|tokenizer|login|coldstart|local|import]... (default: chat tokenizer)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,9 +11,9 @@ benches=("$@")
 needs_emulator=false
 for bench in "${benches[@]}"; do
   case "$bench" in
-    chat | login | coldstart) needs_emulator=true ;;
+    chat | login | coldstart | import) needs_emulator=true ;;
     tokenizer | local) ;;
-    *) echo "unknown benchmark: $bench (chat, tokenizer, login, coldstart, local)" >&2; exit 2 ;;
+    *) echo "unknown benchmark: $bench (chat, tokenizer, login, coldstart, local, import)" >&2; exit 2 ;;
   esac
 done
 if $needs_emulator; then
@@ -30,6 +30,7 @@ for bench in "${benches[@]}"; do
     tokenizer) cargo bench --locked -p shared --bench tokenizer ;;
     login) cargo bench --locked -p system-tests --bench login_timing ;;
     local) cargo bench --locked -p system-tests --bench local_stack ;;
+    import) cargo bench --locked -p system-tests --bench import_scale ;;
     coldstart)
       # The binary Lambda runs (release profile: LTO, one codegen unit), spawned fresh per run.
       cargo build --locked --release -p functions --bin bootstrap

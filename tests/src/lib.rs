@@ -46,6 +46,9 @@ pub struct AppOptions {
     pub deps_hook: Option<DepsHook>,
     /// A table of its own, for tests of jobs that work across all users' items.
     pub own_table: bool,
+    /// Keep every log line (debug level, the SDKs' included) for `captured_logs`. A
+    /// benchmark that measures memory turns it off: the buffer only grows.
+    pub capture_logs: bool,
 }
 
 impl Default for AppOptions {
@@ -57,6 +60,7 @@ impl Default for AppOptions {
             queues: QueueSettings { visibility_timeout_secs: 1, max_receive_count: 3 },
             deps_hook: None,
             own_table: false,
+            capture_logs: true,
         }
     }
 }
@@ -196,7 +200,9 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: AppOptions) -> Self {
-        capture_logs();
+        if options.capture_logs {
+            capture_logs();
+        }
         let endpoint = emulator_endpoint();
         let prefix = format!("t{}", &Uuid::new_v4().simple().to_string()[..12]);
         let google = FakeGoogle::start().await;
