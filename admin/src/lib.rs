@@ -117,7 +117,10 @@ fn parse_format(text: &str) -> Result<ImportFormat, String> {
 
 fn describe(user: &UserItem) -> String {
     let state = match (user.disabled_at, user.email_verified) {
-        (Some(at), _) => format!("disabled since {at}"),
+        (Some(at), _) => {
+            let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.to_string());
+            format!("disabled since {at}")
+        }
         (None, true) => "verified".into(),
         (None, false) => "not verified".into(),
     };
