@@ -336,3 +336,21 @@ async fn an_export_imported_into_another_account_lists_the_same_and_imports_once
     assert_eq!(after, before + 2, "only the second upload's file and import items: {before} → {after}");
     assert_eq!(snapshot(&app, &bob.token).await, ours);
 }
+
+#[tokio::test]
+async fn an_export_whose_job_never_finished_shows_failed_once_it_is_given_up() {
+    let app = TestApp::spawn().await;
+    let user = app.verified_user().await;
+    let owner: uuid::Uuid = user.id.parse().unwrap();
+    // An export whose job failed every delivery: nothing ever recorded it again.
+    let item = shared::store::exports::ExportItem::new(owner, app.clock.now());
+    shared::store::exports::create(&app.deps.table, &item).await.unwrap();
+    let path = format!("/api/v1/export/{}", item.id);
+    let waiting = app.get_auth(&path, &user.token).await;
+    assert_eq!(waiting.body["status"], "queued", "{}", waiting.text);
+    app.clock.advance(time::Duration::hours(7));
+    let given_up = app.get_auth(&path, &user.token).await;
+    assert_eq!(given_up.body["status"], "failed", "{}", given_up.text);
+    assert_eq!(given_up.body["error"], "The export did not finish. Start a new one.");
+    assert!(given_up.body.get("download_url").is_none());
+}

@@ -31,6 +31,10 @@ pub const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(15 * 60);
 /// The size of each uploaded part but the last (S3 takes 5 MiB at least).
 const PART_BYTES: usize = 8 * 1024 * 1024;
 
+/// An export queued or running this long without news will not finish: its job
+/// failed every delivery (the queue retries it 3 times, 90 minutes apart at most).
+const GIVEN_UP_AFTER: Duration = Duration::from_secs(6 * 3600);
+
 /// Chats whose pairs are read at once while the archive is written (in their order).
 const CHATS_AHEAD: usize = 4;
 
@@ -83,8 +87,11 @@ pub async fn get_export(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Export>
     let now = deps.clock.now();
     // Past its time the archive is gone (or about to be): never a link to it.
     let live = item.status == ExportStatus::Complete && item.expires_at.is_some_and(|at| at > now);
+    let given_up =
+        matches!(item.status, ExportStatus::Queued | ExportStatus::Running) && now - item.updated_at > GIVEN_UP_AFTER;
     let status = match item.status {
         ExportStatus::Complete if !live => ExportStatus::Expired,
+        _ if given_up => ExportStatus::Failed,
         status => status,
     };
     let download_url = match live {
@@ -98,7 +105,10 @@ pub async fn get_export(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Export>
         expires_at: item.expires_at.filter(|_| live),
         size: item.size,
         exported: item.exported,
-        error: item.error,
+        error: match given_up {
+            true => Some("The export did not finish. Start a new one.".into()),
+            false => item.error,
+        },
         created_at: item.created_at,
         updated_at: item.updated_at,
     })
