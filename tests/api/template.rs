@@ -85,3 +85,63 @@ fn every_queue_hides_a_message_longer_than_its_worker_may_run() {
     assert_eq!(importer["EphemeralStorage"]["Size"], 4096);
     assert_eq!(importer["Events"]["Queue"]["Properties"]["BatchSize"], 1);
 }
+
+#[test]
+fn the_template_keeps_data_limits_workers_and_raises_alarms() {
+    let template: Value = serde_yaml_ng::from_str(&committed_template()).expect("valid YAML");
+    let resources = template["Resources"].as_object().unwrap();
+    let of_type = |kind: &str| resources.iter().filter(move |(_, r)| r["Type"] == kind).collect::<Vec<_>>();
+
+    // Data stays: the table (also protected from deletion), the bucket, the logs.
+    assert_eq!(resources["Table"]["Properties"]["DeletionProtectionEnabled"], true);
+    for data in ["Table", "FilesBucket", "FunctionLogs"] {
+        assert_eq!(resources[data]["DeletionPolicy"], "Retain", "{data}");
+    }
+    // Only TLS reaches the bucket.
+    let statements = &resources["FilesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    assert!(
+        statements
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["Effect"] == "Deny" && s["Condition"]["Bool"]["aws:SecureTransport"] == "false"),
+        "{statements}"
+    );
+    // Every function logs to the one group, whose retention is a parameter.
+    assert_eq!(template["Globals"]["Function"]["LoggingConfig"]["LogGroup"]["Ref"], "FunctionLogs");
+    assert_eq!(resources["FunctionLogs"]["Properties"]["RetentionInDays"]["Ref"], "LogRetentionDays");
+
+    // Every queue says how long it keeps a message; every dead-letter queue has an alarm.
+    let alarmed: BTreeSet<&str> = of_type("AWS::CloudWatch::Alarm")
+        .iter()
+        .filter_map(|(_, a)| a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0].as_str())
+        .collect();
+    let mut dead_letter_queues = BTreeSet::new();
+    for (id, queue) in of_type("AWS::SQS::Queue") {
+        assert!(queue["Properties"]["MessageRetentionPeriod"].is_u64(), "{id} states its retention");
+        if let Some(target) = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0].as_str() {
+            dead_letter_queues.insert(target.to_string());
+        }
+    }
+    for (_, function) in of_type("AWS::Serverless::Function") {
+        for event in function["Properties"]["Events"].as_object().unwrap().values() {
+            match event["Type"].as_str().unwrap() {
+                // A flood of jobs cannot take the API's concurrency.
+                "SQS" => assert!(event["Properties"]["ScalingConfig"]["MaximumConcurrency"].as_u64().unwrap() >= 2),
+                // A failed scheduled run is retried, then kept.
+                "Schedule" => {
+                    assert!(event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"].as_u64().unwrap() > 0);
+                    let target = event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].as_str().unwrap();
+                    dead_letter_queues.insert(target.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(dead_letter_queues.len(), 5, "{dead_letter_queues:?}");
+    for queue in &dead_letter_queues {
+        assert!(alarmed.contains(queue.as_str()), "{queue} has an alarm on its depth");
+    }
+    let api = &resources["Api5xxAlarm"]["Properties"];
+    assert_eq!((api["Namespace"].as_str(), api["MetricName"].as_str()), (Some("AWS/ApiGateway"), Some("5XXError")));
+}

@@ -173,7 +173,11 @@ fn worker_function(worker: &Worker) -> Value {
                         "Queue": get_att(queue_resource(worker.queue), "Arn"),
                         "BatchSize": worker.batch_size,
                         "MaximumBatchingWindowInSeconds": 1,
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"]
+                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                        // A flood of jobs cannot take the account's concurrency from
+                        // the API: each queue runs at most this many at once (without
+                        // reserving any, which a new account's low limit would refuse).
+                        "ScalingConfig": { "MaximumConcurrency": WORKER_MAX_CONCURRENCY }
                     }
                 }
             }
@@ -185,6 +189,116 @@ fn worker_function(worker: &Worker) -> Value {
     function
 }
 
+/// The most instances of one worker at once.
+const WORKER_MAX_CONCURRENCY: u32 = 10;
+
+/// The dead-letter queues: each has an alarm on its depth.
+const DEAD_LETTER_QUEUES: [&str; 5] = [
+    "EmailDeadLetterQueue",
+    "TitleDeadLetterQueue",
+    "MemoryDeadLetterQueue",
+    "PortabilityDeadLetterQueue",
+    "ScheduleDeadLetterQueue",
+];
+
+/// Alarms, the log group, the TLS-only bucket policy and the schedules' dead letters.
+fn operations(resources: &mut serde_json::Map<String, Value>) {
+    resources.insert(
+        "FunctionLogs".into(),
+        json!({
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": { "RetentionInDays": reference("LogRetentionDays") }
+        }),
+    );
+    resources.insert(
+        "FilesBucketPolicy".into(),
+        json!({
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": reference("FilesBucket"),
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                    "Sid": "TlsOnly",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [get_att("FilesBucket", "Arn"), sub("${FilesBucket.Arn}/*")],
+                    "Condition": { "Bool": { "aws:SecureTransport": "false" } }
+                }] }
+            }
+        }),
+    );
+    resources.insert(
+        "ScheduleDeadLetterQueue".into(),
+        json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true } }),
+    );
+    resources.insert(
+        "ScheduleDeadLetterQueuePolicy".into(),
+        json!({
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [reference("ScheduleDeadLetterQueue")],
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "events.amazonaws.com" },
+                    "Action": "sqs:SendMessage",
+                    "Resource": get_att("ScheduleDeadLetterQueue", "Arn")
+                }] }
+            }
+        }),
+    );
+    resources.insert("AlarmTopic".into(), json!({ "Type": "AWS::SNS::Topic", "Properties": {} }));
+    resources.insert(
+        "AlarmEmailSubscription".into(),
+        json!({
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": { "TopicArn": reference("AlarmTopic"), "Protocol": "email", "Endpoint": reference("AlarmEmail") }
+        }),
+    );
+    for queue in DEAD_LETTER_QUEUES {
+        resources.insert(
+            format!("{queue}Alarm"),
+            json!({
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {
+                    "AlarmDescription": format!("A job reached {queue}: it failed every delivery."),
+                    "Namespace": "AWS/SQS",
+                    "MetricName": "ApproximateNumberOfMessagesVisible",
+                    "Dimensions": [{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }],
+                    "Statistic": "Maximum",
+                    "Period": 300,
+                    "EvaluationPeriods": 1,
+                    "Threshold": 1,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "TreatMissingData": "notBreaching",
+                    "AlarmActions": [reference("AlarmTopic")]
+                }
+            }),
+        );
+    }
+    resources.insert(
+        "Api5xxAlarm".into(),
+        json!({
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": "More than 1% of API requests answered 5xx over 5 minutes.",
+                "Namespace": "AWS/ApiGateway",
+                "MetricName": "5XXError",
+                "Dimensions": [{ "Name": "ApiName", "Value": sub("${AWS::StackName}") }, { "Name": "Stage", "Value": "live" }],
+                "Statistic": "Average",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 0.01,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [reference("AlarmTopic")]
+            }
+        }),
+    );
+}
+
 fn scheduled_function(job: &Scheduled) -> Value {
     json!({
         "Type": "AWS::Serverless::Function",
@@ -194,7 +308,12 @@ fn scheduled_function(job: &Scheduled) -> Value {
             "Environment": { "Variables": { "FUNCTION": job.name } },
             "Policies": policies(job.permissions),
             "Events": {
-                "Schedule": { "Type": "Schedule", "Properties": { "Schedule": job.schedule } }
+                "Schedule": { "Type": "Schedule", "Properties": {
+                    "Schedule": job.schedule,
+                    // A run that fails is tried twice more, then kept for a person.
+                    "RetryPolicy": { "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600 },
+                    "DeadLetterConfig": { "Arn": get_att("ScheduleDeadLetterQueue", "Arn") }
+                } }
             }
         }
     })
@@ -255,6 +374,7 @@ pub fn document() -> Value {
                     "Projection": { "ProjectionType": "ALL" }
                 }],
                 "TimeToLiveSpecification": { "AttributeName": "ttl", "Enabled": true },
+                "DeletionProtectionEnabled": true,
                 "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
                 "SSESpecification": { "SSEEnabled": true }
             }
@@ -302,6 +422,8 @@ pub fn document() -> Value {
             "Type": "AWS::SQS::Queue",
             "Properties": {
                 "VisibilityTimeout": visibility(Queue::Titles),
+                // Jobs wait 4 days at most (SQS's default, stated); dead letters 14.
+                "MessageRetentionPeriod": 345_600,
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("TitleDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
@@ -317,6 +439,8 @@ pub fn document() -> Value {
             "Type": "AWS::SQS::Queue",
             "Properties": {
                 "VisibilityTimeout": visibility(Queue::Memory),
+                // Jobs wait 4 days at most (SQS's default, stated); dead letters 14.
+                "MessageRetentionPeriod": 345_600,
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("MemoryDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
@@ -332,6 +456,8 @@ pub fn document() -> Value {
             "Type": "AWS::SQS::Queue",
             "Properties": {
                 "VisibilityTimeout": visibility(Queue::Portability),
+                // Jobs wait 4 days at most (SQS's default, stated); dead letters 14.
+                "MessageRetentionPeriod": 345_600,
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("PortabilityDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
@@ -343,11 +469,14 @@ pub fn document() -> Value {
             "Type": "AWS::SQS::Queue",
             "Properties": {
                 "VisibilityTimeout": visibility(Queue::Email),
+                // Jobs wait 4 days at most (SQS's default, stated); dead letters 14.
+                "MessageRetentionPeriod": 345_600,
                 "SqsManagedSseEnabled": true,
                 "RedrivePolicy": { "deadLetterTargetArn": get_att("EmailDeadLetterQueue", "Arn"), "maxReceiveCount": 3 }
             }
         }),
     );
+    operations(&mut resources);
     for route in functions::routes() {
         resources.insert(logical_id(route.name), http_function(route));
     }
@@ -370,7 +499,12 @@ pub fn document() -> Value {
             "MailDomain": { "Type": "String", "Default": "example.com", "Description": "SES-verified domain of MailFrom" },
             "ModelPrimary": { "Type": "String", "Default": shared::config::DEFAULT_PRIMARY_MODEL, "Description": "Bedrock model (inference profile) that answers chats" },
             "ModelFallbacks": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Comma-separated fallback models" },
-            "ModelSmall": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Small model for titles and memory extraction" }
+            "ModelSmall": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Small model for titles and memory extraction" },
+            "LogRetentionDays": { "Type": "Number", "Default": 30, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], "Description": "Days every function's logs are kept (one shared log group)" },
+            "AlarmEmail": { "Type": "String", "Default": "", "Description": "Email address the alarms (dead-letter queues, API 5xx) are sent to; empty: alarms go only to the AlarmTopic SNS topic" }
+        },
+        "Conditions": {
+            "HasAlarmEmail": { "Fn::Not": [{ "Fn::Equals": [reference("AlarmEmail"), ""] }] }
         },
         "Globals": {
             "Function": {
@@ -381,7 +515,7 @@ pub fn document() -> Value {
                 "MemorySize": 512,
                 "Timeout": 29,
                 "Tracing": "Active",
-                "LoggingConfig": { "LogFormat": "JSON" },
+                "LoggingConfig": { "LogFormat": "JSON", "LogGroup": reference("FunctionLogs") },
                 "Environment": {
                     "Variables": {
                         "TABLE_NAME": reference("Table"),
