@@ -145,3 +145,35 @@ fn the_template_keeps_data_limits_workers_and_raises_alarms() {
     let api = &resources["Api5xxAlarm"]["Properties"];
     assert_eq!((api["Namespace"].as_str(), api["MetricName"].as_str()), (Some("AWS/ApiGateway"), Some("5XXError")));
 }
+
+#[test]
+fn api_gateway_answers_its_own_errors_in_the_contracts_shape_with_cors() {
+    let template: Value = serde_yaml_ng::from_str(&committed_template()).expect("valid YAML");
+    let responses = template["Resources"]["Api"]["Properties"]["GatewayResponses"].as_object().unwrap();
+    let mut seen = BTreeSet::new();
+    for (kind, response) in responses {
+        let header = &response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"]["Fn::Sub"];
+        assert_eq!(header, "'${CorsAllowedOrigin}'", "{kind} carries the CORS header");
+        // API Gateway fills in its own message, a quoted string.
+        let body = response["ResponseTemplates"]["application/json"]
+            .as_str()
+            .unwrap()
+            .replace("$context.error.messageString", "\"Missing Authentication Token\"");
+        let body: Value = serde_json::from_str(&body).unwrap_or_else(|err| panic!("{kind}: {err}: {body}"));
+        let code = body["error"]["code"].as_str().unwrap().to_string();
+        assert!(body["error"]["message"].is_string(), "{kind}: {body}");
+        seen.insert((kind.as_str(), response["StatusCode"].as_str().map(str::to_string), code));
+    }
+    let expected: BTreeSet<_> = [
+        ("DEFAULT_4XX", None, "invalid_request"),
+        ("DEFAULT_5XX", None, "service_unavailable"),
+        // An unknown path (or a method a path does not serve: API Gateway cannot say 405).
+        ("MISSING_AUTHENTICATION_TOKEN", Some("404".to_string()), "not_found"),
+        ("REQUEST_TOO_LARGE", Some("413".to_string()), "payload_too_large"),
+        ("THROTTLED", Some("429".to_string()), "rate_limited"),
+    ]
+    .into_iter()
+    .map(|(kind, status, code)| (kind, status, code.to_string()))
+    .collect();
+    assert_eq!(seen, expected);
+}

@@ -319,6 +319,34 @@ fn scheduled_function(job: &Scheduled) -> Value {
     })
 }
 
+/// What API Gateway answers by itself (before any function runs), in the contract's
+/// error shape and with the CORS header. API Gateway cannot answer 405: a known path
+/// with a method it does not serve is, to it, a path without a route, so it is 404.
+fn gateway_responses() -> Value {
+    let response = |status: Option<u16>, code: &str, message: &str| {
+        // `$context.error.messageString` is API Gateway's own message, quoted.
+        let message =
+            if message.is_empty() { "$context.error.messageString".to_string() } else { format!("\"{message}\"") };
+        let mut response = json!({
+            "ResponseParameters": { "Headers": { "Access-Control-Allow-Origin": sub("'${CorsAllowedOrigin}'") } },
+            "ResponseTemplates": {
+                "application/json": format!("{{\"error\": {{\"code\": \"{code}\", \"message\": {message}}}}}")
+            }
+        });
+        if let Some(status) = status {
+            response["StatusCode"] = json!(status.to_string());
+        }
+        response
+    };
+    json!({
+        "MISSING_AUTHENTICATION_TOKEN": response(Some(404), "not_found", "No such route."),
+        "THROTTLED": response(Some(429), "rate_limited", "Too many requests. Try again later."),
+        "REQUEST_TOO_LARGE": response(Some(413), "payload_too_large", "The request body is too large."),
+        "DEFAULT_4XX": response(None, "invalid_request", ""),
+        "DEFAULT_5XX": response(None, "service_unavailable", "The service could not answer. Try again shortly.")
+    })
+}
+
 pub fn document() -> Value {
     let mut resources = serde_json::Map::new();
     resources.insert(
@@ -334,7 +362,8 @@ pub fn document() -> Value {
                     "AllowMethods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
                     "AllowHeaders": "'Authorization,Content-Type'",
                     "MaxAge": "'600'"
-                }
+                },
+                "GatewayResponses": gateway_responses()
             }
         }),
     );
