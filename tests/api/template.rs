@@ -142,6 +142,11 @@ fn the_template_keeps_data_limits_workers_and_raises_alarms() {
     for queue in &dead_letter_queues {
         assert!(alarmed.contains(queue.as_str()), "{queue} has an alarm on its depth");
     }
+    // The stage throttles every route (parameters), answering 429 past it.
+    let throttle = &resources["Api"]["Properties"]["MethodSettings"][0];
+    assert_eq!((throttle["ResourcePath"].as_str(), throttle["HttpMethod"].as_str()), (Some("/*"), Some("*")));
+    assert_eq!(throttle["ThrottlingRateLimit"]["Ref"], "ApiThrottleRate");
+    assert_eq!(throttle["ThrottlingBurstLimit"]["Ref"], "ApiThrottleBurst");
     let api = &resources["Api5xxAlarm"]["Properties"];
     assert_eq!((api["Namespace"].as_str(), api["MetricName"].as_str()), (Some("AWS/ApiGateway"), Some("5XXError")));
 }

@@ -363,7 +363,13 @@ pub fn document() -> Value {
                     "AllowHeaders": "'Authorization,Content-Type'",
                     "MaxAge": "'600'"
                 },
-                "GatewayResponses": gateway_responses()
+                "GatewayResponses": gateway_responses(),
+                "MethodSettings": [{
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": reference("ApiThrottleRate"),
+                    "ThrottlingBurstLimit": reference("ApiThrottleBurst")
+                }]
             }
         }),
     );
@@ -530,6 +536,8 @@ pub fn document() -> Value {
             "ModelFallbacks": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Comma-separated fallback models" },
             "ModelSmall": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Small model for titles and memory extraction" },
             "LogRetentionDays": { "Type": "Number", "Default": 30, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], "Description": "Days every function's logs are kept (one shared log group)" },
+            "ApiThrottleRate": { "Type": "Number", "Default": 50, "MinValue": 1, "Description": "Requests a second the API stage accepts (steady rate) before it answers 429" },
+            "ApiThrottleBurst": { "Type": "Number", "Default": 100, "MinValue": 1, "Description": "Requests the API stage accepts in a burst before it answers 429" },
             "AlarmEmail": { "Type": "String", "Default": "", "Description": "Email address the alarms (dead-letter queues, API 5xx) are sent to; empty: alarms go only to the AlarmTopic SNS topic" }
         },
         "Conditions": {
