@@ -41,7 +41,8 @@ pub fn validate(req: &ValidateFileRequest) -> ApiResult<()> {
         .map(|_| ())
 }
 
-fn presigning(deps: &Deps, ttl: Duration) -> ApiResult<PresigningConfig> {
+/// Presigned requests made now, good for `ttl`.
+pub(crate) fn presigning(deps: &Deps, ttl: Duration) -> ApiResult<PresigningConfig> {
     PresigningConfig::builder()
         .start_time(deps.clock.now().into())
         .expires_in(ttl)

@@ -12,7 +12,7 @@ use crate::store::chats::ChatItem;
 use crate::store::exports::{self, ExportItem, ExportStatus};
 use crate::store::prompts::PromptItem;
 use crate::store::prototypes::{self as design, DesignProjectItem};
-use crate::store::{self, keys, memories, pairs::PairItem, projects, users, StoreError};
+use crate::store::{self, keys, memories, pairs, projects, users, StoreError};
 use crate::Deps;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use futures::{StreamExt, TryStreamExt};
@@ -116,11 +116,6 @@ pub async fn get_export(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<Export>
 
 async fn download_url(deps: &Deps, item: &ExportItem) -> ApiResult<String> {
     let filename = format!("myclaude-export-{}.json", item.created_at.date());
-    let config = aws_sdk_s3::presigning::PresigningConfig::builder()
-        .start_time(deps.clock.now().into())
-        .expires_in(DOWNLOAD_URL_TTL)
-        .build()
-        .map_err(|err| ApiError::internal("presigning config", &err))?;
     let presigned = deps
         .s3
         .get_object()
@@ -128,7 +123,7 @@ async fn download_url(deps: &Deps, item: &ExportItem) -> ApiResult<String> {
         .key(keys::export_object(item.owner, item.id))
         .response_content_type("application/json")
         .response_content_disposition(crate::files::rules::content_disposition(&filename))
-        .presigned(config)
+        .presigned(crate::files::presigning(deps, DOWNLOAD_URL_TTL)?)
         .await
         .map_err(|err| ApiError::internal("presigning an export", &err))?;
     Ok(presigned.uri().to_string())
@@ -413,12 +408,7 @@ async fn write_archive(deps: &Deps, user: &users::UserItem, upload: &mut Upload<
         .try_flatten()
         .map(|chat| async move {
             let chat = chat?;
-            let pairs: Vec<PairItem> =
-                store::query_prefix(table, keys::chat_partition(owner, chat.id), keys::PAIR_PREFIX, false)
-                    .await?
-                    .into_iter()
-                    .map(|item| Ok(serde_dynamo::from_item(item)?))
-                    .collect::<Result<_, StoreError>>()?;
+            let pairs = pairs::since(table, owner, chat.id, None).await?;
             Ok::<_, StoreError>(Chat::new(chat, pairs))
         })
         .buffered(CHATS_AHEAD);

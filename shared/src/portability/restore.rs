@@ -376,19 +376,8 @@ async fn chat_in(
                 }
             })
             .collect();
-        let user_text: String = user_content
-            .iter()
-            .filter_map(|b| match b {
-                Block::Text { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        let user_tokens = pair.user_token_count.unwrap_or_else(|| i64::from(crate::tokens::count(&user_text)));
-        let answer_tokens =
-            pair.assistant_token_count.unwrap_or_else(|| i64::from(crate::tokens::count(&pair.assistant_text)));
         let id = mapped(owner, "pair", pair.id);
-        let stored_pair = PairItem {
+        let mut stored_pair = PairItem {
             pk: keys::chat_partition(owner, chat_id),
             sk: keys::pair(id),
             id,
@@ -403,17 +392,22 @@ async fn chat_in(
             updated_at: pair.updated_at,
             user_message_id: mapped(owner, "message", pair.user_message_id),
             user_content,
-            user_token_count: user_tokens,
+            user_token_count: 0,
             assistant_message_id: mapped(owner, "message", pair.assistant_message_id),
             assistant_text: pair.assistant_text,
-            assistant_token_count: answer_tokens,
+            assistant_token_count: 0,
             assistant_created_at: pair.assistant_created_at,
             model: pair.model,
             stop_reason: pair.stop_reason,
             input_tokens: pair.input_tokens,
             output_tokens: pair.output_tokens,
         };
-        stored.total_tokens += user_tokens + answer_tokens;
+        // The counts as the account kept them; counted again for an archive without them.
+        stored_pair.user_token_count =
+            pair.user_token_count.unwrap_or_else(|| i64::from(crate::tokens::count(&stored_pair.user_text())));
+        stored_pair.assistant_token_count =
+            pair.assistant_token_count.unwrap_or_else(|| i64::from(crate::tokens::count(&stored_pair.assistant_text)));
+        stored.total_tokens += stored_pair.user_token_count + stored_pair.assistant_token_count;
         stored.input_tokens += pair.input_tokens;
         stored.output_tokens += pair.output_tokens;
         stored.context_tokens = pair.input_tokens + pair.output_tokens;
