@@ -12,12 +12,20 @@ bash infra/venv.sh
 echo "==> cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
 
+# SAM CLI's lint, offline: --lint makes no AWS call (dummy credentials all the same), telemetry is
+# off, and its weekly version check on PyPI fails at once on a closed local port (it ignores that).
+echo "==> sam validate --lint template.yaml"
+SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x https_proxy=http://127.0.0.1:9 \
+  .venv/bin/sam validate --lint --region us-east-1 --template-file template.yaml
+
 # What API Gateway really gets: the pinned SAM translator over template.yaml, offline,
 # checked against the route table (streaming integrations, timeouts, resource count).
 mkdir -p target
 cargo run -q --locked -p local-stack --bin local -- routes > target/routes.json
 echo "==> SAM transform of template.yaml"
 .venv/bin/python infra/tests/test_sam_transform.py template.yaml target/routes.json
+echo "==> least privilege on the transformed template"
+.venv/bin/python infra/tests/test_least_privilege.py template.yaml target/routes.json
 
 bash scripts/openapi-check.sh
 

@@ -25,8 +25,8 @@ pub fn router<'a>(routes: impl IntoIterator<Item = &'a Route>, deps: AppState) -
     let mut app = utoipa_axum::router::OpenApiRouter::new();
     for route in routes {
         let (schemas, paths, method_router) = (route.endpoint)();
-        let name = route.name;
-        let logged = method_router.layer(middleware::from_fn(move |req: Request, next: Next| log(name, req, next)));
+        let scope = crate::routes::scope(route.name, route.permissions);
+        let logged = method_router.layer(middleware::from_fn(move |req: Request, next: Next| log(scope, req, next)));
         app = app.routes((schemas, paths, logged));
     }
     let (app, _) = app.split_for_parts();
@@ -92,10 +92,12 @@ fn without_stage(mut req: lambda_http::Request) -> lambda_http::Request {
 
 /// One JSON log line per request (bodies and headers are never logged, so passwords
 /// and tokens cannot leak).
-async fn log(function: &'static str, req: Request, next: Next) -> Response {
+/// The handler runs within the route's access (`shared::access`).
+async fn log(scope: shared::access::Scope, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let response = next.run(req).await;
+    let function = scope.function;
+    let response = shared::access::run_as(scope, next.run(req)).await;
     tracing::info!(
         function,
         method = method.as_str(),

@@ -5,6 +5,7 @@ use crate::routes::{Permission::*, Queue, Worker};
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
+use shared::access;
 use shared::queue::{Job, JobKind};
 use shared::{ApiResult, Deps};
 
@@ -12,7 +13,7 @@ pub static WORKER: Worker = Worker {
     name: "email-worker",
     queue: Queue::Email,
     handler: handle,
-    permissions: &[TableRead, TableWrite, SendEmail],
+    permissions: &[Table(&access::ACCOUNT_JOBS), SendEmail],
     summary: "Renders and sends queued emails through SES",
     timeout_secs: crate::routes::WORKER_TIMEOUT_SECS,
     disk_mb: None,

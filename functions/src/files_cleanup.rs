@@ -3,9 +3,10 @@
 //! deletions that were cut short.
 //! Idempotent; a failure is retried by the next run.
 
-use crate::routes::{Permission::*, Scheduled};
+use crate::routes::{Permission::*, Scheduled, EVERY_OBJECT};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use futures::future::BoxFuture;
+use shared::access;
 use shared::{ApiResult, Deps};
 
 pub static SCHEDULED: Scheduled = Scheduled {
@@ -13,7 +14,7 @@ pub static SCHEDULED: Scheduled = Scheduled {
     schedule: "rate(1 hour)",
     every: std::time::Duration::from_secs(3600),
     handler: handle,
-    permissions: &[TableRead, TableWrite, Files],
+    permissions: &[Table(&access::WHOLE_TABLE), Objects(&EVERY_OBJECT)],
     summary: "Removes uploads never completed, the files of deleted chats and expired exports; finishes interrupted account deletions",
 };
 

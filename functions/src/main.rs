@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     functions::init_logging();
     let name = std::env::var("FUNCTION").map_err(|_| "FUNCTION is not set")?;
     let function = function(&name).ok_or_else(|| format!("unknown FUNCTION {name:?}"))?;
-    let config = Config::from_env()?;
+    let config = Config::load(function.permissions().contains(&functions::routes::Permission::JwtSecret)).await?;
     // The tokenizer (~75 ms to load) is not loaded here: a request that counts starts loading it
     // in the background, and only a count waits for it (see shared::tokens).
     // Built once per container, during the init phase, and shared by every invocation.
@@ -35,7 +35,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 let deps = deps.clone();
                 async move {
                     // A failed run is reported to Lambda (and logged); the next run retries.
-                    (job.handler)(&deps, event.payload).await.map_err(|err| format!("{}: {}", err.code, err.message))
+                    job.run(&deps, event.payload).await.map_err(|err| format!("{}: {}", err.code, err.message))
                 }
             }))
             .await
@@ -43,7 +43,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Function::Worker(worker) => {
             lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<_>| {
                 let deps = deps.clone();
-                async move { Ok::<_, Infallible>((worker.handler)(&deps, event.payload).await) }
+                async move { Ok::<_, Infallible>(worker.run(&deps, event.payload).await) }
             }))
             .await
         }

@@ -5,6 +5,7 @@ use crate::routes::{Permission::*, Queue, Worker};
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
+use shared::access;
 use shared::memory::extract;
 use shared::queue::{Job, JobKind};
 use shared::{ApiError, ApiResult, Deps};
@@ -13,7 +14,7 @@ pub static WORKER: Worker = Worker {
     name: "memory-worker",
     queue: Queue::Memory,
     handler: handle,
-    permissions: &[TableRead, TableWrite, InvokeModel],
+    permissions: &[Table(&access::USER_JOBS), InvokeModel],
     summary: "Learns long-term memories about users from their chats with the small model",
     timeout_secs: crate::routes::WORKER_TIMEOUT_SECS,
     disk_mb: None,

@@ -1,9 +1,10 @@
 //! Portability worker (SQS): runs imports and exports (see `shared::portability`).
 
-use crate::routes::{Permission::*, Queue, Worker};
+use crate::routes::{Permission::*, Queue, Worker, EVERY_OBJECT};
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
+use shared::access;
 use shared::queue::{Job, JobKind};
 use shared::{ApiError, ApiResult, Deps};
 
@@ -11,7 +12,7 @@ pub static WORKER: Worker = Worker {
     name: "portability-worker",
     queue: Queue::Portability,
     handler: handle,
-    permissions: &[TableRead, TableWrite, Files],
+    permissions: &[Table(&access::USER_JOBS), EnqueuePortability, Objects(&EVERY_OBJECT)],
     summary: "Writes users' export archives and imports conversations exported from other assistants",
     // Lambda's longest: a 200 MB export is copied, unzipped and read twice.
     timeout_secs: 900,

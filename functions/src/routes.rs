@@ -6,6 +6,7 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
 use http::Method;
+use shared::access::{self, ObjectAccess, TableAccess};
 use shared::AppState;
 use shared::{ApiResult, Deps};
 use std::sync::OnceLock;
@@ -19,8 +20,8 @@ pub type ScheduledHandler = for<'a> fn(&'a Deps, EventBridgeEvent) -> BoxFuture<
 /// What a function may do, turned into its IAM policy in `template.yaml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Permission {
-    TableRead,
-    TableWrite,
+    /// Read and write the partitions it declares (`shared::access`), in the table and its indexes.
+    Table(&'static TableAccess),
     /// Describe the table, head the bucket, read queue attributes (health check).
     Describe,
     EnqueueEmail,
@@ -33,11 +34,12 @@ pub enum Permission {
     EnqueueMemory,
     /// Queue import (and export) jobs.
     EnqueuePortability,
-    /// Read, write and delete objects in the files bucket (and presign such requests).
-    Files,
-    /// Read objects in the files bucket: presigned download URLs (the avatar) work
-    /// only with a signer that may read them.
-    ReadFiles,
+    /// Read and write objects under the prefixes it declares (`shared::access`) in the files
+    /// bucket, and presign such requests: a presigned URL works only with a signer that may.
+    Objects(&'static ObjectAccess),
+    /// Read the JWT signing secret (SSM Parameter Store) at init: it signs or verifies
+    /// access tokens or preview links.
+    JwtSecret,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,19 +179,73 @@ pub const WORKER_TIMEOUT_SECS: u32 = 60;
 
 use Permission::*;
 
-/// Authenticated routes write too: the session's `last_used_at` is refreshed.
-pub const WRITE: &[Permission] = &[TableRead, TableWrite];
-pub const WRITE_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail];
-pub const CHAT: &[Permission] = &[TableRead, TableWrite, InvokeModel, EnqueueTitle, EnqueueMemory, Files];
+/// Routes that only read the user's data (and refresh the session's `last_used_at`).
+pub const READ: &[Permission] = &[JwtSecret, Table(&access::USER_DATA_READ)];
+/// Routes that write the user's data.
+pub const WRITE: &[Permission] = &[JwtSecret, Table(&access::USER_DATA)];
+pub const CHAT: &[Permission] =
+    &[JwtSecret, Table(&access::USER_DATA), InvokeModel, EnqueueTitle, EnqueueMemory, Objects(&ATTACHMENTS_READ)];
 /// Routes that queue a memory extraction.
-pub const WRITE_MEMORY: &[Permission] = &[TableRead, TableWrite, EnqueueMemory];
-pub const FILES: &[Permission] = &[TableRead, TableWrite, Files];
+pub const WRITE_MEMORY: &[Permission] = &[JwtSecret, Table(&access::USER_DATA), EnqueueMemory];
+/// Uploads, their checks and deletions.
+pub const FILES: &[Permission] = &[JwtSecret, Table(&access::USER_DATA), Objects(&UPLOADED_FILES)];
+/// A file's status with its presigned download URL.
+pub const FILES_READ: &[Permission] = &[JwtSecret, Table(&access::USER_DATA_READ), Objects(&UPLOADED_FILES_READ)];
 /// Routes that write UI prototype pages with the model.
-pub const GENERATE: &[Permission] = &[TableRead, TableWrite, InvokeModel, Files];
-/// Routes answering with presigned download URLs (the user's avatar, an export's archive).
-pub const USER: &[Permission] = &[TableRead, TableWrite, ReadFiles];
-pub const USER_MAIL: &[Permission] = &[TableRead, TableWrite, EnqueueEmail, ReadFiles];
+pub const GENERATE: &[Permission] = &[JwtSecret, Table(&access::USER_DATA), InvokeModel, Objects(&PROTOTYPE_PAGES)];
+/// Routes that delete prototypes and their pages.
+pub const PAGES: &[Permission] = &[JwtSecret, Table(&access::USER_DATA), Objects(&PROTOTYPE_PAGES)];
+/// Routes answering with a prototype page.
+pub const PAGES_READ: &[Permission] = &[JwtSecret, Table(&access::USER_DATA_READ), Objects(&PROTOTYPE_PAGES_READ)];
+/// The public preview of a prototype page (by its unguessable link): no session.
+pub const PUBLIC_PAGE: &[Permission] = &[JwtSecret, Table(&access::PUBLIC_READ), Objects(&PROTOTYPE_PAGES_READ)];
+/// The export's status with its presigned download URL.
+pub const ARCHIVES_READ: &[Permission] = &[JwtSecret, Table(&access::USER_DATA_READ), Objects(&ARCHIVES)];
 /// Routes that queue an import (or an export).
-pub const PORTABILITY: &[Permission] = &[TableRead, TableWrite, EnqueuePortability];
+pub const PORTABILITY: &[Permission] = &[JwtSecret, Table(&access::USER_DATA), EnqueuePortability];
+/// The profile with its avatar's presigned URL.
+pub const PROFILE_READ: &[Permission] = &[JwtSecret, Table(&access::USER_DATA_READ), Objects(&AVATARS)];
+/// Sign-in and account management: credentials, claims, one-time tokens, throttles.
+pub const ACCOUNT: &[Permission] = &[JwtSecret, Table(&access::ACCOUNTS), Objects(&AVATARS)];
+pub const ACCOUNT_MAIL: &[Permission] = &[JwtSecret, Table(&access::ACCOUNTS), EnqueueEmail, Objects(&AVATARS)];
+/// Deleting the account: everything the user has, in the table and the bucket.
+pub const ACCOUNT_DELETE: &[Permission] = &[JwtSecret, Table(&access::ACCOUNTS), Objects(&EVERY_OBJECT)];
+
+/// Attachments are read (for the model) where the upload check put them.
+const ATTACHMENTS_READ: ObjectAccess = ObjectAccess { read: &[access::FILES], write: &[] };
+/// An avatar is a checked file: presigned downloads of `files/`.
+const AVATARS: ObjectAccess = ObjectAccess { read: &[access::FILES], write: &[] };
+const UPLOADED_FILES: ObjectAccess =
+    ObjectAccess { read: &[access::UPLOADS, access::FILES], write: &[access::UPLOADS, access::FILES] };
+const UPLOADED_FILES_READ: ObjectAccess = ObjectAccess { read: &[access::UPLOADS, access::FILES], write: &[] };
+const PROTOTYPE_PAGES: ObjectAccess = ObjectAccess { read: &[access::PROTOTYPES], write: &[access::PROTOTYPES] };
+const PROTOTYPE_PAGES_READ: ObjectAccess = ObjectAccess { read: &[access::PROTOTYPES], write: &[] };
+const ARCHIVES: ObjectAccess = ObjectAccess { read: &[access::EXPORTS], write: &[] };
+/// Every prefix: account deletion and the jobs that clean up or move a user's data.
+pub const EVERY_OBJECT: ObjectAccess =
+    ObjectAccess { read: access::EVERY_OBJECT_PREFIX, write: access::EVERY_OBJECT_PREFIX };
+
+/// What a function with `permissions` may reach in the table and the bucket.
+pub fn scope(function: &'static str, permissions: &'static [Permission]) -> access::Scope {
+    access::Scope {
+        function,
+        table: permissions.iter().find_map(|p| if let Table(table) = p { Some(*table) } else { None }),
+        objects: permissions.iter().find_map(|p| if let Objects(objects) = p { Some(*objects) } else { None }),
+    }
+}
+
+impl Worker {
+    /// Runs the handler within the worker's access (`shared::access`).
+    pub async fn run(&self, deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
+        access::run_as(scope(self.name, self.permissions), (self.handler)(deps, event)).await
+    }
+}
+
+impl Scheduled {
+    /// Runs the handler within the job's access (`shared::access`).
+    pub async fn run(&self, deps: &Deps, event: EventBridgeEvent) -> ApiResult<()> {
+        access::run_as(scope(self.name, self.permissions), (self.handler)(deps, event)).await
+    }
+}
 
 pub const API_PREFIX: &str = "/api/v1";

@@ -56,6 +56,29 @@ pub enum Function {
     Scheduled(&'static Scheduled),
 }
 
+impl Function {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Function::Http(route) => route.name,
+            Function::Worker(worker) => worker.name,
+            Function::Scheduled(job) => job.name,
+        }
+    }
+
+    /// What it may reach in the table and the bucket (`shared::access`).
+    pub fn scope(&self) -> shared::access::Scope {
+        crate::routes::scope(self.name(), self.permissions())
+    }
+
+    pub fn permissions(&self) -> &'static [crate::routes::Permission] {
+        match self {
+            Function::Http(route) => route.permissions,
+            Function::Worker(worker) => worker.permissions,
+            Function::Scheduled(job) => job.permissions,
+        }
+    }
+}
+
 pub fn function(name: &str) -> Option<Function> {
     routes()
         .iter()

@@ -4,6 +4,7 @@ use crate::routes::{Permission::*, Queue, Worker};
 use crate::worker::process_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
+use shared::access;
 use shared::queue::{Job, JobKind};
 use shared::{ApiError, ApiResult, Deps};
 
@@ -11,7 +12,7 @@ pub static WORKER: Worker = Worker {
     name: "title-worker",
     queue: Queue::Titles,
     handler: handle,
-    permissions: &[TableRead, TableWrite, InvokeModel],
+    permissions: &[Table(&access::USER_JOBS), InvokeModel],
     summary: "Names new chats with the small model",
     timeout_secs: crate::routes::WORKER_TIMEOUT_SECS,
     disk_mb: None,

@@ -1,7 +1,7 @@
 //! GET /api/v1/usage
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::api::UsageReport;
@@ -10,7 +10,7 @@ use shared::http::{Json, Query};
 use shared::usage::UsageQuery;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("usage-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("usage-get", READ, || routes!(handle));
 
 /// The tokens the models reported for the caller's messages, per day (UTC) and per
 /// model, deleted chats included.

@@ -66,7 +66,12 @@ def transform(sam_template):
     template = copy.deepcopy(sam_template)
     template["Globals"]["Function"]["CodeUri"] = "s3://placeholder-bucket/bootstrap.zip"
     # Parameters without a default need a value; nothing is deployed.
-    parameters = {"JwtSecret": "x" * 32}
+    parameters = {
+        "FrontendUrl": "https://app.example.com",
+        "CorsAllowedOrigins": "https://app.example.com,https://www.example.com",
+        "MailFrom": "myclaude <no-reply@example.com>",
+        "MailDomain": "example.com",
+    }
     session = boto3.session.Session(region_name="us-east-1")
     loader = StubPolicyLoader()
     return Translator(None, Parser(), boto_session=session).translate(

@@ -7,8 +7,8 @@ use std::time::Duration;
 /// The model stub of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_MODEL_STUB: &str = "http://127.0.0.1:4010";
 /// Bedrock cross-region inference profiles.
-pub const DEFAULT_PRIMARY_MODEL: &str = "us.anthropic.claude-sonnet-4-20250514-v1:0";
-pub const DEFAULT_FALLBACK_MODEL: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+pub const DEFAULT_PRIMARY_MODEL: &str = "global.anthropic.claude-sonnet-4-6";
+pub const DEFAULT_FALLBACK_MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 /// Which models answer: the primary, then the fallbacks in order when the one before
 /// is throttled or unavailable; a small model for titles and memory extraction.
@@ -64,6 +64,19 @@ pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
 /// The signing key used when `APP_ENV=local` and no `JWT_SECRET` is set. Public, so
 /// never used anywhere else.
+/// The decrypted value of an SSM Parameter Store parameter (a SecureString).
+pub async fn read_secret_parameter(sdk: &aws_config::SdkConfig, name: &str) -> Result<String, String> {
+    let output =
+        aws_sdk_ssm::Client::new(sdk).get_parameter().name(name).with_decryption(true).send().await.map_err(|err| {
+            format!("cannot read the SSM parameter {name}: {}", aws_sdk_ssm::error::DisplayErrorContext(&err))
+        })?;
+    output
+        .parameter()
+        .and_then(|parameter| parameter.value())
+        .map(str::to_string)
+        .ok_or_else(|| format!("the SSM parameter {name} has no value"))
+}
+
 pub const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
 
 #[derive(Clone, Debug)]
@@ -124,6 +137,28 @@ impl Config {
     /// development secret; an `AWS_ENDPOINT_URL` alone never allows that.
     pub fn from_env() -> Result<Self, String> {
         Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// The configuration of a deployed function: as `from_env`, with the JWT secret read once,
+    /// here at init, from the SSM Parameter Store SecureString that `JWT_SECRET_PARAMETER`
+    /// names (template.yaml), when `JWT_SECRET` itself is not set. A function that neither
+    /// signs nor verifies tokens (`signs` false) is not allowed to read it: it gets a random
+    /// key of its own, which nothing else would accept.
+    pub async fn load(signs: bool) -> Result<Self, String> {
+        let parameter = std::env::var("JWT_SECRET_PARAMETER").ok().filter(|name| !name.is_empty());
+        let secret = match parameter {
+            Some(_) if std::env::var("JWT_SECRET").is_ok_and(|secret| !secret.is_empty()) => None,
+            Some(name) if signs => {
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+                Some(read_secret_parameter(&sdk, &name).await?)
+            }
+            Some(_) => Some(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())),
+            None => None,
+        };
+        Self::from_env_with(|name| match (name, &secret) {
+            ("JWT_SECRET", Some(secret)) => Some(secret.clone()),
+            _ => std::env::var(name).ok(),
+        })
     }
 
     /// Like `from_env`, reading variables through `lookup`.

@@ -27,22 +27,28 @@ pub struct Deps {
 impl Deps {
     pub async fn new(config: Config, clock: Clock) -> Self {
         let sdk = sdk_config(&config).await;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
+        let local = config.aws_endpoint.is_some();
+        let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk)
             // The emulator serves buckets by path, not by virtual host.
-            .force_path_style(config.aws_endpoint.is_some())
-            .build();
+            .force_path_style(local);
+        let mut dynamo_config = aws_sdk_dynamodb::config::Builder::from(&sdk);
+        if local {
+            // The local stack refuses what the function's IAM policy would (`crate::access`).
+            s3_config = s3_config.interceptor(crate::access::ObjectGuard);
+            dynamo_config = dynamo_config.interceptor(crate::access::TableGuard);
+        }
         let mut bedrock_config = aws_sdk_bedrockruntime::config::Builder::from(&sdk)
             // Falling back to the next model beats retrying a throttled one.
             .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled());
         if let Some(endpoint) = &config.bedrock_endpoint {
             bedrock_config = bedrock_config.endpoint_url(endpoint);
         }
-        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo_config.build());
         Self {
             table: Table::new(dynamo.clone(), config.table_name.as_str()),
             bedrock: aws_sdk_bedrockruntime::Client::from_conf(bedrock_config.build()),
             dynamo,
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config.build()),
             sqs: aws_sdk_sqs::Client::new(&sdk),
             ses: aws_sdk_ses::Client::new(&sdk),
             config,

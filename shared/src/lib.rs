@@ -2,6 +2,7 @@
 //! boundary, HTTP helpers, authentication, the single-table store, queue jobs, mail,
 //! and the domain services. Handlers in `functions` stay thin on top of this crate.
 
+pub mod access;
 pub mod account_deletion;
 pub mod auth;
 pub mod chat;

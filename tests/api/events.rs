@@ -122,11 +122,11 @@ async fn every_function_has_a_sample_event_and_it_replays() {
                 let event: aws_lambda_events::event::eventbridge::EventBridgeEvent =
                     serde_json::from_str(&text).unwrap();
                 assert_eq!(event.detail_type, "Scheduled Event");
-                assert!((job.handler)(&app.deps, event).await.is_ok(), "{name}");
+                assert!(job.run(&app.deps, event).await.is_ok(), "{name}");
             }
             Function::Worker(worker) => {
                 let event: SqsEvent = serde_json::from_str(&text).unwrap();
-                let response = (worker.handler)(&app.deps, event).await;
+                let response = worker.run(&app.deps, event).await;
                 // The sample title and memory jobs name a chat nobody has: they are done, with
                 // nothing to title or learn.
                 assert!(response.batch_item_failures.is_empty(), "{name}");

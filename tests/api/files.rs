@@ -296,7 +296,7 @@ async fn the_cleanup_job_removes_stale_uploads_and_files_of_deleted_chats() {
     assert_eq!(app.call("DELETE", &format!("/api/v1/chats/{chat_id}"), Some(&user.token), None).await.status, 204);
 
     let cleanup = functions::scheduled().iter().find(|s| s.name == "files-cleanup").unwrap();
-    (cleanup.handler)(&app.deps, Default::default()).await.unwrap();
+    cleanup.run(&app.deps, Default::default()).await.unwrap();
     let status = |id: String| {
         let app = &app;
         let token = user.token.clone();
@@ -313,7 +313,7 @@ async fn the_cleanup_job_removes_stale_uploads_and_files_of_deleted_chats() {
     assert_eq!(status(kept_id.clone()).await, 200, "a ready file outside any chat stays");
 
     // Idempotent: a second run finds nothing more to do.
-    (cleanup.handler)(&app.deps, Default::default()).await.unwrap();
+    cleanup.run(&app.deps, Default::default()).await.unwrap();
     assert_eq!(status(fresh.id.clone()).await, 200);
     assert_eq!(status(kept_id).await, 200);
 }

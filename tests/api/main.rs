@@ -1,5 +1,6 @@
 //! Black-box tests of the whole system over HTTP against the local stack.
 
+mod access;
 mod admin;
 mod auth;
 mod authz;

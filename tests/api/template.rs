@@ -16,6 +16,7 @@ fn template_and_route_table_have_the_same_functions() {
     let mut http_in_template = BTreeSet::new();
     let mut workers_in_template = BTreeSet::new();
     let mut scheduled_in_template = BTreeSet::new();
+    let mut preflights = BTreeSet::new();
     for (id, resource) in template["Resources"].as_object().unwrap() {
         if resource["Type"] != "AWS::Serverless::Function" {
             continue;
@@ -23,7 +24,12 @@ fn template_and_route_table_have_the_same_functions() {
         let props = &resource["Properties"];
         let name =
             props["Environment"]["Variables"]["FUNCTION"].as_str().unwrap_or_else(|| panic!("{id} has FUNCTION"));
-        let events = props["Events"].as_object().unwrap();
+        let mut events = props["Events"].as_object().unwrap().clone();
+        // The first function of each path also answers its CORS preflight (the app's origins).
+        if let Some(preflight) = events.remove("Preflight") {
+            assert_eq!(preflight["Properties"]["Method"], "options", "{id}");
+            assert!(preflights.insert(preflight["Properties"]["Path"].as_str().unwrap().to_string()), "{id}");
+        }
         assert_eq!(events.len(), 1, "{id} has one trigger");
         let event = events.values().next().unwrap();
         match event["Type"].as_str().unwrap() {
@@ -52,6 +58,8 @@ fn template_and_route_table_have_the_same_functions() {
         .collect();
     let workers_in_table: BTreeSet<_> = functions::workers().iter().map(|w| w.name.to_string()).collect();
     assert_eq!(http_in_template, http_in_table);
+    let paths: BTreeSet<_> = functions::routes().iter().map(|r| r.path().to_string()).collect();
+    assert_eq!(preflights, paths, "every path answers its preflight, once");
     assert_eq!(workers_in_template, workers_in_table);
     let scheduled_in_table: BTreeSet<_> =
         functions::scheduled().iter().map(|s| (s.name.to_string(), s.schedule.to_string())).collect();
@@ -157,8 +165,10 @@ fn api_gateway_answers_its_own_errors_in_the_contracts_shape_with_cors() {
     let responses = template["Resources"]["Api"]["Properties"]["GatewayResponses"].as_object().unwrap();
     let mut seen = BTreeSet::new();
     for (kind, response) in responses {
-        let header = &response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"]["Fn::Sub"];
-        assert_eq!(header, "'${CorsAllowedOrigin}'", "{kind} carries the CORS header");
+        // The origin list is the app's; API Gateway's own errors echo the request's origin.
+        let headers = &response["ResponseParameters"]["Headers"];
+        assert_eq!(headers["Access-Control-Allow-Origin"], "method.request.header.Origin", "{kind} carries CORS");
+        assert_eq!(headers["Vary"], "'Origin'", "{kind}");
         // API Gateway fills in its own message, a quoted string.
         let body = response["ResponseTemplates"]["application/json"]
             .as_str()

@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/google
 
 use axum::extract::State;
-use crate::routes::{Route, USER_MAIL};
+use crate::routes::{Route, ACCOUNT_MAIL};
 use shared::ApiResult;
 use shared::auth::api::{GoogleLoginResponse, GoogleRequest};
 use shared::auth::service;
@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-google", USER_MAIL, || routes!(handle)).public();
+pub static ROUTE: Route = Route::new("auth-google", ACCOUNT_MAIL, || routes!(handle)).public();
 
 /// Sign in with Google (`access_token` or `id_token`). Creates a verified account on
 /// first use; links to an existing verified account with the same email.

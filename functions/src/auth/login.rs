@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/login
 
 use axum::extract::State;
-use crate::routes::{Route, USER_MAIL};
+use crate::routes::{Route, ACCOUNT_MAIL};
 use shared::ApiResult;
 use shared::auth::api::{LoginRequest, LoginResponse};
 use shared::auth::service;
@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-login", USER_MAIL, || routes!(handle)).public().warming_up(shared::auth::password::warm_up);
+pub static ROUTE: Route = Route::new("auth-login", ACCOUNT_MAIL, || routes!(handle)).public().warming_up(shared::auth::password::warm_up);
 
 /// Log in. Unknown email and wrong password answer identically (401 `invalid_credentials`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,

@@ -1,7 +1,7 @@
 //! DELETE /api/v1/auth/me
 
 use axum::extract::State;
-use crate::routes::{Route, FILES};
+use crate::routes::{Route, ACCOUNT_DELETE};
 use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::CallerUser;
@@ -11,7 +11,7 @@ use shared::AppState;
 use shared::http::Json;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-me-delete", FILES, || routes!(handle));
+pub static ROUTE: Route = Route::new("auth-me-delete", ACCOUNT_DELETE, || routes!(handle));
 
 /// Delete the account and all its data. Needs the password (400 `fields.password` if
 /// wrong); an account without one sends its email (400 `fields.confirm_email` if it is

@@ -1,7 +1,7 @@
 //! GET /api/v1/auth/me
 
 use axum::extract::State;
-use crate::routes::{Route, USER};
+use crate::routes::{Route, PROFILE_READ};
 use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::User;
@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::http::Json;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-me-get", USER, || routes!(handle));
+pub static ROUTE: Route = Route::new("auth-me-get", PROFILE_READ, || routes!(handle));
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),

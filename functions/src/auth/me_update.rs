@@ -1,7 +1,7 @@
 //! PATCH /api/v1/auth/me
 
 use axum::extract::State;
-use crate::routes::{Route, USER};
+use crate::routes::{Route, ACCOUNT};
 use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::{UpdateMeRequest, User};
@@ -10,7 +10,7 @@ use shared::AppState;
 use shared::http::Json;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-me-update", USER, || routes!(handle));
+pub static ROUTE: Route = Route::new("auth-me-update", ACCOUNT, || routes!(handle));
 
 /// Update names and username. A taken username is 409 `username_taken`.
 #[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), request_body = UpdateMeRequest,

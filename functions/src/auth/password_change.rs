@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/password/change
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE_MAIL};
+use crate::routes::{Route, ACCOUNT_MAIL};
 use shared::ApiResult;
 use shared::auth::CallerUser;
 use shared::auth::api::{PasswordChangeRequest, TokenResponse};
@@ -10,7 +10,7 @@ use shared::AppState;
 use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-password-change", WRITE_MAIL, || routes!(handle));
+pub static ROUTE: Route = Route::new("auth-password-change", ACCOUNT_MAIL, || routes!(handle));
 
 /// Change the password. Answers with a fresh token; every other token is revoked.
 #[utoipa::path(post, path = "/api/v1/auth/password/change", tag = "auth", security(("bearer" = [])),

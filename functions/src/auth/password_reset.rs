@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/password/reset
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE_MAIL};
+use crate::routes::{Route, ACCOUNT_MAIL};
 use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::api::{EmailRequest, MessageResponse};
@@ -10,7 +10,7 @@ use shared::AppState;
 use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-password-reset", WRITE_MAIL, || routes!(handle)).public();
+pub static ROUTE: Route = Route::new("auth-password-reset", ACCOUNT_MAIL, || routes!(handle)).public();
 
 /// Email a single-use reset link (valid 1 hour). Always 202, whether or not the account exists.
 #[utoipa::path(post, path = "/api/v1/auth/password/reset", tag = "auth", request_body = EmailRequest,

@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/password/reset/confirm
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE_MAIL};
+use crate::routes::{Route, ACCOUNT_MAIL};
 use shared::ApiResult;
 use shared::auth::api::{MessageResponse, PasswordResetConfirmRequest};
 use shared::auth::service;
@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::http::Json;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-password-reset-confirm", WRITE_MAIL, || routes!(handle)).public();
+pub static ROUTE: Route = Route::new("auth-password-reset-confirm", ACCOUNT_MAIL, || routes!(handle)).public();
 
 /// Set a new password with the emailed token. Every session is revoked and the lockout cleared.
 #[utoipa::path(post, path = "/api/v1/auth/password/reset/confirm", tag = "auth", request_body = PasswordResetConfirmRequest,

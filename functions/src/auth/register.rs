@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/register
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE_MAIL};
+use crate::routes::{Route, ACCOUNT_MAIL};
 use http::StatusCode;
 use shared::ApiResult;
 use shared::auth::api::{MessageResponse, RegisterRequest};
@@ -10,7 +10,7 @@ use shared::AppState;
 use shared::http::{ClientIp, Json};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-register", WRITE_MAIL, || routes!(handle)).public();
+pub static ROUTE: Route = Route::new("auth-register", ACCOUNT_MAIL, || routes!(handle)).public();
 
 /// Create an account. The answer is the same whether or not the email is taken.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,

@@ -1,7 +1,7 @@
 //! GET /api/v1/auth/sessions
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::auth::api::SessionList;
@@ -10,7 +10,7 @@ use shared::AppState;
 use shared::http::Json;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-sessions-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("auth-sessions-list", READ, || routes!(handle));
 
 /// The caller's signed-in sessions (devices), newest first; `current` marks this one.
 #[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! POST /api/v1/auth/verify-email
 
 use axum::extract::State;
-use crate::routes::{Route, USER};
+use crate::routes::{Route, ACCOUNT};
 use shared::ApiResult;
 use shared::auth::api::{VerifyEmailRequest, VerifyEmailResponse};
 use shared::auth::service;
@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::http::Json;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("auth-verify-email", USER, || routes!(handle)).public();
+pub static ROUTE: Route = Route::new("auth-verify-email", ACCOUNT, || routes!(handle)).public();
 
 /// Verify an email address with the single-use token from the email.
 #[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,

@@ -1,7 +1,7 @@
 //! GET /api/v1/chats/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::{self, api::Chat};
@@ -10,7 +10,7 @@ use shared::http::{Json, Path};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("chats-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("chats-get", READ, || routes!(handle));
 
 /// One of the caller's chats (another user's is 404).
 #[utoipa::path(get, path = "/api/v1/chats/{id}", tag = "chats", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/chats
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::ChatListQuery;
@@ -10,7 +10,7 @@ use shared::AppState;
 use shared::http::{Json, Query};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("chats-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("chats-list", READ, || routes!(handle));
 
 /// The caller's chats, most recently updated first.
 #[utoipa::path(get, path = "/api/v1/chats", tag = "chats", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/chats/{id}/messages
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::{api::PairList, messages};
@@ -11,7 +11,7 @@ use shared::http::{Json, Path, Query};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("chats-messages", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("chats-messages", READ, || routes!(handle));
 
 /// The chat's message pairs, oldest first. A pair being answered shows the text so far.
 #[utoipa::path(get, path = "/api/v1/chats/{id}/messages", tag = "chats", security(("bearer" = [])),

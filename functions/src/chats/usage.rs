@@ -1,7 +1,7 @@
 //! GET /api/v1/chats/{id}/usage
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::chat::{api::ChatUsage, messages};
@@ -10,7 +10,7 @@ use shared::http::{Json, Path};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("chats-usage", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("chats-usage", READ, || routes!(handle));
 
 /// The tokens the models reported for this chat, in all and per model.
 #[utoipa::path(get, path = "/api/v1/chats/{id}/usage", tag = "chats", security(("bearer" = [])),

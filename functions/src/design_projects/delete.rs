@@ -1,6 +1,6 @@
 //! DELETE /api/v1/design-projects/{id}
 
-use crate::routes::{Route, FILES};
+use crate::routes::{Route, PAGES};
 use axum::extract::State;
 use http::StatusCode;
 use shared::auth::AuthUser;
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("design-projects-delete", FILES, || routes!(handle));
+pub static ROUTE: Route = Route::new("design-projects-delete", PAGES, || routes!(handle));
 
 /// Delete a design project with its groups and every prototype in it: their variants, versions and pages.
 #[utoipa::path(delete, path = "/api/v1/design-projects/{id}", tag = "prototypes", security(("bearer" = [])),

@@ -1,6 +1,6 @@
 //! GET /api/v1/design-projects/{id}/groups
 
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use axum::extract::State;
 use shared::auth::AuthUser;
 use shared::http::{Json, Path};
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("design-project-groups-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("design-project-groups-list", READ, || routes!(handle));
 
 /// A design project's groups, by position.
 #[utoipa::path(get, path = "/api/v1/design-projects/{id}/groups", tag = "prototypes", security(("bearer" = [])),

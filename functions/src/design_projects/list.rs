@@ -1,6 +1,6 @@
 //! GET /api/v1/design-projects
 
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use axum::extract::State;
 use shared::auth::AuthUser;
 use shared::domain::PageQuery;
@@ -11,7 +11,7 @@ use shared::AppState;
 use shared::ApiResult;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("design-projects-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("design-projects-list", READ, || routes!(handle));
 
 /// The caller's design projects, newest first.
 #[utoipa::path(get, path = "/api/v1/design-projects", tag = "prototypes", security(("bearer" = [])),

@@ -1,6 +1,6 @@
 //! GET /api/v1/design-projects/{id}/prototypes
 
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use axum::extract::State;
 use shared::auth::AuthUser;
 use shared::http::{Json, Path, Query};
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("design-project-prototypes", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("design-project-prototypes", READ, || routes!(handle));
 
 /// A design project's prototypes (or one group's), newest first.
 #[utoipa::path(get, path = "/api/v1/design-projects/{id}/prototypes", tag = "prototypes", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/export/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, USER};
+use crate::routes::{Route, ARCHIVES_READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::portability::export::{self, Export};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("exports-get", USER, || routes!(handle));
+pub static ROUTE: Route = Route::new("exports-get", ARCHIVES_READ, || routes!(handle));
 
 /// Where an export is; once `complete`, a download URL of its archive that works for 15
 /// minutes (ask again for a fresh one). The archive is kept for 24 hours, then the

@@ -1,7 +1,7 @@
 //! GET /api/v1/files/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, FILES};
+use crate::routes::{Route, FILES_READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::files::{self, api::File};
@@ -10,7 +10,7 @@ use shared::http::{Json, Path};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("files-get", FILES, || routes!(handle));
+pub static ROUTE: Route = Route::new("files-get", FILES_READ, || routes!(handle));
 
 /// A file, with a download URL valid for 5 minutes once it is ready.
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),

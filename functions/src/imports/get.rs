@@ -1,7 +1,7 @@
 //! GET /api/v1/import/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::portability::{self, api::Import};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("imports-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("imports-get", READ, || routes!(handle));
 
 /// Where an import is: its status, what it brought in so far, and the conversations it
 /// skipped (or why it failed).

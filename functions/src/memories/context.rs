@@ -1,6 +1,6 @@
 //! GET /api/v1/memories/context
 
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use axum::extract::State;
 use shared::auth::TokenCaller;
 use shared::http::{Json, Query};
@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::ApiResult;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("memories-context", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("memories-context", READ, || routes!(handle));
 
 /// The memory text the model would be given for a message, and the memories in it.
 ///

@@ -1,7 +1,7 @@
 //! GET /api/v1/memories/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -11,7 +11,7 @@ use shared::memory::curation;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("memories-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("memories-get", READ, || routes!(handle));
 
 /// One memory of the caller's (another user's is 404).
 #[utoipa::path(get, path = "/api/v1/memories/{id}", tag = "memories", security(("bearer" = [])),

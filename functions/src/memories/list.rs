@@ -1,7 +1,7 @@
 //! GET /api/v1/memories
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::memory::api::{MemoryList, MemoryListQuery};
 use shared::memory::curation;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("memories-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("memories-list", READ, || routes!(handle));
 
 /// The caller's memories, newest first, filtered by category, tag, active and verified.
 #[utoipa::path(get, path = "/api/v1/memories", tag = "memories", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/memories/stats
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::memory::api::MemoryStats;
 use shared::memory::curation;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("memories-stats", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("memories-stats", READ, || routes!(handle));
 
 /// How many memories the caller has: in all, active, verified, per category, and the most used tags.
 #[utoipa::path(get, path = "/api/v1/memories/stats", tag = "memories", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/memory-tags
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::memory::api::MemoryTagList;
 use shared::memory::curation;
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("memory-tags-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("memory-tags-list", READ, || routes!(handle));
 
 /// Every tag of the caller's, by name, with how many memories hold it.
 #[utoipa::path(get, path = "/api/v1/memory-tags", tag = "memories", security(("bearer" = [])),

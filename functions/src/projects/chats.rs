@@ -1,7 +1,7 @@
 //! GET /api/v1/projects/{id}/chats
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -11,7 +11,7 @@ use shared::projects;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-chats", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("projects-chats", READ, || routes!(handle));
 
 /// The project's chats, most recently updated first (same filters as `GET /chats`).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/chats", tag = "projects", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/projects/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::projects::{self, Project};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("projects-get", READ, || routes!(handle));
 
 /// One project.
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/projects/{id}/knowledge/{kid}
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::projects::{self, Knowledge};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-knowledge-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("projects-knowledge-get", READ, || routes!(handle));
 
 /// One knowledge item.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/knowledge/{kid}", tag = "projects", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/projects/{id}/knowledge
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::domain::PageQuery;
@@ -11,7 +11,7 @@ use shared::projects::{self, KnowledgeList};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-knowledge-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("projects-knowledge-list", READ, || routes!(handle));
 
 /// The project's knowledge, oldest first (the order the model sees it in).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/knowledge", tag = "projects", security(("bearer" = [])),

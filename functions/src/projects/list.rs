@@ -1,7 +1,7 @@
 //! GET /api/v1/projects
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::domain::PageQuery;
@@ -10,7 +10,7 @@ use shared::http::{Json, Query};
 use shared::projects::{self, ProjectList};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("projects-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("projects-list", READ, || routes!(handle));
 
 /// The caller's projects, newest first.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/projects/{id}/usage
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::projects::{self, ProjectUsage};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("projects-usage", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("projects-usage", READ, || routes!(handle));
 
 /// The tokens the models reported for the project's chats.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/usage", tag = "projects", security(("bearer" = [])),

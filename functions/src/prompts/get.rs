@@ -1,7 +1,7 @@
 //! GET /api/v1/prompts/{id}
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::AppState;
@@ -10,7 +10,7 @@ use shared::prompts::{self, SavedPrompt};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("prompts-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("prompts-get", READ, || routes!(handle));
 
 /// One saved prompt of the caller's (another user's is 404).
 #[utoipa::path(get, path = "/api/v1/prompts/{id}", tag = "prompts", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/prompts
 
 use axum::extract::State;
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use shared::ApiResult;
 use shared::auth::AuthUser;
 use shared::domain::PageQuery;
@@ -10,7 +10,7 @@ use shared::http::{Json, Query};
 use shared::prompts::{self, PromptList};
 use utoipa_axum::routes;
 
-pub static ROUTE: Route = Route::new("prompts-list", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("prompts-list", READ, || routes!(handle));
 
 /// The caller's saved system prompts, newest first.
 #[utoipa::path(get, path = "/api/v1/prompts", tag = "prompts", security(("bearer" = [])),

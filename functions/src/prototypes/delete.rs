@@ -1,6 +1,6 @@
 //! DELETE /api/v1/prototypes/{id}
 
-use crate::routes::{Route, FILES};
+use crate::routes::{Route, PAGES};
 use axum::extract::State;
 use http::StatusCode;
 use shared::auth::AuthUser;
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("prototypes-delete", FILES, || routes!(handle));
+pub static ROUTE: Route = Route::new("prototypes-delete", PAGES, || routes!(handle));
 
 /// Delete a prototype with its variants, versions and pages.
 #[utoipa::path(delete, path = "/api/v1/prototypes/{id}", tag = "prototypes", security(("bearer" = [])),

@@ -1,6 +1,6 @@
 //! GET /api/v1/prototypes/{id}
 
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use axum::extract::State;
 use shared::auth::AuthUser;
 use shared::http::{Json, Path};
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("prototypes-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("prototypes-get", READ, || routes!(handle));
 
 /// One prototype, with its variants (the original first).
 #[utoipa::path(get, path = "/api/v1/prototypes/{id}", tag = "prototypes", security(("bearer" = [])),

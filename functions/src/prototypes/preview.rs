@@ -1,6 +1,6 @@
 //! GET /api/v1/prototypes/{id}/variants/{vid}/versions/{n}/preview
 
-use crate::routes::{Permission, Route};
+use crate::routes::{Route, PUBLIC_PAGE};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub static ROUTE: Route =
-    Route::new("prototype-versions-preview", &[Permission::TableRead, Permission::ReadFiles], || routes!(handle)).public();
+    Route::new("prototype-versions-preview", PUBLIC_PAGE, || routes!(handle)).public();
 
 /// The policy a previewed page runs under. `sandbox allow-scripts` without
 /// `allow-same-origin` gives the page an opaque origin: it cannot read the API's cookies or

@@ -1,6 +1,6 @@
 //! DELETE /api/v1/prototypes/{id}/variants/{vid}
 
-use crate::routes::{Route, FILES};
+use crate::routes::{Route, PAGES};
 use axum::extract::State;
 use http::StatusCode;
 use shared::auth::AuthUser;
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("prototype-variants-delete", FILES, || routes!(handle));
+pub static ROUTE: Route = Route::new("prototype-variants-delete", PAGES, || routes!(handle));
 
 /// Delete a variant with its versions and pages; the original variant cannot be deleted (409 `original_variant`).
 #[utoipa::path(delete, path = "/api/v1/prototypes/{id}/variants/{vid}", tag = "prototypes", security(("bearer" = [])),

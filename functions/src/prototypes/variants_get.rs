@@ -1,6 +1,6 @@
 //! GET /api/v1/prototypes/{id}/variants/{vid}
 
-use crate::routes::{Route, WRITE};
+use crate::routes::{Route, READ};
 use axum::extract::State;
 use shared::auth::AuthUser;
 use shared::http::{Json, Path};
@@ -11,7 +11,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("prototype-variants-get", WRITE, || routes!(handle));
+pub static ROUTE: Route = Route::new("prototype-variants-get", READ, || routes!(handle));
 
 /// One variant, with its versions by number.
 #[utoipa::path(get, path = "/api/v1/prototypes/{id}/variants/{vid}", tag = "prototypes", security(("bearer" = [])),

@@ -1,7 +1,7 @@
 //! GET /api/v1/prototypes/{id}/variants/{vid}/versions/{n}
 
 use super::ApiBase;
-use crate::routes::{Route, USER};
+use crate::routes::{Route, PAGES_READ};
 use axum::extract::State;
 use shared::auth::AuthUser;
 use shared::http::{Json, Path};
@@ -12,7 +12,7 @@ use shared::ApiResult;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub static ROUTE: Route = Route::new("prototype-versions-get", USER, || routes!(handle));
+pub static ROUTE: Route = Route::new("prototype-versions-get", PAGES_READ, || routes!(handle));
 
 /// One version, with its page and a signed preview URL (valid 15 minutes) to open it in an iframe.
 #[utoipa::path(get, path = "/api/v1/prototypes/{id}/variants/{vid}/versions/{n}", tag = "prototypes", security(("bearer" = [])),

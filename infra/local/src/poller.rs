@@ -86,7 +86,7 @@ pub async fn poll_once(deps: &Deps, worker: &Worker, arn: Option<&str>, wait_sec
         receipts.push((message.message_id.unwrap_or_default(), message.receipt_handle.unwrap_or_default()));
         event.records.push(record);
     }
-    let response = (worker.handler)(deps, event).await;
+    let response = worker.run(deps, event).await;
     let failed: HashSet<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
     let polled = Polled { received: receipts.len(), failed: failed.len() };
     let entries: Vec<DeleteMessageBatchRequestEntry> = receipts
@@ -127,7 +127,7 @@ async fn run_every(deps: Arc<Deps>, job: &'static functions::Scheduled) {
     loop {
         tick.tick().await;
         let event = aws_lambda_events::event::eventbridge::EventBridgeEvent::default();
-        if let Err(err) = (job.handler)(&deps, event).await {
+        if let Err(err) = job.run(&deps, event).await {
             tracing::warn!(function = job.name, code = err.code, "scheduled run failed");
         }
     }

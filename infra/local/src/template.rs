@@ -5,6 +5,7 @@
 
 use functions::routes::{Permission, Queue, Route, Scheduled, Worker};
 use serde_json::{json, Value};
+use shared::access::{ObjectAccess, TableAccess};
 
 /// `FunctionName` → `FunctionNameFunction` in CamelCase, the resource's logical id.
 pub fn logical_id(function_name: &str) -> String {
@@ -45,81 +46,153 @@ fn visibility(queue: Queue) -> u32 {
     6 * functions::workers().iter().filter(|w| w.queue == queue).map(|w| w.timeout_secs).max().unwrap_or(60)
 }
 
+/// `dynamodb:LeadingKeys` limited to `prefixes`, or no condition for every partition.
+fn leading_keys(prefixes: &[&str]) -> Option<Value> {
+    if prefixes.contains(&"") {
+        return None;
+    }
+    let patterns: Vec<String> = prefixes.iter().map(|prefix| format!("{prefix}*")).collect();
+    Some(json!({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": patterns } }))
+}
+
+fn with_condition(mut statement: Value, condition: Option<Value>) -> Value {
+    if let Some(condition) = condition {
+        statement["Condition"] = condition;
+    }
+    statement
+}
+
+const TABLE_READS: [&str; 4] =
+    ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"];
+const TABLE_WRITES: [&str; 4] =
+    ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"];
+
+/// The table statements of one function: reads of its partitions (in the table and the
+/// indexes), writes of its partitions, and for a route that only reads, an update of its
+/// session's `last_used_at` and nothing else.
+fn table_statements(access: &TableAccess) -> Vec<Value> {
+    let mut statements = vec![with_condition(
+        json!({
+            "Effect": "Allow",
+            "Action": TABLE_READS,
+            "Resource": [get_att("Table", "Arn"), sub("${Table.Arn}/index/*")],
+        }),
+        leading_keys(access.read),
+    )];
+    if !access.write.is_empty() {
+        statements.push(with_condition(
+            json!({ "Effect": "Allow", "Action": TABLE_WRITES, "Resource": [get_att("Table", "Arn")] }),
+            leading_keys(access.write),
+        ));
+    }
+    if access.touch_session && !access.write.contains(&shared::access::USER_PARTITIONS) {
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": ["dynamodb:UpdateItem"],
+            "Resource": [get_att("Table", "Arn")],
+            "Condition": {
+                "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [format!("{}*", shared::access::USER_PARTITIONS)] },
+                "ForAllValues:StringEquals": { "dynamodb:Attributes": shared::access::SESSION_TOUCH_ATTRIBUTES },
+                "StringEqualsIfExists": { "dynamodb:ReturnValues": ["NONE", "UPDATED_NEW"] }
+            }
+        }));
+    }
+    statements
+}
+
+fn object_arns(prefixes: &[&str]) -> Vec<Value> {
+    prefixes.iter().map(|prefix| sub(&format!("${{FilesBucket.Arn}}/{prefix}*"))).collect()
+}
+
+/// The bucket statements of one function: reads and writes under its prefixes, and a
+/// listing of them (without it S3 answers 403 instead of 404 for a missing object).
+fn object_statements(access: &ObjectAccess) -> Vec<Value> {
+    let mut statements = Vec::new();
+    if !access.read.is_empty() {
+        statements.push(json!({ "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": object_arns(access.read) }));
+    }
+    if !access.write.is_empty() {
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            "Resource": object_arns(access.write),
+        }));
+    }
+    let listable: Vec<String> = access.listable().iter().map(|prefix| format!("{prefix}*")).collect();
+    statements.push(json!({
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": [get_att("FilesBucket", "Arn")],
+        "Condition": { "StringLike": { "s3:prefix": listable } },
+    }));
+    statements
+}
+
+/// The models a function may call: the configured inference profiles (or models), and the
+/// foundation models behind them only through those profiles.
+fn model_statements() -> Vec<Value> {
+    // Each of ModelPrimary, ModelSmall and the comma-separated ModelFallbacks, as ARNs.
+    let arns = |kind: &str| {
+        let prefix = format!("arn:${{AWS::Partition}}:bedrock:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/");
+        let prefix_any_region = format!("arn:${{AWS::Partition}}:bedrock:*::{kind}/");
+        let prefix = if kind == "foundation-model" { prefix_any_region } else { prefix };
+        json!({ "Fn::Split": [",", { "Fn::Sub": [
+            format!("{prefix}${{ModelPrimary}},{prefix}${{ModelSmall}},{prefix}${{Fallbacks}}"),
+            { "Fallbacks": { "Fn::Join": [format!(",{prefix}"), { "Fn::Split": [",", reference("ModelFallbacks")] }] } }
+        ] }] })
+    };
+    vec![
+        json!({
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": arns("inference-profile"),
+        }),
+        json!({
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": sub("arn:${AWS::Partition}:bedrock:*::foundation-model/*"),
+            "Condition": { "StringLike": { "bedrock:InferenceProfileArn": arns("inference-profile") } },
+        }),
+        json!({
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": arns("foundation-model"),
+        }),
+    ]
+}
+
 fn statements(permissions: &[Permission]) -> Vec<Value> {
-    let table = || vec![get_att("Table", "Arn"), sub("${Table.Arn}/index/*")];
-    let lists_files = permissions.iter().any(|p| matches!(p, Permission::Files | Permission::ReadFiles));
     permissions
         .iter()
-        .map(|permission| match permission {
-            Permission::TableRead => json!({
-                "Effect": "Allow",
-                "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
-                "Resource": table(),
-            }),
-            Permission::TableWrite => json!({
-                "Effect": "Allow",
-                "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
-                "Resource": table(),
-            }),
-            Permission::Describe => json!({
+        .flat_map(|permission| match permission {
+            Permission::Table(access) => table_statements(access),
+            Permission::Objects(access) => object_statements(access),
+            Permission::InvokeModel => model_statements(),
+            Permission::Describe => vec![json!({
                 "Effect": "Allow",
                 "Action": ["dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"],
                 "Resource": [get_att("Table", "Arn"), get_att("FilesBucket", "Arn"), get_att("EmailQueue", "Arn")],
-            }),
-            Permission::EnqueueEmail => json!({
+            })],
+            Permission::EnqueueEmail => vec![send_to("EmailQueue")],
+            Permission::EnqueueTitle => vec![send_to("TitleQueue")],
+            Permission::EnqueueMemory => vec![send_to("MemoryQueue")],
+            Permission::EnqueuePortability => vec![send_to("PortabilityQueue")],
+            Permission::JwtSecret => vec![json!({
                 "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [get_att("EmailQueue", "Arn")],
-            }),
-            Permission::Files => json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": [sub("${FilesBucket.Arn}/uploads/*"), sub("${FilesBucket.Arn}/files/*")],
-            }),
-            Permission::ReadFiles => json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject"],
-                "Resource": [sub("${FilesBucket.Arn}/files/*")],
-            }),
-            Permission::EnqueueTitle => json!({
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [get_att("TitleQueue", "Arn")],
-            }),
-            Permission::EnqueueMemory => json!({
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [get_att("MemoryQueue", "Arn")],
-            }),
-            Permission::EnqueuePortability => json!({
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [get_att("PortabilityQueue", "Arn")],
-            }),
-            Permission::InvokeModel => json!({
-                "Effect": "Allow",
-                "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                "Resource": [
-                    sub("arn:${AWS::Partition}:bedrock:*::foundation-model/*"),
-                    sub("arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*")
-                ],
-            }),
-            Permission::SendEmail => json!({
+                "Action": ["ssm:GetParameter"],
+                "Resource": [sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${JwtSecretParameter}")],
+            })],
+            Permission::SendEmail => vec![json!({
                 "Effect": "Allow",
                 "Action": ["ses:SendEmail"],
                 "Resource": [sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")],
-            }),
+            })],
         })
-        .chain(lists_files.then(|| {
-            // Without it S3 answers 403 instead of 404 for a missing object.
-            json!({
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
-                "Resource": [get_att("FilesBucket", "Arn")],
-                "Condition": { "StringLike": { "s3:prefix": ["uploads/*", "files/*"] } },
-            })
-        }))
         .collect()
+}
+
+fn send_to(queue: &str) -> Value {
+    json!({ "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [get_att(queue, "Arn")] })
 }
 
 fn policies(permissions: &[Permission]) -> Value {
@@ -133,7 +206,9 @@ fn policies(permissions: &[Permission]) -> Value {
 /// integration's, which may exceed 29 s only for streaming integrations).
 const STREAM_TIMEOUT_SECS: u64 = 300;
 
-fn http_function(route: &Route) -> Value {
+/// `serves_preflight`: this function also answers the browser's CORS preflight (OPTIONS)
+/// for its path, with the app's list of origins. One function a path does.
+fn http_function(route: &Route, serves_preflight: bool) -> Value {
     let mut event =
         json!({ "RestApiId": reference("Api"), "Path": route.path(), "Method": route.method().to_lowercase() });
     let mut function = json!({
@@ -155,6 +230,11 @@ fn http_function(route: &Route) -> Value {
         function["Properties"]["Timeout"] = json!(STREAM_TIMEOUT_SECS);
     }
     function["Properties"]["Events"] = json!({ "Api": { "Type": "Api", "Properties": event } });
+    if serves_preflight {
+        function["Properties"]["Events"]["Preflight"] = json!({ "Type": "Api", "Properties": {
+            "RestApiId": reference("Api"), "Path": route.path(), "Method": "options"
+        } });
+    }
     function
 }
 
@@ -248,6 +328,52 @@ fn operations(resources: &mut serde_json::Map<String, Value>) {
             }
         }),
     );
+    resources.insert(
+        "ApiAccessLogs".into(),
+        json!({
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": { "RetentionInDays": reference("LogRetentionDays") }
+        }),
+    );
+    // API Gateway writes access logs with a role set once per account and region (kept when
+    // the stack goes: other APIs of the account may log with it).
+    resources.insert(
+        "ApiGatewayCloudWatchRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "apigateway.amazonaws.com" },
+                    "Action": "sts:AssumeRole"
+                }] },
+                "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")]
+            }
+        }),
+    );
+    resources.insert(
+        "ApiGatewayAccount".into(),
+        json!({
+            "Type": "AWS::ApiGateway::Account",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": { "CloudWatchRoleArn": get_att("ApiGatewayCloudWatchRole", "Arn") }
+        }),
+    );
+    resources.insert(
+        "MailIdentity".into(),
+        json!({
+            "Type": "AWS::SES::EmailIdentity",
+            "Condition": "CreatesMailIdentity",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": { "EmailIdentity": reference("MailDomain"), "DkimSigningAttributes": { "NextSigningKeyLength": "RSA_2048_BIT" } }
+        }),
+    );
     resources.insert("AlarmTopic".into(), json!({ "Type": "AWS::SNS::Topic", "Properties": {} }));
     resources.insert(
         "AlarmEmailSubscription".into(),
@@ -328,7 +454,12 @@ fn gateway_responses() -> Value {
         let message =
             if message.is_empty() { "$context.error.messageString".to_string() } else { format!("\"{message}\"") };
         let mut response = json!({
-            "ResponseParameters": { "Headers": { "Access-Control-Allow-Origin": sub("'${CorsAllowedOrigin}'") } },
+            // API Gateway's own errors carry no data, so they may be read by any origin:
+            // the request's Origin is echoed (a list of origins cannot be a static header).
+            "ResponseParameters": { "Headers": {
+                "Access-Control-Allow-Origin": "method.request.header.Origin",
+                "Vary": "'Origin'"
+            } },
             "ResponseTemplates": {
                 "application/json": format!("{{\"error\": {{\"code\": \"{code}\", \"message\": {message}}}}}")
             }
@@ -347,21 +478,33 @@ fn gateway_responses() -> Value {
     })
 }
 
+/// One JSON line per request: no headers, no bodies, no tokens.
+const ACCESS_LOG_FORMAT: &str = concat!(
+    r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","#,
+    r#""requestTime":"$context.requestTime","method":"$context.httpMethod","#,
+    r#""resourcePath":"$context.resourcePath","status":"$context.status","#,
+    r#""responseLength":"$context.responseLength","latencyMs":"$context.responseLatency","#,
+    r#""integrationLatencyMs":"$context.integrationLatency","error":"$context.error.message"}"#
+);
+
 pub fn document() -> Value {
     let mut resources = serde_json::Map::new();
     resources.insert(
         "Api".into(),
         json!({
             "Type": "AWS::Serverless::Api",
+            // The stage's access logs need the account's CloudWatch role first.
+            "DependsOn": ["ApiGatewayAccount"],
             "Properties": {
                 "StageName": "live",
+                // Without it SAM also makes a stage named `Stage`, serving the same API
+                // without the live stage's throttling, logs and alarm.
+                "OpenApiVersion": "3.0.1",
                 "EndpointConfiguration": { "Type": "REGIONAL" },
                 "TracingEnabled": true,
-                "Cors": {
-                    "AllowOrigin": sub("'${CorsAllowedOrigin}'"),
-                    "AllowMethods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
-                    "AllowHeaders": "'Authorization,Content-Type'",
-                    "MaxAge": "'600'"
+                "AccessLogSetting": {
+                    "DestinationArn": get_att("ApiAccessLogs", "Arn"),
+                    "Format": ACCESS_LOG_FORMAT
                 },
                 "GatewayResponses": gateway_responses(),
                 "MethodSettings": [{
@@ -435,7 +578,7 @@ pub fn document() -> Value {
                     { "Id": "abort-incomplete-multipart", "Status": "Enabled", "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 } }
                 ] },
                 "CorsConfiguration": { "CorsRules": [{
-                    "AllowedOrigins": [reference("CorsAllowedOrigin")],
+                    "AllowedOrigins": { "Fn::Split": [",", reference("CorsAllowedOrigins")] },
                     "AllowedMethods": ["PUT", "GET"],
                     "AllowedHeaders": ["*"],
                     "MaxAge": 600
@@ -512,8 +655,10 @@ pub fn document() -> Value {
         }),
     );
     operations(&mut resources);
+    let mut paths_with_preflight = std::collections::HashSet::new();
     for route in functions::routes() {
-        resources.insert(logical_id(route.name), http_function(route));
+        let serves_preflight = paths_with_preflight.insert(route.path());
+        resources.insert(logical_id(route.name), http_function(route, serves_preflight));
     }
     for worker in functions::workers() {
         resources.insert(logical_id(worker.name), worker_function(worker));
@@ -527,11 +672,13 @@ pub fn document() -> Value {
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "myclaude backend: one Lambda function per route (all from one bootstrap binary), one DynamoDB table, S3, SQS workers, SES. Generated from the route table; do not edit by hand.",
         "Parameters": {
-            "JwtSecret": { "Type": "String", "NoEcho": true, "MinLength": 32, "Description": "HS256 signing secret for access tokens" },
-            "FrontendUrl": { "Type": "String", "Default": "http://localhost:5173", "Description": "Base URL of the web frontend (links in emails)" },
-            "CorsAllowedOrigin": { "Type": "String", "Default": "http://localhost:5173", "Description": "Origin of the web frontend allowed by CORS" },
-            "MailFrom": { "Type": "String", "Default": "myclaude <no-reply@example.com>", "Description": "Sender of every email" },
-            "MailDomain": { "Type": "String", "Default": "example.com", "Description": "SES-verified domain of MailFrom" },
+            "JwtSecretParameter": { "Type": "String", "Default": "/myclaude/jwt-secret", "AllowedPattern": "^/[A-Za-z0-9_.\\-/]+$", "Description": "Name of the SSM Parameter Store SecureString holding the HS256 signing secret (at least 32 characters); create it before the first deploy. Read once at init by the functions that sign or verify tokens" },
+            "GoogleClientId": { "Type": "String", "Default": "", "Description": "OAuth client id of the web frontend for Sign in with Google; empty: Google sign-in answers 503" },
+            "FrontendUrl": { "Type": "String", "AllowedPattern": "^https?://.+", "Description": "Base URL of the web frontend (links in emails), e.g. https://app.example.com" },
+            "CorsAllowedOrigins": { "Type": "String", "AllowedPattern": "^https?://[^,]+(,https?://[^,]+)*$", "Description": "Comma-separated origins of the web frontend that CORS allows (the API and the files bucket), e.g. https://app.example.com" },
+            "MailFrom": { "Type": "String", "Description": "Sender of every email, at MailDomain, e.g. myclaude <no-reply@example.com>" },
+            "MailDomain": { "Type": "String", "AllowedPattern": "^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", "Description": "Domain of MailFrom; SES sends only from a verified identity" },
+            "CreateMailIdentity": { "Type": "String", "Default": "true", "AllowedValues": ["true", "false"], "Description": "Create the SES identity of MailDomain (DKIM records in the outputs); false if the account already has it" },
             "ModelPrimary": { "Type": "String", "Default": shared::config::DEFAULT_PRIMARY_MODEL, "Description": "Bedrock model (inference profile) that answers chats" },
             "ModelFallbacks": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Comma-separated fallback models" },
             "ModelSmall": { "Type": "String", "Default": shared::config::DEFAULT_FALLBACK_MODEL, "Description": "Small model for titles and memory extraction" },
@@ -541,7 +688,8 @@ pub fn document() -> Value {
             "AlarmEmail": { "Type": "String", "Default": "", "Description": "Email address the alarms (dead-letter queues, API 5xx) are sent to; empty: alarms go only to the AlarmTopic SNS topic" }
         },
         "Conditions": {
-            "HasAlarmEmail": { "Fn::Not": [{ "Fn::Equals": [reference("AlarmEmail"), ""] }] }
+            "HasAlarmEmail": { "Fn::Not": [{ "Fn::Equals": [reference("AlarmEmail"), ""] }] },
+            "CreatesMailIdentity": { "Fn::Equals": [reference("CreateMailIdentity"), "true"] }
         },
         "Globals": {
             "Function": {
@@ -564,17 +712,27 @@ pub fn document() -> Value {
                         "MODEL_PRIMARY": reference("ModelPrimary"),
                         "MODEL_FALLBACKS": reference("ModelFallbacks"),
                         "MODEL_SMALL": reference("ModelSmall"),
-                        "JWT_SECRET": reference("JwtSecret"),
+                        "JWT_SECRET_PARAMETER": reference("JwtSecretParameter"),
+                        "GOOGLE_CLIENT_ID": reference("GoogleClientId"),
                         "MAIL_FROM": reference("MailFrom"),
                         "FRONTEND_URL": reference("FrontendUrl"),
-                        "CORS_ALLOWED_ORIGINS": reference("CorsAllowedOrigin")
+                        "CORS_ALLOWED_ORIGINS": reference("CorsAllowedOrigins")
                     }
                 }
             }
         },
         "Resources": resources,
         "Outputs": {
-            "ApiUrl": { "Description": "Base URL of the API", "Value": sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/live") }
+            "ApiUrl": { "Description": "Base URL of the API", "Value": sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/live") },
+            "MailDkimRecords": {
+                "Condition": "CreatesMailIdentity",
+                "Description": "The three DKIM CNAME records (name CNAME value) to add to MailDomain's DNS; SES verifies the domain once they resolve",
+                "Value": { "Fn::Join": ["; ", [
+                    { "Fn::Join": [" CNAME ", [get_att("MailIdentity", "DkimDNSTokenName1"), get_att("MailIdentity", "DkimDNSTokenValue1")]] },
+                    { "Fn::Join": [" CNAME ", [get_att("MailIdentity", "DkimDNSTokenName2"), get_att("MailIdentity", "DkimDNSTokenValue2")]] },
+                    { "Fn::Join": [" CNAME ", [get_att("MailIdentity", "DkimDNSTokenName3"), get_att("MailIdentity", "DkimDNSTokenValue3")]] }
+                ]] }
+            }
         }
     })
 }
