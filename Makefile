@@ -8,7 +8,8 @@ help:
 	@echo "make mail       print the emails the local stack has sent"
 	@echo "make template   regenerate template.yaml from the route table"
 	@echo "make lint       cargo fmt --check + clippy -D warnings"
-	@echo "make build-lambda  release build of the bootstrap binary with cargo-lambda"
+	@echo "make build-lambda  the arm64 bootstrap every function runs (cargo-lambda, Zig from .venv), zipped, with its size"
+	@echo "make deploy PARAMS=\"…\"  build-lambda, then sam deploy with samconfig.toml (docs/deploy.md)"
 	@echo "make bench         chat stream latency and DynamoDB round trips, tokenizer load and throughput"
 	@echo "make bench-login   known vs unknown email timing: login, register, reset, resend (optimised build)"
 	@echo "make bench-coldstart  init, first byte and done of a fresh release bootstrap (health, chats-list, chat-stream)"
@@ -35,8 +36,11 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 build-lambda:
-	@bash infra/venv.sh
-	.venv/bin/cargo-lambda lambda build --release --arm64 --bin bootstrap
+	@bash infra/build-lambda.sh
+
+# sam deploy with samconfig.toml; PARAMS="FrontendUrl=https://… MailDomain=…" overrides parameters.
+deploy: build-lambda
+	@bash infra/deploy.sh $(PARAMS)
 
 bench:
 	@bash scripts/bench.sh chat tokenizer
@@ -63,4 +67,4 @@ bench-local:
 bench-import:
 	@bash scripts/bench.sh import
 
-.PHONY: help dev test mail template lint build-lambda bench bench-login bench-coldstart fuzz-api seed-dev bench-local bench-import admin
+.PHONY: help dev test mail template lint build-lambda deploy bench bench-login bench-coldstart fuzz-api seed-dev bench-local bench-import admin

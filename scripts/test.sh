@@ -23,7 +23,7 @@ SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x https_proxy=http
 mkdir -p target
 cargo run -q --locked -p local-stack --bin local -- routes > target/routes.json
 echo "==> SAM transform of template.yaml"
-.venv/bin/python infra/tests/test_sam_transform.py template.yaml target/routes.json
+SAM_CLI_TELEMETRY=0 .venv/bin/python infra/tests/test_sam_transform.py template.yaml target/routes.json
 echo "==> least privilege on the transformed template"
 .venv/bin/python infra/tests/test_least_privilege.py template.yaml target/routes.json
 

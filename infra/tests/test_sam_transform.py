@@ -62,16 +62,19 @@ def _tag(loader, tag_suffix, node):
 CfnLoader.add_multi_constructor("!", _tag)
 
 
+# Parameters without a default need a value; nothing is deployed.
+PARAMETERS = {
+    "FrontendUrl": "https://app.example.com",
+    "CorsAllowedOrigins": "https://app.example.com,https://www.example.com",
+    "MailFrom": "myclaude <no-reply@example.com>",
+    "MailDomain": "example.com",
+}
+
+
 def transform(sam_template):
     template = copy.deepcopy(sam_template)
     template["Globals"]["Function"]["CodeUri"] = "s3://placeholder-bucket/bootstrap.zip"
-    # Parameters without a default need a value; nothing is deployed.
-    parameters = {
-        "FrontendUrl": "https://app.example.com",
-        "CorsAllowedOrigins": "https://app.example.com,https://www.example.com",
-        "MailFrom": "myclaude <no-reply@example.com>",
-        "MailDomain": "example.com",
-    }
+    parameters = dict(PARAMETERS)
     session = boto3.session.Session(region_name="us-east-1")
     loader = StubPolicyLoader()
     return Translator(None, Parser(), boto_session=session).translate(
@@ -160,6 +163,16 @@ def main(template_path, routes_path):
     for endpoint in by_endpoint:
         if endpoint not in seen:
             failures.append(f"{endpoint[1]} {endpoint[0]}: no integration in the transformed template")
+
+    # `sam deploy` asks "has no authentication. Is this okay?" of each route it thinks
+    # unauthenticated; the template declares that the functions authenticate.
+    from samcli.commands.deploy.auth_utils import auth_per_resource
+    from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+
+    stacks, _ = SamLocalStackProvider.get_stacks(template_path, parameter_overrides=PARAMETERS)
+    unauthenticated = sorted({name for name, ok in auth_per_resource(stacks) if not ok})
+    if unauthenticated:
+        failures.append(f"sam deploy would ask about {len(unauthenticated)} functions: {unauthenticated[:3]}")
 
     count = len(cfn["Resources"])
     streamed = ", ".join(f"{m} {p}" for p, m in sorted(stream_endpoints))
