@@ -160,6 +160,44 @@ fn the_template_keeps_data_limits_workers_and_raises_alarms() {
 }
 
 #[test]
+fn the_api_logs_each_request_and_the_secret_stays_out_of_the_template() {
+    let template: Value = serde_yaml_ng::from_str(&committed_template()).expect("valid YAML");
+    let resources = &template["Resources"];
+    // Access logs: one JSON line a request, written with the account's CloudWatch role,
+    // which exists before the stage.
+    let api = &resources["Api"];
+    assert_eq!(api["DependsOn"][0], "ApiGatewayAccount");
+    let logs = &api["Properties"]["AccessLogSetting"];
+    assert_eq!(logs["DestinationArn"]["Fn::GetAtt"][0], "ApiAccessLogs");
+    let line = logs["Format"].as_str().unwrap().replace("$context.error.messageString", "\"Forbidden\"");
+    let line: Value = serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line}"));
+    for field in ["requestId", "method", "resourcePath", "status", "latencyMs", "error"] {
+        assert!(line[field].is_string(), "the access log has {field}: {line}");
+    }
+    assert_eq!(
+        resources["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0],
+        "ApiGatewayCloudWatchRole"
+    );
+    assert_eq!(resources["ApiAccessLogs"]["Properties"]["RetentionInDays"]["Ref"], "LogRetentionDays");
+    // One stage: without OpenApiVersion SAM adds a `Stage` stage beside `live`.
+    assert!(api["Properties"]["OpenApiVersion"].is_string());
+
+    // The JWT secret is read from SSM at init: only its parameter's name is configured.
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(variables.get("JWT_SECRET").is_none(), "no secret in the environment");
+    assert_eq!(variables["JWT_SECRET_PARAMETER"]["Ref"], "JwtSecretParameter");
+    assert_eq!(variables["GOOGLE_CLIENT_ID"]["Ref"], "GoogleClientId");
+    assert_eq!(variables["CORS_ALLOWED_ORIGINS"]["Ref"], "CorsAllowedOrigins");
+    let parameters = template["Parameters"].as_object().unwrap();
+    assert!(parameters["JwtSecretParameter"]["Default"].as_str().unwrap().starts_with('/'));
+    // Placeholders would deploy a stack that cannot mail or serve its frontend.
+    for required in ["FrontendUrl", "CorsAllowedOrigins", "MailFrom", "MailDomain"] {
+        assert!(parameters[required].get("Default").is_none(), "{required} has no default");
+    }
+    assert_eq!(resources["MailIdentity"]["Properties"]["EmailIdentity"]["Ref"], "MailDomain");
+}
+
+#[test]
 fn api_gateway_answers_its_own_errors_in_the_contracts_shape_with_cors() {
     let template: Value = serde_yaml_ng::from_str(&committed_template()).expect("valid YAML");
     let responses = template["Resources"]["Api"]["Properties"]["GatewayResponses"].as_object().unwrap();

@@ -479,13 +479,14 @@ fn gateway_responses() -> Value {
     })
 }
 
-/// One JSON line per request: no headers, no bodies, no tokens.
+/// One JSON line per request: no headers, no bodies, no tokens. (`messageString` is
+/// API Gateway's message already quoted for JSON.)
 const ACCESS_LOG_FORMAT: &str = concat!(
     r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","#,
     r#""requestTime":"$context.requestTime","method":"$context.httpMethod","#,
     r#""resourcePath":"$context.resourcePath","status":"$context.status","#,
     r#""responseLength":"$context.responseLength","latencyMs":"$context.responseLatency","#,
-    r#""integrationLatencyMs":"$context.integrationLatency","error":"$context.error.message"}"#
+    r#""integrationLatencyMs":"$context.integrationLatency","error":$context.error.messageString}"#
 );
 
 pub fn document() -> Value {
@@ -679,6 +680,8 @@ pub fn document() -> Value {
         "Description": "myclaude backend: one Lambda function per route (all from one bootstrap binary), one DynamoDB table, S3, SQS workers, SES. Generated from the route table; do not edit by hand.",
         "Parameters": {
             "JwtSecretParameter": { "Type": "String", "Default": "/myclaude/jwt-secret", "AllowedPattern": "^/[A-Za-z0-9_.\\-/]+$", "Description": "Name of the SSM Parameter Store SecureString holding the HS256 signing secret (at least 32 characters); create it before the first deploy. Read once at init by the functions that sign or verify tokens" },
+            "PublicApiUrl": { "Type": "String", "Default": "", "Description": "The API's public address up to /api/v1 when it has a custom domain (for prototype preview URLs); empty: API Gateway's own address" },
+            "LogLevel": { "Type": "String", "Default": "info", "Description": "The functions' log filter (tracing's EnvFilter syntax, e.g. info or info,shared=debug)" },
             "GoogleClientId": { "Type": "String", "Default": "", "Description": "OAuth client id of the web frontend for Sign in with Google; empty: Google sign-in answers 503" },
             "FrontendUrl": { "Type": "String", "AllowedPattern": "^https?://.+", "Description": "Base URL of the web frontend (links in emails), e.g. https://app.example.com" },
             "CorsAllowedOrigins": { "Type": "String", "AllowedPattern": "^https?://[^,]+(,https?://[^,]+)*$", "Description": "Comma-separated origins of the web frontend that CORS allows (the API and the files bucket), e.g. https://app.example.com" },
@@ -720,6 +723,8 @@ pub fn document() -> Value {
                         "MODEL_SMALL": reference("ModelSmall"),
                         "JWT_SECRET_PARAMETER": reference("JwtSecretParameter"),
                         "GOOGLE_CLIENT_ID": reference("GoogleClientId"),
+                        "PUBLIC_API_URL": reference("PublicApiUrl"),
+                        "LOG_LEVEL": reference("LogLevel"),
                         "MAIL_FROM": reference("MailFrom"),
                         "FRONTEND_URL": reference("FrontendUrl"),
                         "CORS_ALLOWED_ORIGINS": reference("CorsAllowedOrigins")
