@@ -62,8 +62,6 @@ pub struct MemoryConfig {
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
-/// The signing key used when `APP_ENV=local` and no `JWT_SECRET` is set. Public, so
-/// never used anywhere else.
 /// The decrypted value of an SSM Parameter Store parameter (a SecureString).
 pub async fn read_secret_parameter(sdk: &aws_config::SdkConfig, name: &str) -> Result<String, String> {
     let output =
@@ -77,6 +75,8 @@ pub async fn read_secret_parameter(sdk: &aws_config::SdkConfig, name: &str) -> R
         .ok_or_else(|| format!("the SSM parameter {name} has no value"))
 }
 
+/// The signing key used when `APP_ENV=local` and no `JWT_SECRET` is set. Public, so
+/// never used anywhere else.
 pub const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
 
 #[derive(Clone, Debug)]
