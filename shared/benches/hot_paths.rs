@@ -53,7 +53,7 @@ async fn main() {
     let mut i = 0usize;
     while text.len() < 1 << 20 {
         text.push_str(words[(i * 7 + i / 3) % words.len()]);
-        text.push(if i % 13 == 0 { '\n' } else { ' ' });
+        text.push(if i.is_multiple_of(13) { '\n' } else { ' ' });
         i += 1;
     }
     let mut counts = Vec::new();
