@@ -188,11 +188,7 @@ def main(template_path, routes_path):
         else:
             failures.append(f"a widened policy passed the check: {what}")
     print(f"least privilege: {len(functions)} functions' roles checked; {caught} deliberately widened policies caught")
-    if failures:
-        print(f"FAILED ({len(failures)}):", *failures, sep="\n  ")
-        return 1
-    print("ok")
-    return 0
+    return sam.report(failures)
 
 
 if __name__ == "__main__":

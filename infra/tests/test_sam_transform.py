@@ -82,6 +82,15 @@ def transform(sam_template):
     )
 
 
+def report(failures):
+    """Prints the failures (or ok) and gives the exit status."""
+    if failures:
+        print(f"FAILED ({len(failures)}):", *failures, sep="\n  ")
+        return 1
+    print("ok")
+    return 0
+
+
 def integrations(cfn):
     """(path, method, integration) of every method of every REST API in `cfn`."""
     found = []
@@ -182,11 +191,7 @@ def main(template_path, routes_path):
     )
     if count >= MAX_RESOURCES:
         failures.append(f"{count} resources: not under {MAX_RESOURCES}")
-    if failures:
-        print(f"FAILED ({len(failures)}):", *failures, sep="\n  ")
-        return 1
-    print("ok")
-    return 0
+    return report(failures)
 
 
 if __name__ == "__main__":

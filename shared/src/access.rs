@@ -335,58 +335,68 @@ impl aws_sdk_dynamodb::config::Intercept for TableGuard {
     }
 }
 
-/// The object keys (or listed prefixes) an S3 call reaches, and whether it writes.
+/// How an S3 call reaches a key (or a listed prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ObjectUse {
+    Read,
+    Write,
+    List,
+}
+
+/// The object keys (or listed prefixes) an S3 call reaches, and how.
 fn s3_reach(
     input: &aws_sdk_s3::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
-) -> Option<Vec<(bool, String)>> {
+) -> Option<Vec<(ObjectUse, String)>> {
     use aws_sdk_s3::operation::*;
+    use ObjectUse::*;
     let input = input.input();
     let key = |key: Option<&str>| key.unwrap_or_default().to_string();
     if let Some(i) = input.downcast_ref::<get_object::GetObjectInput>() {
-        return Some(vec![(false, key(i.key()))]);
+        return Some(vec![(Read, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<head_object::HeadObjectInput>() {
-        return Some(vec![(false, key(i.key()))]);
+        return Some(vec![(Read, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<list_objects_v2::ListObjectsV2Input>() {
-        return Some(vec![(false, key(i.prefix()))]);
+        return Some(vec![(List, key(i.prefix()))]);
     }
     if let Some(i) = input.downcast_ref::<put_object::PutObjectInput>() {
-        return Some(vec![(true, key(i.key()))]);
+        return Some(vec![(Write, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<delete_object::DeleteObjectInput>() {
-        return Some(vec![(true, key(i.key()))]);
+        return Some(vec![(Write, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<delete_objects::DeleteObjectsInput>() {
         let objects = i.delete().map(|d| d.objects()).unwrap_or_default();
-        return Some(objects.iter().map(|o| (true, o.key().to_string())).collect());
+        return Some(objects.iter().map(|o| (Write, o.key().to_string())).collect());
     }
     if let Some(i) = input.downcast_ref::<copy_object::CopyObjectInput>() {
         // `bucket/key`, URL-encoded: the key starts after the first '/'.
         let source = i.copy_source().unwrap_or_default();
         let source = source.split_once('/').map(|(_, key)| key).unwrap_or_default();
-        return Some(vec![(false, source.to_string()), (true, key(i.key()))]);
+        return Some(vec![(Read, source.to_string()), (Write, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<create_multipart_upload::CreateMultipartUploadInput>() {
-        return Some(vec![(true, key(i.key()))]);
+        return Some(vec![(Write, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<upload_part::UploadPartInput>() {
-        return Some(vec![(true, key(i.key()))]);
+        return Some(vec![(Write, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<complete_multipart_upload::CompleteMultipartUploadInput>() {
-        return Some(vec![(true, key(i.key()))]);
+        return Some(vec![(Write, key(i.key()))]);
     }
     if let Some(i) = input.downcast_ref::<abort_multipart_upload::AbortMultipartUploadInput>() {
-        return Some(vec![(true, key(i.key()))]);
+        return Some(vec![(Write, key(i.key()))]);
     }
     None
 }
 
-fn check_objects(access: &ObjectAccess, write: bool, key: &str, list: bool) -> bool {
-    if list {
-        return matches(&access.listable(), key);
+fn check_objects(access: &ObjectAccess, how: ObjectUse, key: &str) -> bool {
+    match how {
+        ObjectUse::Read => matches(access.read, key),
+        ObjectUse::Write => matches(access.write, key),
+        ObjectUse::List => matches(&access.listable(), key),
     }
-    matches(if write { access.write } else { access.read }, key)
 }
 
 /// Refuses, on the local stack, S3 calls outside the running function's access.
@@ -405,18 +415,10 @@ impl aws_sdk_s3::config::Intercept for ObjectGuard {
     ) -> Result<(), aws_sdk_s3::error::BoxError> {
         let Some(scope) = current() else { return Ok(()) };
         let Some(reaches) = s3_reach(context) else { return Ok(()) };
-        let list =
-            context.input().downcast_ref::<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Input>().is_some();
         let Some(access) = scope.objects else { return Err(denied(&scope, "use the bucket")) };
-        for (write, key) in &reaches {
-            if !check_objects(access, *write, key, list) {
-                let verb = if list {
-                    "list"
-                } else if *write {
-                    "write"
-                } else {
-                    "read"
-                };
+        for (how, key) in &reaches {
+            if !check_objects(access, *how, key) {
+                let verb = format!("{how:?}").to_lowercase();
                 return Err(denied(&scope, &format!("{verb} object {key:?}")));
             }
         }
@@ -453,10 +455,10 @@ mod tests {
     #[test]
     fn object_prefixes_bound_reads_writes_and_lists() {
         let access = ObjectAccess { read: &[FILES], write: &[UPLOADS] };
-        assert!(check_objects(&access, false, "files/u/f", false));
-        assert!(!check_objects(&access, true, "files/u/f", false));
-        assert!(check_objects(&access, true, "uploads/u/f", false));
-        assert!(check_objects(&access, false, "uploads/u/", true));
-        assert!(!check_objects(&access, false, "exports/u/", true));
+        assert!(check_objects(&access, ObjectUse::Read, "files/u/f"));
+        assert!(!check_objects(&access, ObjectUse::Write, "files/u/f"));
+        assert!(check_objects(&access, ObjectUse::Write, "uploads/u/f"));
+        assert!(check_objects(&access, ObjectUse::List, "uploads/u/"));
+        assert!(!check_objects(&access, ObjectUse::List, "exports/u/"));
     }
 }

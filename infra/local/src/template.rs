@@ -282,17 +282,19 @@ const DEAD_LETTER_QUEUES: [&str; 5] = [
     "ScheduleDeadLetterQueue",
 ];
 
-/// Alarms, the log group, the TLS-only bucket policy and the schedules' dead letters.
+/// A log group kept when the stack goes, for `LogRetentionDays`.
+fn log_group() -> Value {
+    json!({
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": { "RetentionInDays": reference("LogRetentionDays") }
+    })
+}
+
+/// Alarms, the log groups, the TLS-only bucket policy and the schedules' dead letters.
 fn operations(resources: &mut serde_json::Map<String, Value>) {
-    resources.insert(
-        "FunctionLogs".into(),
-        json!({
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": { "RetentionInDays": reference("LogRetentionDays") }
-        }),
-    );
+    resources.insert("FunctionLogs".into(), log_group());
     resources.insert(
         "FilesBucketPolicy".into(),
         json!({
@@ -329,15 +331,7 @@ fn operations(resources: &mut serde_json::Map<String, Value>) {
             }
         }),
     );
-    resources.insert(
-        "ApiAccessLogs".into(),
-        json!({
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": { "RetentionInDays": reference("LogRetentionDays") }
-        }),
-    );
+    resources.insert("ApiAccessLogs".into(), log_group());
     // API Gateway writes access logs with a role set once per account and region (kept when
     // the stack goes: other APIs of the account may log with it).
     resources.insert(
