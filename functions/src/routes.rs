@@ -213,11 +213,12 @@ pub const ACCOUNT_DELETE: &[Permission] = &[JwtSecret, Table(&access::ACCOUNTS),
 
 /// Attachments are read (for the model) where the upload check put them.
 const ATTACHMENTS_READ: ObjectAccess = ObjectAccess { read: &[access::FILES], write: &[] };
-/// An avatar is a checked file: presigned downloads of `files/`.
-const AVATARS: ObjectAccess = ObjectAccess { read: &[access::FILES], write: &[] };
-const UPLOADED_FILES: ObjectAccess =
-    ObjectAccess { read: &[access::UPLOADS, access::FILES], write: &[access::UPLOADS, access::FILES] };
-const UPLOADED_FILES_READ: ObjectAccess = ObjectAccess { read: &[access::UPLOADS, access::FILES], write: &[] };
+/// Presigned downloads of avatars, and of no attachment.
+const AVATARS: ObjectAccess = ObjectAccess { read: &[access::AVATARS], write: &[] };
+/// Uploads, and where the check moves them: attachments and imports, or avatars.
+const UPLOADED: &[&str] = &[access::UPLOADS, access::FILES, access::AVATARS];
+const UPLOADED_FILES: ObjectAccess = ObjectAccess { read: UPLOADED, write: UPLOADED };
+const UPLOADED_FILES_READ: ObjectAccess = ObjectAccess { read: UPLOADED, write: &[] };
 const PROTOTYPE_PAGES: ObjectAccess = ObjectAccess { read: &[access::PROTOTYPES], write: &[access::PROTOTYPES] };
 const PROTOTYPE_PAGES_READ: ObjectAccess = ObjectAccess { read: &[access::PROTOTYPES], write: &[] };
 const ARCHIVES: ObjectAccess = ObjectAccess { read: &[access::EXPORTS], write: &[] };

@@ -11,8 +11,10 @@ The rules, for every function's role (its inline policies):
   one-time tokens, sign-in throttles or Google links;
 - a GET route writes nothing but its session's `last_used_at` (an UpdateItem bounded by
   `dynamodb:Attributes`);
-- S3 object access names prefixes (`uploads/`, `files/`, `prototypes/`, `exports/`), never
-  the whole bucket, and the chat stream may not write objects;
+- S3 object access names prefixes (`uploads/`, `files/`, `avatars/`, `prototypes/`,
+  `exports/`), never the whole bucket; the chat stream may not write objects, and the
+  sign-in and profile routes reach avatars but no attachment (`files/`), except account
+  deletion;
 - Bedrock is limited to the configured models (and the foundation models only through
   their inference profiles);
 - SSM reads only the JWT secret's parameter.
@@ -28,7 +30,8 @@ import yaml
 import test_sam_transform as sam
 
 ACCOUNT_PARTITIONS = ("EMAIL#", "USERNAME#", "TOKEN#", "LOGINFAIL#", "GOOGLE#")
-OBJECT_PREFIXES = ("uploads/", "files/", "prototypes/", "exports/")
+OBJECT_PREFIXES = ("uploads/", "files/", "avatars/", "prototypes/", "exports/")
+ACCOUNT_DELETION = "auth-me-delete"
 TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 SWEEPERS = {"FilesCleanupFunction"}
 SIGN_IN_SIDE = {"EmailWorkerFunction"}
@@ -115,6 +118,8 @@ def check(cfn, routes):
                         failures.append(f"{where}: object resource {resource} is not one prefix of the bucket")
                 if function == chat_stream and actions & {"s3:PutObject", "s3:DeleteObject"}:
                     failures.append(f"{where}: the chat stream may not write objects")
+                if function in sign_in - {logical.get(ACCOUNT_DELETION)} and any("/files/" in r for r in resources):
+                    failures.append(f"{where}: a sign-in or profile route reaches attachments")
             if "s3:ListBucket" in actions and function != logical.get("health"):
                 prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
                 if not prefixes or any(not p.startswith(OBJECT_PREFIXES) for p in as_list(prefixes)):
@@ -154,6 +159,9 @@ def widened_copies(cfn, routes):
         }),
         "files-create on the whole bucket": ("files-create", {
             "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [{"Fn::Sub": "${FilesBucket.Arn}/*"}],
+        }),
+        "auth-me-get reads attachments": ("auth-me-get", {
+            "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [{"Fn::Sub": "${FilesBucket.Arn}/files/*"}],
         }),
         "title-worker on every resource": ("title-worker", {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"}),
         "chat-stream on every model": ("chat-stream", {

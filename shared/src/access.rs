@@ -60,9 +60,10 @@ pub const WHOLE_TABLE: TableAccess =
 /// The object prefixes of the files bucket.
 pub const UPLOADS: &str = "uploads/";
 pub const FILES: &str = "files/";
+pub const AVATARS: &str = "avatars/";
 pub const PROTOTYPES: &str = "prototypes/";
 pub const EXPORTS: &str = "exports/";
-pub const EVERY_OBJECT_PREFIX: &[&str] = &[UPLOADS, FILES, PROTOTYPES, EXPORTS];
+pub const EVERY_OBJECT_PREFIX: &[&str] = &[UPLOADS, FILES, AVATARS, PROTOTYPES, EXPORTS];
 
 /// Which object prefixes a function may read (get, head, presign a download) and write
 /// (put, delete, multipart, presign an upload). It may list what it may read or write.

@@ -80,6 +80,12 @@ async fn a_function_reaches_only_the_partitions_and_prefixes_it_declares() {
     assert!(refusal(run_as(scope("chat-stream"), elsewhere).await).is_some(), "attachments only");
     assert_eq!(refusal(run_as(scope("files-complete"), write()).await), None);
     assert!(refusal(run_as(scope("health"), write()).await).is_some());
+    // The profile routes presign the avatar and reach no attachment.
+    let avatar =
+        app.deps.s3.head_object().bucket(bucket).key(format!("avatars/{user}/{}", uuid::Uuid::now_v7())).send();
+    assert_eq!(refusal(run_as(scope("auth-me-get"), avatar).await), None);
+    let attachment = app.deps.s3.get_object().bucket(bucket).key(&object).send();
+    assert!(refusal(run_as(scope("auth-me-get"), attachment).await).is_some(), "avatars only");
     let listed = app.deps.s3.list_objects_v2().bucket(bucket).prefix(format!("prototypes/{user}/")).send();
     assert!(refusal(run_as(scope("files-create"), listed).await).is_some(), "it lists only what it may reach");
 }

@@ -133,7 +133,8 @@ async fn a_deleted_account_leaves_nothing_in_the_table_or_the_bucket_and_its_ema
     }
     let objects = app.bucket_keys().await;
     let files = mentioning(&objects, &format!("files/{}/", user.id)).len();
-    assert!(files >= 4, "avatar, attachment, the export and its document: {objects:?}");
+    assert!(files >= 3, "attachment, the export and its document: {objects:?}");
+    assert_eq!(mentioning(&objects, &format!("avatars/{}/", user.id)).len(), 1, "the avatar: {objects:?}");
     assert!(!mentioning(&objects, &format!("uploads/{}/", user.id)).is_empty(), "the abandoned upload");
     assert_eq!(mentioning(&objects, &format!("prototypes/{}/", user.id)).len(), 2, "two pages: {objects:?}");
     assert_eq!(mentioning(&objects, &format!("exports/{}/", user.id)).len(), 1, "the archive: {objects:?}");

@@ -252,6 +252,10 @@ async fn an_avatar_is_set_shown_and_removed() {
     let me = app.get_auth("/api/v1/auth/me", &user.token).await;
     let url = me.body["avatar_url"].as_str().expect("an avatar URL").to_string();
     assert_eq!(reqwest::get(&url).await.unwrap().bytes().await.unwrap().as_ref(), PNG);
+    // Avatars live apart from attachments: the profile routes may read only those.
+    let object = format!("avatars/{}/{avatar_id}", user.id);
+    assert!(object_exists(&app, &object).await);
+    assert!(!object_exists(&app, &format!("files/{}/{avatar_id}", user.id)).await);
     // Other changes keep it.
     let renamed = app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"first_name": "Ada"}))).await;
     assert!(renamed.body["avatar_url"].is_string());
@@ -262,6 +266,7 @@ async fn an_avatar_is_set_shown_and_removed() {
     app.call("PATCH", "/api/v1/auth/me", Some(&user.token), Some(json!({"avatar_file_id": avatar_id}))).await;
     assert_eq!(app.call("DELETE", &format!("/api/v1/files/{avatar_id}"), Some(&user.token), None).await.status, 204);
     assert_eq!(app.get_auth("/api/v1/auth/me", &user.token).await.body["avatar_url"], Value::Null);
+    assert!(!object_exists(&app, &object).await, "its bytes went with it");
 }
 
 #[tokio::test]

@@ -572,7 +572,7 @@ pub fn document() -> Value {
                 "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
                 "BucketEncryption": { "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }] },
                 // A backstop behind the cleanup job: uploads are checked within minutes
-                // and moved to `files/`; anything left in `uploads/` goes after 2 days.
+                // and moved to `files/` or `avatars/`; anything left in `uploads/` goes after 2 days.
                 "LifecycleConfiguration": { "Rules": [
                     { "Id": "expire-unchecked-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 2 },
                     { "Id": "expire-export-archives", "Status": "Enabled", "Prefix": "exports/", "ExpirationInDays": 2 },

@@ -172,7 +172,7 @@ pub async fn complete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<File> {
     deps.s3
         .put_object()
         .bucket(&deps.config.files_bucket)
-        .key(keys::file_object(owner, file.id))
+        .key(file.object())
         .content_type(&file.media_type)
         .body(bytes.into())
         .send()
@@ -215,7 +215,7 @@ async fn complete_import(deps: &Deps, file: FileItem, upload_key: String) -> Api
         .copy_object()
         .bucket(bucket)
         .copy_source(format!("{bucket}/{upload_key}"))
-        .key(keys::file_object(file.owner, file.id))
+        .key(file.object())
         .content_type(&file.media_type)
         .send()
         .await?;
@@ -230,7 +230,7 @@ pub async fn download_url(deps: &Deps, file: &FileItem) -> ApiResult<String> {
         .s3
         .get_object()
         .bucket(&deps.config.files_bucket)
-        .key(keys::file_object(file.owner, file.id))
+        .key(file.object())
         .response_content_type(&file.media_type)
         .response_content_disposition(rules::content_disposition(&file.filename))
         .presigned(presigning(deps, DOWNLOAD_URL_TTL)?)
@@ -245,7 +245,7 @@ pub async fn avatar_url(deps: &Deps, owner: Uuid, file_id: Uuid) -> ApiResult<St
         .s3
         .get_object()
         .bucket(&deps.config.files_bucket)
-        .key(keys::file_object(owner, file_id))
+        .key(keys::avatar_object(owner, file_id))
         .presigned(presigning(deps, DOWNLOAD_URL_TTL)?)
         .await
         .map_err(|err| ApiError::internal("presigning the avatar", &err))?;
@@ -271,14 +271,11 @@ pub async fn delete(deps: &Deps, owner: Uuid, id: Uuid) -> ApiResult<()> {
     if file.purpose == Purpose::Avatar {
         crate::store::users::clear_avatar(&deps.table, owner, file.id).await?;
     }
-    tokio::try_join!(
-        delete_object(deps, keys::upload_object(owner, file.id)),
-        delete_object(deps, keys::file_object(owner, file.id))
-    )?;
+    tokio::try_join!(delete_object(deps, keys::upload_object(owner, file.id)), delete_object(deps, file.object()))?;
     Ok(())
 }
 
-/// The bytes of a ready file (`None` if they are gone).
+/// The bytes of a ready attachment (`None` if they are gone).
 pub async fn read(deps: &Deps, owner: Uuid, file_id: Uuid) -> ApiResult<Option<Vec<u8>>> {
     read_object(deps, &keys::file_object(owner, file_id)).await
 }
@@ -430,7 +427,7 @@ pub async fn cleanup(deps: &Deps) -> ApiResult<CleanupReport> {
     for file in files::cleanup_candidates(&deps.table, keys::FILES_DELETED, "~", CLEANUP_BATCH).await? {
         tokio::try_join!(
             delete_object(deps, keys::upload_object(file.owner, file.id)),
-            delete_object(deps, keys::file_object(file.owner, file.id))
+            delete_object(deps, file.object())
         )?;
         if files::delete(&deps.table, file.owner, file.id).await? {
             report.deleted_chat_files += 1;

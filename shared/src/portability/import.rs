@@ -266,7 +266,7 @@ async fn store(
         deps.s3
             .put_object()
             .bucket(&deps.config.files_bucket)
-            .key(keys::file_object(owner, file.id))
+            .key(file.object())
             .content_type("text/plain; charset=utf-8")
             .body(content.clone().into_bytes().into())
             .send()

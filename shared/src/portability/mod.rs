@@ -148,13 +148,7 @@ async fn fetch(
     let Some(file) = files::get(&deps.table, owner, file_id).await? else {
         return Ok(Err("The file was deleted before the import ran.".into()));
     };
-    let object = deps
-        .s3
-        .get_object()
-        .bucket(&deps.config.files_bucket)
-        .key(crate::store::keys::file_object(owner, file_id))
-        .send()
-        .await?;
+    let object = deps.s3.get_object().bucket(&deps.config.files_bucket).key(file.object()).send().await?;
     let copy = dir.join("upload");
     let mut body = object.body.into_async_read();
     let mut out = tokio::fs::File::create(&copy).await.map_err(|err| ApiError::internal("writing an import", &err))?;

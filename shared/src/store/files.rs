@@ -65,6 +65,14 @@ impl FileItem {
             chat_id: None,
         }
     }
+
+    /// The key of the checked bytes: avatars apart from attachments and imports.
+    pub fn object(&self) -> String {
+        match self.purpose {
+            Purpose::Avatar => keys::avatar_object(self.owner, self.id),
+            Purpose::Attachment | Purpose::Import => keys::file_object(self.owner, self.id),
+        }
+    }
 }
 
 pub fn file_key(owner: Uuid, id: Uuid) -> Item {

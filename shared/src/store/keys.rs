@@ -103,14 +103,16 @@ pub fn file_cleanup_order(at_millis: i64, owner: Uuid, file_id: Uuid) -> String 
 }
 
 /// S3 object keys: under the owner, by id; a filename never is part of one. Uploads
-/// land under `uploads/` (a lifecycle rule expires what is left there) and move to
-/// `files/` once checked.
+/// land under `uploads/` (a lifecycle rule expires what is left there) and move, once
+/// checked, to `files/` (attachments and imports) or `avatars/` (profile images: the
+/// sign-in and profile routes may read those and no attachment).
 /// Every S3 key prefix a user's objects live under (account deletion lists and
 /// deletes each); every object key of a user starts with one of them.
-pub fn object_prefixes(owner: Uuid) -> [String; 4] {
+pub fn object_prefixes(owner: Uuid) -> [String; 5] {
     [
         format!("uploads/{owner}/"),
         format!("files/{owner}/"),
+        format!("avatars/{owner}/"),
         format!("prototypes/{owner}/"),
         format!("exports/{owner}/"),
     ]
@@ -120,6 +122,9 @@ pub fn upload_object(owner: Uuid, file_id: Uuid) -> String {
 }
 pub fn file_object(owner: Uuid, file_id: Uuid) -> String {
     format!("files/{owner}/{file_id}")
+}
+pub fn avatar_object(owner: Uuid, file_id: Uuid) -> String {
+    format!("avatars/{owner}/{file_id}")
 }
 /// Every object of a prototype (its pages) starts with this; those of one variant with
 /// `variant_objects`.
@@ -395,6 +400,7 @@ mod tests {
         let mut found = constructors_containing("/{");
         found.sort();
         let mut expected = [
+            "avatar_object",
             "export_object",
             "file_object",
             "object_prefixes",
@@ -409,7 +415,13 @@ mod tests {
         let version = version_object(owner, id, id, id);
         assert!(version.starts_with(&variant_objects(owner, id, id)));
         assert!(version.starts_with(&prototype_objects(owner, id)));
-        for object in [upload_object(owner, id), file_object(owner, id), version, export_object(owner, id)] {
+        for object in [
+            upload_object(owner, id),
+            file_object(owner, id),
+            avatar_object(owner, id),
+            version,
+            export_object(owner, id),
+        ] {
             assert!(object_prefixes(owner).iter().any(|prefix| object.starts_with(prefix)), "{object}");
         }
         assert!(!upload_object(Uuid::now_v7(), id).starts_with(&object_prefixes(owner)[0]));
@@ -446,6 +458,7 @@ mod tests {
         assert!(version(id, 9) < version(id, 10) && version(id, 10).starts_with(&versions_of(id)));
         assert_eq!(upload_object(id, id), format!("uploads/{id}/{id}"));
         assert_eq!(file_object(id, id), format!("files/{id}/{id}"));
+        assert_eq!(avatar_object(id, id), format!("avatars/{id}/{id}"));
         assert!(file_cleanup_order(9, id, id) < file_cleanup_order(10, id, id));
         assert_eq!(chat_usage("m:1"), "USAGE#m:1");
         use time::macros::date;
