@@ -149,7 +149,10 @@ impl Config {
         let secret = match parameter {
             Some(_) if std::env::var("JWT_SECRET").is_ok_and(|secret| !secret.is_empty()) => None,
             Some(name) if signs => {
-                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .http_client(crate::deps::https_client())
+                    .load()
+                    .await;
                 Some(read_secret_parameter(&sdk, &name).await?)
             }
             Some(_) => Some(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())),

@@ -26,6 +26,7 @@ pub struct Deps {
 
 impl Deps {
     pub async fn new(config: Config, clock: Clock) -> Self {
+        install_tls_crypto();
         let sdk = sdk_config(&config).await;
         let local = config.aws_endpoint.is_some();
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk)
@@ -64,10 +65,29 @@ impl Deps {
     }
 }
 
+/// ring as the process's TLS cryptography, for the clients that take the process default
+/// (reqwest: call this before building one); the SDK's client names it itself
+/// (`https_client`).
+pub fn install_tls_crypto() {
+    // Installed already (a second `Deps` in the process): the same provider.
+    _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The SDK's HTTPS client: hyper 1 and rustls on ring, the binary's one crypto library
+/// (what the SDK's `default-https-client` builds, but on ring rather than aws-lc).
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
+}
+
 /// The shared SDK configuration. Against a local endpoint, static credentials and a
 /// fixed region are used so nothing ever looks for real AWS credentials.
 pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
-    let loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
+    let loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .http_client(https_client());
     match &config.aws_endpoint {
         Some(endpoint) => {
             loader

@@ -158,6 +158,7 @@ async fn logout_all_revokes_every_token() {
 
 fn forge(claims: serde_json::Value, secret: &str, alg: jsonwebtoken::Algorithm) -> String {
     let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    shared::auth::jwt_crypto::install();
     jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key).unwrap()
 }
 

@@ -97,6 +97,7 @@ impl FakeGoogle {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.kid = Some("test-key-1".into());
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(KEY_PEM.as_bytes()).expect("test key");
+        shared::auth::jwt_crypto::install();
         jsonwebtoken::encode(&header, &claims, &key).expect("signing")
     }
 }

@@ -207,6 +207,7 @@ pub async fn from_id_token(deps: &Deps, id_token: &str) -> ApiResult<GoogleIdent
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     // Expiry is checked against the application clock below.
     validation.validate_exp = false;
+    super::jwt_crypto::install();
     let claims =
         jsonwebtoken::decode::<IdTokenClaims>(id_token, &key, &validation).map_err(|_| invalid_google_token())?.claims;
     if claims.exp <= deps.clock.unix() || !claims.issued_to(client_id) {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod google;
+pub mod jwt_crypto;
 pub mod lockout;
 pub mod password;
 pub mod service;

@@ -29,6 +29,7 @@ pub fn issue(config: &Config, user_id: Uuid, session_id: Uuid, issued_at: i64, e
         aud: config.jwt_audience.clone(),
     };
     let key = EncodingKey::from_secret(config.jwt_secret.expose_secret().as_bytes());
+    super::jwt_crypto::install();
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).expect("HS256 encoding cannot fail")
 }
 
@@ -43,6 +44,7 @@ pub fn verify(config: &Config, token: &str, now: i64) -> Option<Claims> {
     validation.set_audience(&[&config.jwt_audience]);
     validation.validate_exp = false;
     let key = DecodingKey::from_secret(config.jwt_secret.expose_secret().as_bytes());
+    super::jwt_crypto::install();
     let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation).ok()?.claims;
     (claims.exp > now).then_some(claims)
 }
