@@ -15,22 +15,28 @@ const INPUT_BYTES: usize = 1 << 20;
 const RUNS: usize = 5;
 
 fn main() {
-    let mut loads: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let started = Instant::now();
-            let tokenizer = Tokenizer::from_bytes(TOKENIZER_JSON).expect("tokenizer parses");
-            let took = started.elapsed();
-            drop(tokenizer);
-            took
-        })
-        .collect();
-    loads.sort();
-    println!(
-        "load (Tokenizer::from_bytes of the embedded JSON): median {} of {RUNS} ({} .. {})",
-        ms(loads[RUNS / 2]),
-        ms(loads[0]),
-        ms(loads[RUNS - 1])
-    );
+    let published = || Tokenizer::from_bytes(TOKENIZER_JSON).expect("tokenizer parses");
+    for (what, load) in [
+        ("Tokenizer::from_bytes of the published JSON", &published as &dyn Fn() -> Tokenizer),
+        ("shared::tokens::unpacked, the embedded packing", &shared::tokens::unpacked),
+    ] {
+        let mut loads: Vec<Duration> = (0..RUNS)
+            .map(|_| {
+                let started = Instant::now();
+                let tokenizer = load();
+                let took = started.elapsed();
+                drop(tokenizer);
+                took
+            })
+            .collect();
+        loads.sort();
+        println!(
+            "load ({what}): median {} of {RUNS} ({} .. {})",
+            ms(loads[RUNS / 2]),
+            ms(loads[0]),
+            ms(loads[RUNS - 1])
+        );
+    }
 
     let tokenizer = Tokenizer::from_bytes(TOKENIZER_JSON).expect("tokenizer parses");
     shared::tokens::warm_up();

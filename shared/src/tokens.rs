@@ -64,14 +64,15 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use tokenizers::models::bpe::BPE;
+use tokenizers::models::bpe::{Merges, Vocab, BPE};
 use tokenizers::parallelism::{self, MaybeParallelIterator};
 use tokenizers::{
     Model, ModelWrapper, NormalizedString, Normalizer, NormalizerWrapper, OffsetReferential, OffsetType,
     PreTokenizedString, PreTokenizer, PreTokenizerWrapper, Tokenizer,
 };
 
-static TOKENIZER_JSON: &[u8] = include_bytes!("../data/claude-tokenizer.json");
+/// The tokenizer file as `build.rs` packs it.
+static TOKENIZER_PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/claude-tokenizer.packed"));
 
 /// Below this a text is counted on the calling thread: handing it to the pool costs more than
 /// it saves.
@@ -140,7 +141,7 @@ pub async fn ready() {
 }
 
 fn counter() -> &'static Counter {
-    COUNTER.get_or_init(|| Counter::load(TOKENIZER_JSON))
+    COUNTER.get_or_init(|| Counter::new(unpacked()))
 }
 
 struct Counter {
@@ -156,9 +157,63 @@ struct Counter {
     fast_path: bool,
 }
 
+/// The embedded tokenizer, unpacked afresh: what loading it costs (`benches/tokenizer.rs`).
+pub fn unpacked() -> Tokenizer {
+    unpack(TOKENIZER_PACKED)
+}
+
+/// The tokenizer from `build.rs`'s packing: the file's JSON without vocabulary and merges,
+/// then the BPE model built from the packed tokens and merges with the file's options, as
+/// the JSON's own loading builds it.
+fn unpack(packed: &[u8]) -> Tokenizer {
+    let mut rest = packed;
+    let mut section = || {
+        let (len, tail) = rest.split_first_chunk::<4>().expect("a packed section's length");
+        let (section, tail) = tail.split_at(u32::from_le_bytes(*len) as usize);
+        rest = tail;
+        section
+    };
+    let (header, tokens, splits) = (section(), section(), section());
+    let tokens: Vec<&str> = std::str::from_utf8(tokens).expect("the packed tokens are UTF-8").split('\n').collect();
+    let mut vocab = Vocab::with_capacity(tokens.len());
+    for (id, token) in tokens.iter().enumerate() {
+        vocab.insert((*token).to_string(), id as u32);
+    }
+    let base = tokens.len() - splits.len() / 2;
+    let merges: Merges = splits
+        .chunks_exact(2)
+        .enumerate()
+        .map(|(rank, at)| {
+            let (left, right) = tokens[base + rank].split_at(usize::from(u16::from_le_bytes([at[0], at[1]])));
+            (left.to_string(), right.to_string())
+        })
+        .collect();
+
+    let mut tokenizer = Tokenizer::from_bytes(header).expect("the embedded tokenizer file parses");
+    let ModelWrapper::BPE(options) = tokenizer.get_model() else { unreachable!("build.rs packs a BPE model") };
+    let mut model = BPE::builder()
+        .vocab_and_merges(vocab, merges)
+        .fuse_unk(options.fuse_unk)
+        .byte_fallback(options.byte_fallback)
+        .ignore_merges(options.ignore_merges);
+    if let Some(dropout) = options.dropout {
+        model = model.dropout(dropout);
+    }
+    if let Some(unk) = &options.unk_token {
+        model = model.unk_token(unk.clone());
+    }
+    if let Some(prefix) = &options.continuing_subword_prefix {
+        model = model.continuing_subword_prefix(prefix.clone());
+    }
+    if let Some(suffix) = &options.end_of_word_suffix {
+        model = model.end_of_word_suffix(suffix.clone());
+    }
+    tokenizer.with_model(model.build().expect("the packed vocabulary and merges make a BPE model"));
+    tokenizer
+}
+
 impl Counter {
-    fn load(json: &[u8]) -> Counter {
-        let tokenizer = Tokenizer::from_bytes(json).expect("the embedded tokenizer file parses");
+    fn new(tokenizer: Tokenizer) -> Counter {
         let added = tokenizer.get_added_tokens_decoder();
         let mut specials: Vec<String> = added.values().map(|token| token.content.clone()).collect();
         specials.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -432,6 +487,26 @@ mod tests {
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
             (self.0 % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn the_packed_tokenizer_encodes_as_the_published_file() {
+        let published = Tokenizer::from_bytes(include_bytes!("../data/claude-tokenizer.json")).expect("parses");
+        let unpacked = &counter().tokenizer;
+        assert_eq!(unpacked.get_vocab_size(true), published.get_vocab_size(true));
+        assert_eq!(unpacked.get_vocab(true), published.get_vocab(true));
+        let added = |t: &Tokenizer| {
+            let mut added: Vec<_> = t.get_added_tokens_decoder().into_iter().map(|(id, t)| (id, t.content)).collect();
+            added.sort();
+            added
+        };
+        assert_eq!(added(unpacked), added(&published));
+        let text = "Hello, world! café — naïve “quotes” 日本語 🦀 ½ ﷺ\n\tfn main() { println!(\"hi\"); }\n\
+                    <EOT>a<META_START>b<META_END> <SOS>   spaces  1234567 o'clock ''' ----- ===== ";
+        for text in [text, &text.repeat(50)] {
+            let ids = |t: &Tokenizer| t.encode(text, false).expect("encodes").get_ids().to_vec();
+            assert_eq!(ids(unpacked), ids(&published));
         }
     }
 
