@@ -59,6 +59,9 @@ pub struct MemoryConfig {
     pub extraction_delay: Duration,
 }
 
+/// The region when `AWS_REGION` is not set (Lambda always sets it).
+const DEFAULT_REGION: &str = "us-east-1";
+
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
@@ -149,10 +152,9 @@ impl Config {
         let secret = match parameter {
             Some(_) if std::env::var("JWT_SECRET").is_ok_and(|secret| !secret.is_empty()) => None,
             Some(name) if signs => {
-                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(crate::deps::https_client())
-                    .load()
-                    .await;
+                let env = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
+                let region = env("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into());
+                let sdk = crate::deps::aws_sdk_config(region, env("AWS_ENDPOINT_URL").as_deref()).await;
                 Some(read_secret_parameter(&sdk, &name).await?)
             }
             Some(_) => Some(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())),
@@ -206,7 +208,7 @@ impl Config {
             None if in_lambda => None,
             None => Some(DEFAULT_LOCAL_ENDPOINT.to_string()),
         };
-        let region = var("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+        let region = var("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into());
         let table_name = var("TABLE_NAME").unwrap_or_else(|| "myclaude".into());
         let queue_url = |variable: &str, local_name: &str| match var(variable) {
             Some(url) => Ok(url),
