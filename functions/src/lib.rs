@@ -28,16 +28,39 @@ routes::route_modules!(health, openapi, docs, chat_stream, chat_preview, usage);
 pub use routes::{Route, Scheduled, Worker};
 pub use table::{function, routes, scheduled, workers, Function};
 
-/// JSON logs to stdout (CloudWatch). Level from `LOG_LEVEL` (default `info`).
-/// Request bodies and headers are never logged, so passwords and tokens cannot leak.
+/// JSON logs to stdout (CloudWatch). Levels from `LOG_LEVEL`: a default level and levels by
+/// target, e.g. `info` or `info,shared=debug` (default `info`); tracing's `Targets`, which
+/// needs no regex engine, unlike its `EnvFilter`. Request bodies and headers are never
+/// logged, so passwords and tokens cannot leak.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_target(false)
-        .with_env_filter(filter)
-        .try_init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = log_levels(std::env::var("LOG_LEVEL").ok().as_deref());
+    let format =
+        tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(false).with_target(false);
+    let _ = tracing_subscriber::registry().with(format).with(filter).try_init();
+}
+
+/// `LOG_LEVEL`'s levels; `info` everywhere when it is unset or unreadable.
+fn log_levels(value: Option<&str>) -> tracing_subscriber::filter::Targets {
+    value
+        .and_then(|levels| levels.parse().ok())
+        .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO))
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    #[test]
+    fn log_levels_are_a_default_and_levels_by_target() {
+        let levels = super::log_levels(Some("info,shared=debug"));
+        assert!(levels.would_enable("shared::chat", &Level::DEBUG));
+        assert!(!levels.would_enable("functions::app", &Level::DEBUG));
+        assert!(levels.would_enable("functions::app", &Level::INFO));
+        for unset in [None, Some("shared=loudest")] {
+            let levels = super::log_levels(unset);
+            assert!(levels.would_enable("shared", &Level::INFO) && !levels.would_enable("shared", &Level::DEBUG));
+        }
+    }
 }

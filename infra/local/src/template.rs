@@ -675,7 +675,7 @@ pub fn document() -> Value {
         "Parameters": {
             "JwtSecretParameter": { "Type": "String", "Default": "/myclaude/jwt-secret", "AllowedPattern": "^/[A-Za-z0-9_.\\-/]+$", "Description": "Name of the SSM Parameter Store SecureString holding the HS256 signing secret (at least 32 characters); create it before the first deploy. Read once at init by the functions that sign or verify tokens" },
             "PublicApiUrl": { "Type": "String", "Default": "", "Description": "The API's public address up to /api/v1 when it has a custom domain (for prototype preview URLs); empty: API Gateway's own address" },
-            "LogLevel": { "Type": "String", "Default": "info", "Description": "The functions' log filter (tracing's EnvFilter syntax, e.g. info or info,shared=debug)" },
+            "LogLevel": { "Type": "String", "Default": "info", "Description": "The functions' log levels: a default and by target, e.g. info or info,shared=debug" },
             "GoogleClientId": { "Type": "String", "Default": "", "Description": "OAuth client id of the web frontend for Sign in with Google; empty: Google sign-in answers 503" },
             "FrontendUrl": { "Type": "String", "AllowedPattern": "^https?://.+", "Description": "Base URL of the web frontend (links in emails), e.g. https://app.example.com" },
             "CorsAllowedOrigins": { "Type": "String", "AllowedPattern": "^https?://[^,]+(,https?://[^,]+)*$", "Description": "Comma-separated origins of the web frontend that CORS allows (the API and the files bucket), e.g. https://app.example.com" },
