@@ -46,7 +46,7 @@ if [[ $# -eq 0 ]]; then
   # `shared` as the deployed binary builds it: without the operator CLI's `credential-chain`
   # feature, which the workspace run above unifies in.
   echo "==> cargo test -p shared (as deployed)"
-  cargo test --locked -p shared --lib deps::
+  cargo test --locked -p shared --lib aws::
 fi
 
 # A filtered run (`bash scripts/test.sh -p shared foo`) is for the tests it names.

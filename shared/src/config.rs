@@ -154,7 +154,7 @@ impl Config {
             Some(name) if signs => {
                 let env = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
                 let region = env("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into());
-                let sdk = crate::deps::aws_sdk_config(region, env("AWS_ENDPOINT_URL").as_deref()).await;
+                let sdk = crate::aws::sdk_config(region, env("AWS_ENDPOINT_URL").as_deref()).await;
                 Some(read_secret_parameter(&sdk, &name).await?)
             }
             Some(_) => Some(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())),

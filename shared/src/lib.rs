@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account_deletion;
 pub mod auth;
+pub mod aws;
 pub mod chat;
 pub mod clock;
 pub mod config;

@@ -24,7 +24,7 @@ async fn start() -> StubUnderTest {
     tokio::spawn(model_stub::serve(listener, std::future::pending()));
     let config = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version_latest()
-        .http_client(shared::deps::https_client())
+        .http_client(shared::aws::https_client())
         .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
         .endpoint_url(&url)
         .credentials_provider(aws_sdk_bedrockruntime::config::Credentials::new("local", "local", None, None, "test"))
@@ -32,7 +32,7 @@ async fn start() -> StubUnderTest {
         // these tests, so each scripted error is seen exactly once.
         .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
         .build();
-    shared::deps::install_tls_crypto();
+    shared::aws::install_tls_crypto();
     StubUnderTest { url, client: Client::from_conf(config), http: reqwest::Client::new() }
 }
 
