@@ -26,8 +26,8 @@ pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
 /// credentials, which Lambda puts in the environment (`AWS_ACCESS_KEY_ID`,
 /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`). The SDK's whole default chain (profiles,
 /// SSO, web identity through STS, container and instance metadata) is built only with the
-/// `credential-chain` feature, for the operator CLI (`admin`) run from a workstation: the
-/// deployed binary is 0.1 MB smaller without it. The clients add what is left unset here
+/// `credential-chain` feature, for the operator CLI (`admin`) run from a workstation, which
+/// keeps that code out of the deployed binary. The clients add what is left unset here
 /// (retries, timeouts, the identity cache) from the behaviour version.
 pub async fn sdk_config(region: String, endpoint: Option<&str>) -> aws_config::SdkConfig {
     use aws_config::SdkConfig;
