@@ -42,12 +42,6 @@ export MYCLAUDE_TEST_ENDPOINT="http://127.0.0.1:$port"
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
-if [[ $# -eq 0 ]]; then
-  # `shared` as the deployed binary builds it: without the operator CLI's `credential-chain`
-  # feature, which the workspace run above unifies in.
-  echo "==> cargo test -p shared (as deployed)"
-  cargo test --locked -p shared --lib aws::
-fi
 
 # A filtered run (`bash scripts/test.sh -p shared foo`) is for the tests it names.
 if [[ $# -eq 0 ]]; then

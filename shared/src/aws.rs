@@ -3,6 +3,7 @@
 //! JWT secret before there is a `Deps`).
 
 use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::SharedCredentialsProvider;
 
 /// ring as the process's TLS cryptography, for the clients that take the process default
 /// (reqwest: call this before building one); the SDK's client names it itself
@@ -30,20 +31,10 @@ pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
 /// keeps that code out of the deployed binary. The clients add what is left unset here
 /// (retries, timeouts, the identity cache) from the behaviour version.
 pub async fn sdk_config(region: String, endpoint: Option<&str>) -> aws_config::SdkConfig {
-    use aws_config::SdkConfig;
-    use aws_sdk_dynamodb::config::SharedCredentialsProvider;
     let region = Region::new(region);
-    let base = || {
-        SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region.clone())
-            .http_client(https_client())
-            .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("tokio"))
-            .time_source(aws_smithy_async::time::SystemTimeSource::new())
-    };
     if let Some(endpoint) = endpoint {
         let local = aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local-stack");
-        return base().endpoint_url(endpoint).credentials_provider(SharedCredentialsProvider::new(local)).build();
+        return configured(region, SharedCredentialsProvider::new(local), Some(endpoint));
     }
     #[cfg(feature = "credential-chain")]
     {
@@ -51,14 +42,33 @@ pub async fn sdk_config(region: String, endpoint: Option<&str>) -> aws_config::S
     }
     #[cfg(not(feature = "credential-chain"))]
     {
-        let environment = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
-        base().credentials_provider(SharedCredentialsProvider::new(environment)).build()
+        in_lambda(region)
     }
 }
 
-/// As the deployed binary is built (`shared` without `credential-chain`: `cargo test -p
-/// shared`, which `make test` runs too).
-#[cfg(all(test, not(feature = "credential-chain")))]
+/// A deployed function's: the execution role's credentials from the environment.
+#[cfg_attr(feature = "credential-chain", allow(dead_code))]
+fn in_lambda(region: Region) -> aws_config::SdkConfig {
+    let environment = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+    configured(region, SharedCredentialsProvider::new(environment), None)
+}
+
+/// With what the clients do not default themselves.
+fn configured(region: Region, credentials: SharedCredentialsProvider, endpoint: Option<&str>) -> aws_config::SdkConfig {
+    let builder = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(credentials)
+        .http_client(https_client())
+        .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("tokio"))
+        .time_source(aws_smithy_async::time::SystemTimeSource::new());
+    match endpoint {
+        Some(endpoint) => builder.endpoint_url(endpoint).build(),
+        None => builder.build(),
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use aws_sdk_dynamodb::config::ProvideCredentials;
 
@@ -68,7 +78,7 @@ mod tests {
         std::env::set_var("AWS_ACCESS_KEY_ID", "AKIDEXECUTIONROLE");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "secret-of-the-role");
         std::env::set_var("AWS_SESSION_TOKEN", "session-of-the-role");
-        let sdk = super::sdk_config("eu-west-1".into(), None).await;
+        let sdk = super::in_lambda(super::Region::new("eu-west-1"));
         assert_eq!(sdk.region().map(|region| region.as_ref()), Some("eu-west-1"));
         assert_eq!(sdk.endpoint_url(), None, "the regional AWS endpoints");
         let credentials = sdk.credentials_provider().expect("a provider").provide_credentials().await.expect("read");
