@@ -1,17 +1,9 @@
-//! The AWS SDK's configuration and HTTPS client, and the process's TLS cryptography: what
-//! every client of the binary is built from (`Deps::new`, and `Config::load`'s read of the
-//! JWT secret before there is a `Deps`).
+//! The AWS SDK's configuration and HTTPS client: what every AWS client of the binary is
+//! built from (`Deps::new`, and `Config::load`'s read of the JWT secret before there is a
+//! `Deps`).
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::SharedCredentialsProvider;
-
-/// ring as the process's TLS cryptography, for the clients that take the process default
-/// (reqwest: call this before building one); the SDK's client names it itself
-/// (`https_client`).
-pub fn install_tls_crypto() {
-    // Installed already (a second `Deps` in the process): the same provider.
-    _ = rustls::crypto::ring::default_provider().install_default();
-}
 
 /// The SDK's HTTPS client: hyper 1 and rustls on ring, the binary's one crypto library
 /// (what the SDK's `default-https-client` builds, but on ring rather than aws-lc).

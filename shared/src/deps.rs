@@ -17,7 +17,7 @@ pub struct Deps {
     pub bedrock: aws_sdk_bedrockruntime::Client,
     pub clock: Clock,
     /// Outbound HTTPS (Google sign-in).
-    pub http: reqwest::Client,
+    pub http: crate::outbound::Client,
     pub google_keys: crate::auth::google::KeyCache,
     /// The active memories this container read, while they are current.
     pub active_memories: crate::store::memories::ActiveCache,
@@ -25,7 +25,6 @@ pub struct Deps {
 
 impl Deps {
     pub async fn new(config: Config, clock: Clock) -> Self {
-        crate::aws::install_tls_crypto();
         let sdk = sdk_config(&config).await;
         let local = config.aws_endpoint.is_some();
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk)
@@ -53,11 +52,7 @@ impl Deps {
             ses: aws_sdk_ses::Client::new(&sdk),
             config,
             clock,
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(5))
-                .connect_timeout(std::time::Duration::from_secs(2))
-                .build()
-                .expect("the HTTP client builds"),
+            http: Default::default(),
             google_keys: Default::default(),
             active_memories: Default::default(),
         }

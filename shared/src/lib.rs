@@ -18,6 +18,7 @@ pub mod llm;
 pub mod mail;
 pub mod memory;
 pub mod model;
+pub mod outbound;
 pub mod portability;
 pub mod projects;
 pub mod prompts;

@@ -179,3 +179,33 @@ async fn tokens_google_could_not_have_issued_are_refused() {
         assert_eq!(reply.body["error"]["code"], "invalid_google_token", "{token:?}");
     }
 }
+
+#[tokio::test]
+async fn google_out_of_reach_is_a_503_that_creates_nothing() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let app = TestApp::spawn_with(AppOptions {
+        deps_hook: Some(Box::new(move |deps| {
+            deps.config.google_userinfo_url = format!("http://{closed}/userinfo");
+            deps.config.google_tokeninfo_url = format!("http://{closed}/tokeninfo");
+            deps.config.google_jwks_url = format!("http://{closed}/certs");
+        })),
+        ..AppOptions::default()
+    })
+    .await;
+    let email = unique_email();
+    let google = profile(&email);
+    let tokens = [
+        json!({"access_token": app.google.access_token(google.clone())}),
+        json!({"id_token": app.google.id_token(google, json!({}))}),
+    ];
+    for token in tokens {
+        let reply = app.post("/api/v1/auth/google", token.clone()).await;
+        assert_eq!(reply.status, 503, "{token}: {}", reply.text);
+        assert_eq!(reply.body["error"]["code"], "service_unavailable", "{token}");
+        assert!(reply.body.get("token").is_none());
+    }
+    assert!(
+        shared::store::credentials::get(&app.deps.table, &email).await.unwrap().is_none(),
+        "no account was created"
+    );
+}

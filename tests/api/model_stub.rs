@@ -32,7 +32,6 @@ async fn start() -> StubUnderTest {
         // these tests, so each scripted error is seen exactly once.
         .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
         .build();
-    shared::aws::install_tls_crypto();
     StubUnderTest { url, client: Client::from_conf(config), http: reqwest::Client::new() }
 }
 

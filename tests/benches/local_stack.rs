@@ -205,7 +205,6 @@ async fn run() {
         .unwrap_or_else(|| format!("http://127.0.0.1:{}", env_number("PORT", 3000)));
     let api = api.trim_end_matches('/').to_string();
     // Requests time out in `measure` (`BENCH_TIMEOUT_SECS`); this only bounds the rest.
-    shared::aws::install_tls_crypto();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(3_600)).build().expect("a client");
     match http.get(format!("{api}/api/v1/health")).send().await {
         Ok(reply) if reply.status().is_success() => {}

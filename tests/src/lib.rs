@@ -519,7 +519,6 @@ pub fn random_loopback() -> IpAddr {
 
 /// An HTTP client whose connections come from `ip`.
 pub fn client_from(ip: IpAddr) -> reqwest::Client {
-    shared::aws::install_tls_crypto();
     reqwest::Client::builder().local_address(ip).build().expect("http client")
 }
 

@@ -6,7 +6,7 @@
 //! that user in here. URLs are configuration, so tests point them at a local stand-in.
 
 use crate::error::{ApiError, ApiResult, ErrorChain};
-use crate::Deps;
+use crate::{outbound, Deps};
 use http::StatusCode;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -85,16 +85,21 @@ fn client_id(deps: &Deps) -> ApiResult<&str> {
     })
 }
 
-fn upstream(err: reqwest::Error) -> ApiError {
+fn upstream(err: outbound::Error) -> ApiError {
     tracing::error!(error = %ErrorChain(&err), "calling Google failed");
     ApiError::unavailable()
 }
 
-/// Sends a request to Google: a refused token (400, 401, 403) is `invalid_google_token`,
-/// anything else unexpected is 503.
-async fn call_google(request: reqwest::RequestBuilder, endpoint: &'static str) -> ApiResult<reqwest::Response> {
-    let response = request.send().await.map_err(upstream)?;
-    match response.status() {
+/// GETs from Google: a refused token (400, 401, 403) is `invalid_google_token`, anything
+/// else unexpected is 503.
+async fn call_google(
+    deps: &Deps,
+    url: &str,
+    bearer: Option<&str>,
+    endpoint: &'static str,
+) -> ApiResult<outbound::Response> {
+    let response = deps.http.get(url, bearer).await.map_err(upstream)?;
+    match response.status {
         status if status.is_success() => Ok(response),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST => Err(invalid_google_token()),
         status => {
@@ -125,14 +130,13 @@ fn issued_to(client_id: &str, aud: Option<&str>, azp: Option<&str>) -> bool {
 pub async fn from_access_token(deps: &Deps, access_token: &str) -> ApiResult<GoogleIdentity> {
     let client_id = client_id(deps)?;
     let token_info = async {
-        let request = deps.http.get(&deps.config.google_tokeninfo_url).query(&[("access_token", access_token)]);
-        let response = call_google(request, "tokeninfo").await?;
-        response.json::<TokenInfo>().await.map_err(|_| invalid_google_token())
+        let url = outbound::with_query(&deps.config.google_tokeninfo_url, &[("access_token", access_token)]);
+        let response = call_google(deps, &url, None, "tokeninfo").await?;
+        response.json::<TokenInfo>().map_err(|_| invalid_google_token())
     };
     let profile = async {
-        let request = deps.http.get(&deps.config.google_userinfo_url).bearer_auth(access_token);
-        let response = call_google(request, "userinfo").await?;
-        response.json::<Profile>().await.map_err(|_| invalid_google_token())
+        let response = call_google(deps, &deps.config.google_userinfo_url, Some(access_token), "userinfo").await?;
+        response.json::<Profile>().map_err(|_| invalid_google_token())
     };
     let (info, profile) = tokio::try_join!(token_info, profile)?;
     if !issued_to(client_id, info.aud.as_deref(), info.azp.as_deref()) {
@@ -236,12 +240,15 @@ impl KeyCache {
             }
         }
         let mut cached = self.keys.write().await;
-        let response = deps.http.get(&deps.config.google_jwks_url).send().await.map_err(upstream)?;
-        if !response.status().is_success() {
-            tracing::error!(status = response.status().as_u16(), "fetching Google's keys failed");
+        let response = deps.http.get(&deps.config.google_jwks_url, None).await.map_err(upstream)?;
+        if !response.status.is_success() {
+            tracing::error!(status = response.status.as_u16(), "fetching Google's keys failed");
             return Err(ApiError::unavailable());
         }
-        let set: JwkSet = response.json().await.map_err(upstream)?;
+        let set: JwkSet = response.json().map_err(|err| {
+            tracing::error!(error = %err, "Google's keys are not a JWK set");
+            ApiError::unavailable()
+        })?;
         let key = Self::find(&set, kid);
         *cached = Some((Instant::now(), set));
         Ok(key)
