@@ -28,11 +28,13 @@ type Hyper = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, E
 pub struct Client {
     hyper: OnceLock<Hyper>,
     timeout: Duration,
+    /// The roots to trust instead of the system's (tests).
+    roots: Option<rustls::RootCertStore>,
 }
 
 impl Default for Client {
     fn default() -> Self {
-        Self { hyper: OnceLock::new(), timeout: TIMEOUT }
+        Self { hyper: OnceLock::new(), timeout: TIMEOUT, roots: None }
     }
 }
 
@@ -69,8 +71,9 @@ impl Client {
             http.set_connect_timeout(Some(CONNECT_TIMEOUT));
             // The connector wraps TCP in TLS for https URLs.
             http.enforce_http(false);
+            let roots = self.roots.clone().unwrap_or_else(system_roots);
             let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(tls_config())
+                .with_tls_config(tls_config(roots))
                 // Tests and the local stack point the URLs at a local stand-in over http.
                 .https_or_http()
                 .enable_http1()
@@ -109,15 +112,21 @@ pub fn with_query(url: &str, params: &[(&str, &str)]) -> String {
     format!("{url}{separator}{query}")
 }
 
-/// rustls on ring with the system's root certificates (as the SDK's client loads them).
-/// None found is logged, not fatal: every https call then fails, and says why.
-fn tls_config() -> rustls::ClientConfig {
+/// The system's root certificates, found as the SDK's client finds them (`SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`, or the distribution's bundle). None found is logged, not fatal: every
+/// https call then fails, and says why.
+fn system_roots() -> rustls::RootCertStore {
     let native = rustls_native_certs::load_native_certs();
     let mut roots = rustls::RootCertStore::empty();
     let (added, ignored) = roots.add_parsable_certificates(native.certs);
     if added == 0 {
         tracing::warn!(errors = ?native.errors, ignored, "no trusted root certificates found: outbound HTTPS will fail");
     }
+    roots
+}
+
+/// rustls on ring, trusting `roots`.
+fn tls_config(roots: rustls::RootCertStore) -> rustls::ClientConfig {
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("ring supports TLS 1.2 and 1.3")
@@ -130,6 +139,7 @@ mod tests {
     use super::*;
     use axum::http::HeaderMap;
     use axum::routing::get;
+    use rustls::pki_types::pem::PemObject;
 
     /// A local server: `/echo` answers the query and the Authorization it got, `/big` more
     /// than `MAX_BODY`, `/slow` never.
@@ -165,6 +175,67 @@ mod tests {
         let plain = client.get(&format!("{base}/echo?x=1"), None).await.unwrap().json::<serde_json::Value>().unwrap();
         assert_eq!(plain, serde_json::json!({"query": "x=1", "authorization": null}));
         assert_eq!(client.get(&format!("{base}/missing"), None).await.unwrap().status, StatusCode::NOT_FOUND);
+    }
+
+    /// An https server for `localhost`, with a certificate our test CA issued
+    /// (`shared/testdata/tls`), that answers every request with its request line.
+    async fn tls_server() -> u16 {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let chain = CertificateDer::pem_slice_iter(include_bytes!("../testdata/tls/server.pem"));
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("../testdata/tls/server.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain.collect::<Result<_, _>>().unwrap(), key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let mut request = Vec::new();
+                    let mut buffer = [0; 1024];
+                    while !request.ends_with(b"\r\n\r\n") {
+                        match tls.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&request).lines().next().unwrap_or_default().to_string();
+                    let body = serde_json::json!({ "request": line }).to_string();
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    _ = tls.write_all(format!("{head}{body}").as_bytes()).await;
+                    _ = tls.shutdown().await;
+                });
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn https_is_verified_against_the_trusted_roots() {
+        let port = tls_server().await;
+        let url = format!("https://localhost:{port}/certs?x=1");
+        let mut roots = rustls::RootCertStore::empty();
+        let ca = rustls::pki_types::CertificateDer::from_pem_slice(include_bytes!("../testdata/tls/ca.pem")).unwrap();
+        roots.add(ca).unwrap();
+        let trusting = Client { roots: Some(roots), ..Client::default() };
+        let response = trusting.get(&url, None).await.unwrap();
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.json::<serde_json::Value>().unwrap()["request"], "GET /certs?x=1 HTTP/1.1");
+
+        // The system's roots do not include the test CA: no request is sent.
+        let error = Client::default().get(&url, None).await.unwrap_err();
+        assert!(matches!(error, Error::Send(_)), "{error}");
+        assert!(format!("{error:?}").contains("UnknownIssuer"), "{error:?}");
     }
 
     #[test]
