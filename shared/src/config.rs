@@ -62,6 +62,23 @@ pub struct MemoryConfig {
 /// The region when `AWS_REGION` is not set (Lambda always sets it).
 const DEFAULT_REGION: &str = "us-east-1";
 
+/// Deployed: running in Lambda against real AWS. Under cargo-lambda's local runtime an
+/// endpoint override points at the emulator, so local defaults apply.
+fn in_lambda(var: &impl Fn(&str) -> Option<String>) -> bool {
+    var("AWS_LAMBDA_FUNCTION_NAME").is_some() && var("AWS_ENDPOINT_URL").is_none()
+}
+
+/// Where the AWS clients go: the region, and the endpoint unless it is AWS's own (the
+/// local stack's emulator by default, outside Lambda). `var` reads a non-empty variable.
+fn aws_target(var: &impl Fn(&str) -> Option<String>) -> (String, Option<String>) {
+    let endpoint = match var("AWS_ENDPOINT_URL") {
+        Some(endpoint) => Some(endpoint),
+        None if in_lambda(var) => None,
+        None => Some(DEFAULT_LOCAL_ENDPOINT.to_string()),
+    };
+    (var("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into()), endpoint)
+}
+
 /// The emulator of the local stack (`make dev`).
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
@@ -146,15 +163,15 @@ impl Config {
     /// here at init, from the SSM Parameter Store SecureString that `JWT_SECRET_PARAMETER`
     /// names (template.yaml), when `JWT_SECRET` itself is not set. A function that neither
     /// signs nor verifies tokens (`signs` false) is not allowed to read it: it gets a random
-    /// key of its own, which nothing else would accept.
+    /// key of its own, which nothing else would accept. The parameter is read where the other
+    /// AWS clients go (`aws_target`).
     pub async fn load(signs: bool) -> Result<Self, String> {
         let parameter = std::env::var("JWT_SECRET_PARAMETER").ok().filter(|name| !name.is_empty());
         let secret = match parameter {
             Some(_) if std::env::var("JWT_SECRET").is_ok_and(|secret| !secret.is_empty()) => None,
             Some(name) if signs => {
-                let env = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
-                let region = env("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into());
-                let sdk = crate::aws::sdk_config(region, env("AWS_ENDPOINT_URL").as_deref()).await;
+                let (region, endpoint) = aws_target(&|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+                let sdk = crate::aws::sdk_config(region, endpoint.as_deref()).await;
                 Some(read_secret_parameter(&sdk, &name).await?)
             }
             Some(_) => Some(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())),
@@ -169,9 +186,7 @@ impl Config {
     /// Like `from_env`, reading variables through `lookup`.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        // Deployed: running in Lambda against real AWS. Under cargo-lambda's local
-        // runtime an endpoint override points at the emulator, so local defaults apply.
-        let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some() && var("AWS_ENDPOINT_URL").is_none();
+        let in_lambda = in_lambda(&var);
         let local = var("APP_ENV").is_some_and(|env| env == "local");
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) if secret.len() >= 32 => secret,
@@ -203,12 +218,7 @@ impl Config {
                 None => Ok(Duration::from_millis(default)),
             }
         };
-        let aws_endpoint = match var("AWS_ENDPOINT_URL") {
-            Some(endpoint) => Some(endpoint),
-            None if in_lambda => None,
-            None => Some(DEFAULT_LOCAL_ENDPOINT.to_string()),
-        };
-        let region = var("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into());
+        let (region, aws_endpoint) = aws_target(&var);
         let table_name = var("TABLE_NAME").unwrap_or_else(|| "myclaude".into());
         let queue_url = |variable: &str, local_name: &str| match var(variable) {
             Some(url) => Ok(url),
@@ -323,6 +333,18 @@ pub fn local_queue_url(endpoint: &str, name: &str) -> String {
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
+
+    #[test]
+    fn aws_clients_go_to_aws_in_lambda_and_to_the_emulator_elsewhere() {
+        let target = |vars: &[(&str, &str)]| {
+            aws_target(&|name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+        };
+        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "chats-list"), ("AWS_REGION", "eu-west-1")];
+        assert_eq!(target(&lambda), ("eu-west-1".to_string(), None));
+        assert_eq!(target(&[]), (DEFAULT_REGION.to_string(), Some(DEFAULT_LOCAL_ENDPOINT.to_string())));
+        let watched = [("AWS_LAMBDA_FUNCTION_NAME", "chats-list"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")];
+        assert_eq!(target(&watched), (DEFAULT_REGION.to_string(), Some("http://127.0.0.1:5000".to_string())));
+    }
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
         Config::from_env_with(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
